@@ -1,0 +1,159 @@
+// The one place where the service's configuration is read and validated.
+// Every variable is documented in .env.example; a bad value stops start-up with a message naming it.
+import { z } from 'zod';
+
+/** Ports and credentials of the local stack that `npm run stack:up` starts when nothing else is configured. */
+export const LOCAL_DEFAULTS = {
+  temporalPort: 7233,
+  temporalUiPort: 8233,
+  postgresPort: 55432,
+  postgresUser: 'evs',
+  postgresPassword: 'evs',
+  engageDatabase: 'engage',
+  syncDatabase: 'engage_visitor_sync',
+  emulatorPort: 8790,
+  emulatorToken: 'dev-visitor-token',
+  metricsPort: 9464,
+} as const;
+
+export const localPostgresUrl = (database: string): string =>
+  `postgres://${LOCAL_DEFAULTS.postgresUser}:${LOCAL_DEFAULTS.postgresPassword}@127.0.0.1:${LOCAL_DEFAULTS.postgresPort}/${database}`;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), { message: 'expected a postgres:// URL' });
+const httpUrl = z.string().url({ message: 'expected an http(s) URL' });
+/** "48h", "2d", "30m", "90s" → milliseconds. */
+export const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, { message: 'expected a duration like 90s, 30m, 48h or 2d' })
+  .transform((v) => {
+    const match = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+    return Number(match[1]) * unit;
+  });
+
+const schema = z.object({
+  // Temporal
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('engage-visitor-sync'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_UI_URL: httpUrl.optional(),
+  // Databases: the service's own state, and the Engage source (read-only to the sync).
+  DATABASE_URL: postgresUrl.optional(),
+  ENGAGE_DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  // Visitor SCIM target
+  VISITOR_SCIM_URL: httpUrl.optional(),
+  VISITOR_SCIM_TOKEN: z.string().min(1).optional(),
+  VISITOR_SCIM_TIMEOUT: durationMs.default(30_000),
+  VISITOR_SCIM_CONCURRENCY: positiveInt.max(256).default(16),
+  // Local emulator (used when VISITOR_SCIM_URL is not set)
+  VISITOR_EMULATOR_PORT: port.default(LOCAL_DEFAULTS.emulatorPort),
+  // Worker
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(1000).default(32),
+  METRICS_PORT: port.optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type RawEnv = z.input<typeof schema>;
+
+export interface ServiceConfig {
+  temporal: {
+    /** undefined → the local dev server managed by the stack commands. */
+    address: string;
+    local: boolean;
+    namespace: string;
+    taskQueue: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    apiKey?: string;
+    uiUrl: string;
+  };
+  database: { url: string; local: boolean; poolSize: number };
+  engageDatabase: { url: string; local: boolean };
+  visitor: { url: string; token: string; local: boolean; timeoutMs: number; concurrency: number };
+  worker: { maxConcurrentActivities: number; metricsPort?: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. Never echoes secret values. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`);
+  }
+  const e = parsed.data;
+  if (e.VISITOR_SCIM_URL && !e.VISITOR_SCIM_TOKEN) {
+    throw new ConfigError('Invalid configuration:\n  VISITOR_SCIM_TOKEN: required when VISITOR_SCIM_URL is set');
+  }
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  TEMPORAL_TLS_CERT_PATH / TEMPORAL_TLS_KEY_PATH: set both for mTLS, or neither',
+    );
+  }
+  const localTemporal = !e.TEMPORAL_ADDRESS;
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${LOCAL_DEFAULTS.temporalPort}`,
+      local: localTemporal,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_TLS_CERT_PATH) || Boolean(e.TEMPORAL_API_KEY),
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      apiKey: e.TEMPORAL_API_KEY,
+      uiUrl:
+        e.TEMPORAL_UI_URL ??
+        (localTemporal ? `http://127.0.0.1:${LOCAL_DEFAULTS.temporalUiPort}` : 'https://cloud.temporal.io'),
+    },
+    database: {
+      url: e.DATABASE_URL ?? localPostgresUrl(LOCAL_DEFAULTS.syncDatabase),
+      local: !e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+    },
+    engageDatabase: {
+      url: e.ENGAGE_DATABASE_URL ?? localPostgresUrl(LOCAL_DEFAULTS.engageDatabase),
+      local: !e.ENGAGE_DATABASE_URL,
+    },
+    visitor: {
+      url: e.VISITOR_SCIM_URL ?? `http://127.0.0.1:${e.VISITOR_EMULATOR_PORT}/scim/v1`,
+      token: e.VISITOR_SCIM_TOKEN ?? LOCAL_DEFAULTS.emulatorToken,
+      local: !e.VISITOR_SCIM_URL,
+      timeoutMs: e.VISITOR_SCIM_TIMEOUT,
+      concurrency: e.VISITOR_SCIM_CONCURRENCY,
+    },
+    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, metricsPort: e.METRICS_PORT },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** For CLIs: load or print the error and exit(2). */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

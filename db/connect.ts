@@ -1,0 +1,23 @@
+// Kysely over node-postgres. One pool per database URL and process.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+export interface DbOptions {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function createDb<DB>({ url, poolSize = 10, applicationName = 'engage-visitor-sync' }: DbOptions): Kysely<DB> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    application_name: applicationName,
+    // Fail fast instead of hanging when the database is down; activities retry.
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client erroring (e.g. PostgreSQL restarted) must not crash the process.
+  pool.on('error', () => {});
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
