@@ -1,0 +1,273 @@
+// The single decision for one user, shared by the initial, daily and per-user runs: what to do in Visitor.
+import { desiredAccess, eligibleLocations } from './access';
+import { type AccessPlan, planAccessChanges } from './access-diff';
+import {
+  type AttributeChange,
+  changedAttributes,
+  driftedAttributes,
+  type VisitorUserSnapshot,
+} from './attribute-diff';
+import { desiredVisitorUser } from './desired-user';
+import { canonicalJson, fingerprint } from './fingerprint';
+import type { IdentityConflictOutcome } from './identity-conflicts';
+import type {
+  AccessMap,
+  DesiredVisitorUser,
+  EngageUser,
+  Failure,
+  Role,
+  SyncOptions,
+  SyncUserState,
+} from './types';
+
+/** Visitor's current state of the linked user; only known in a full reconcile. */
+export interface VisitorActual {
+  /** The user as read back; null = no longer exists in Visitor. */
+  user: VisitorUserSnapshot | null;
+  /** Visitor's active flag; absent = unknown. */
+  active?: boolean;
+  access: ReadonlyMap<string, Role>;
+}
+
+export interface PlanContext {
+  defaultLocationId: string;
+  allVisitorLocationIds: readonly string[];
+  /** Engage location id → Visitor location id. */
+  locationMap: ReadonlyMap<number, string>;
+  options: SyncOptions;
+  /** This user's outcome from resolveIdentityGroup/findIdentityConflicts, when it shares an identity. */
+  identityConflict?: IdentityConflictOutcome;
+  visitorActual?: VisitorActual;
+}
+
+export interface PlanUserInput {
+  /** null = the Engage row is gone. */
+  engage: EngageUser | null;
+  state: SyncUserState | null;
+  ctx: PlanContext;
+}
+
+export type SkipReason =
+  | 'unchanged'
+  | 'inactive_not_provisioned'
+  | 'deleted_not_provisioned'
+  | 'already_deprovisioned'
+  | 'nothing_to_do';
+
+export type DeprovisionReason = 'deleted_in_engage' | 'removed_from_engage' | 'inactive_in_engage';
+
+/** Fields shared by update and reactivate: the smallest attribute and access changes. */
+export interface ChangePlan {
+  engageUserId: number;
+  visitorUserId: string;
+  attributes: AttributeChange[];
+  access: AccessPlan;
+  fingerprint: string;
+  nextState: SyncUserState;
+}
+
+/** Fields shared by delete and deactivate. */
+export interface DeprovisionPlan {
+  engageUserId: number;
+  visitorUserId: string;
+  reason: DeprovisionReason;
+  nextState: SyncUserState;
+}
+
+/** Every plan that changes what the sync knows carries nextState: persist it once the calls succeed. */
+export type UserPlan =
+  | {
+      kind: 'create';
+      engageUserId: number;
+      user: DesiredVisitorUser;
+      access: AccessMap;
+      fingerprint: string;
+      /** visitorUserId is null here: fill in the id Visitor returns. */
+      nextState: SyncUserState;
+    }
+  | ({ kind: 'update' } & ChangePlan)
+  | ({ kind: 'reactivate' } & ChangePlan)
+  | ({ kind: 'delete' } & DeprovisionPlan)
+  | ({ kind: 'deactivate' } & DeprovisionPlan)
+  | {
+      kind: 'skip';
+      engageUserId: number | null;
+      reason: SkipReason;
+      /** Bookkeeping to persist although no call is needed; null = nothing changed. */
+      nextState: SyncUserState | null;
+    }
+  | { kind: 'fail'; engageUserId: number; failures: Failure[] };
+
+/**
+ * Total and deterministic. Decisions:
+ * - Deleted (deletedAt or row gone) and inactive Engage users are both deprovisioned with ctx.options.deprovision.
+ * - Invalid data for a provisioned user is a fail: Visitor is left as it is, never deprovisioned for it.
+ * - A linked user missing from Visitor in a full reconcile is created again.
+ * - A user deactivated by hand in Visitor (state not deprovisioned) is updated but not reactivated.
+ * - An e-mail change is an update of userName + emails (the link is the Visitor id, not the userName).
+ */
+export function planUser({ engage, state, ctx }: PlanUserInput): UserPlan {
+  if (engage !== null && state !== null && engage.id !== state.engageUserId) {
+    return {
+      kind: 'fail',
+      engageUserId: engage.id,
+      failures: [{ code: 'state_mismatch', message: 'The sync state belongs to a different Engage user.' }],
+    };
+  }
+  if (engage === null || engage.deletedAt !== null || !engage.active)
+    return planDeprovision(engage, state, ctx);
+  return planActive(engage, state, ctx);
+}
+
+function planDeprovision(engage: EngageUser | null, state: SyncUserState | null, ctx: PlanContext): UserPlan {
+  const reason: DeprovisionReason =
+    engage === null
+      ? 'removed_from_engage'
+      : engage.deletedAt !== null
+        ? 'deleted_in_engage'
+        : 'inactive_in_engage';
+  const engageUserId = engage?.id ?? state?.engageUserId ?? null;
+  if (state === null || state.visitorUserId === null) {
+    const skip: SkipReason =
+      engageUserId === null
+        ? 'nothing_to_do'
+        : reason === 'inactive_in_engage'
+          ? 'inactive_not_provisioned'
+          : 'deleted_not_provisioned';
+    return { kind: 'skip', engageUserId, reason: skip, nextState: null };
+  }
+
+  const id = state.engageUserId;
+  const deleted: SyncUserState = { ...state, visitorUserId: null, ownedAccess: {}, deprovisioned: true };
+  const deactivated: SyncUserState = { ...state, deprovisioned: true };
+  const actual = ctx.visitorActual;
+  if (actual?.user === null) {
+    // Someone already removed the user in Visitor: only the bookkeeping is left.
+    return { kind: 'skip', engageUserId: id, reason: 'already_deprovisioned', nextState: deleted };
+  }
+  if (ctx.options.deprovision === 'delete') {
+    return {
+      kind: 'delete',
+      engageUserId: id,
+      visitorUserId: state.visitorUserId,
+      reason,
+      nextState: deleted,
+    };
+  }
+  if (state.deprovisioned || actual?.active === false) {
+    return {
+      kind: 'skip',
+      engageUserId: id,
+      reason: 'already_deprovisioned',
+      nextState: state.deprovisioned ? null : deactivated,
+    };
+  }
+  return {
+    kind: 'deactivate',
+    engageUserId: id,
+    visitorUserId: state.visitorUserId,
+    reason,
+    nextState: deactivated,
+  };
+}
+
+function planActive(engage: EngageUser, state: SyncUserState | null, ctx: PlanContext): UserPlan {
+  const desired = desiredVisitorUser(engage);
+  const failures = desired.ok ? [] : [...desired.failures];
+  if (ctx.identityConflict?.outcome === 'fails') {
+    failures.push({
+      code: 'duplicate_identity',
+      attribute: 'userName',
+      message:
+        'Another Engage user has the same Visitor userName (case-insensitive): Engage user(s) ' +
+        `${ctx.identityConflict.conflictingWith.join(', ')}.`,
+    });
+  }
+  if (!desired.ok || failures.length > 0) return { kind: 'fail', engageUserId: engage.id, failures };
+
+  const user = desired.user;
+  const actual = ctx.visitorActual;
+  const visitorUserId = state?.visitorUserId ?? null;
+  if (state === null || visitorUserId === null || actual?.user === null) return planCreate(engage, user, ctx);
+
+  const owned = new Map(Object.entries(state.ownedAccess));
+  const eligible = eligibleLocations({
+    owned: new Set(owned.keys()),
+    allVisitorLocationIds: ctx.allVisitorLocationIds,
+    defaultLocationId: ctx.defaultLocationId,
+    options: ctx.options,
+  });
+  const access = planAccessChanges({
+    owned,
+    desired: desiredAccess(accessInput(engage, eligible, ctx)),
+    ...(actual === undefined ? {} : { actual: actual.access }),
+  });
+  const attributes =
+    actual?.user != null ? driftedAttributes(user, actual.user) : changedAttributes(state.attributes, user);
+  const print = fingerprint(user, access.nextOwned, ctx.defaultLocationId);
+  const nextState: SyncUserState = {
+    ...state,
+    userName: user.userName,
+    attributes: user,
+    ownedAccess: Object.fromEntries(access.nextOwned),
+    fingerprint: print,
+    deprovisioned: false,
+  };
+
+  const base = { engageUserId: engage.id, visitorUserId, attributes, access, fingerprint: print, nextState };
+  if (state.deprovisioned) return { kind: 'reactivate', ...base };
+  const noCalls =
+    attributes.length === 0 &&
+    access.add.length === 0 &&
+    access.setRole.length === 0 &&
+    access.remove.length === 0;
+  // Without Visitor's state, an equal fingerprint means nothing the sync writes has changed.
+  if (noCalls || (actual === undefined && print === state.fingerprint)) {
+    const changed = canonicalJson(nextState) !== canonicalJson(state);
+    return {
+      kind: 'skip',
+      engageUserId: engage.id,
+      reason: 'unchanged',
+      nextState: changed ? nextState : null,
+    };
+  }
+  return { kind: 'update', ...base };
+}
+
+function planCreate(engage: EngageUser, user: DesiredVisitorUser, ctx: PlanContext): UserPlan {
+  const eligible = eligibleLocations({
+    owned: null,
+    allVisitorLocationIds: ctx.allVisitorLocationIds,
+    defaultLocationId: ctx.defaultLocationId,
+    options: ctx.options,
+  });
+  const access = desiredAccess(accessInput(engage, eligible, ctx));
+  const print = fingerprint(user, access, ctx.defaultLocationId);
+  return {
+    kind: 'create',
+    engageUserId: engage.id,
+    user,
+    access,
+    fingerprint: print,
+    nextState: {
+      engageUserId: engage.id,
+      visitorUserId: null,
+      userName: user.userName,
+      attributes: user,
+      ownedAccess: Object.fromEntries(access),
+      fingerprint: print,
+      deprovisioned: false,
+    },
+  };
+}
+
+function accessInput(engage: EngageUser, eligible: ReadonlySet<string>, ctx: PlanContext) {
+  return {
+    userType: engage.userType,
+    administeredLocationIds: engage.administeredLocationIds,
+    defaultLocationId: ctx.defaultLocationId,
+    eligible,
+    locationMap: ctx.locationMap,
+    options: ctx.options,
+  };
+}
