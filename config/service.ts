@@ -59,6 +59,16 @@ const schema = z.object({
   VISITOR_SCIM_CONCURRENCY: positiveInt.max(256).default(16),
   // Local emulator (used when VISITOR_SCIM_URL is not set)
   VISITOR_EMULATOR_PORT: port.default(LOCAL_DEFAULTS.emulatorPort),
+  // Sync rules and behaviour
+  SYNC_DEPROVISION: z.enum(['delete', 'deactivate']).default('delete'),
+  SYNC_GRANT_NEW_LOCATIONS_TO_EXISTING_USERS: bool.default(false),
+  SYNC_LOCATION_ADMINS_ADMINISTER_THEIR_LOCATIONS: bool.default(false),
+  SYNC_INVITATIONS: z.string().default('send'),
+  SYNC_PAGE_SIZE: positiveInt.max(5000).default(500),
+  SYNC_DELETE_THRESHOLD_COUNT: z.coerce.number().int().min(0).default(500),
+  SYNC_DELETE_THRESHOLD_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  SYNC_SCHEDULE_INTERVAL: durationMs.default(86_400_000),
+  SYNC_FULL_RECONCILE_EVERY_DAYS: z.coerce.number().int().min(0).default(7),
   // Worker
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(1000).default(32),
   METRICS_PORT: port.optional(),
@@ -83,8 +93,43 @@ export interface ServiceConfig {
   database: { url: string; local: boolean; poolSize: number };
   engageDatabase: { url: string; local: boolean };
   visitor: { url: string; token: string; local: boolean; timeoutMs: number; concurrency: number };
+  sync: SyncSettings;
   worker: { maxConcurrentActivities: number; metricsPort?: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export type InvitationPolicySetting =
+  | { mode: 'send' }
+  | { mode: 'delay'; delayMs: number }
+  | { mode: 'disabled' };
+
+export interface SyncSettings {
+  options: {
+    deprovision: 'delete' | 'deactivate';
+    grantNewLocationsToExistingUsers: boolean;
+    locationAdminsAdministerTheirLocations: boolean;
+  };
+  /** Default for daily and per-user runs; an initial sync chooses its own. */
+  invitations: InvitationPolicySetting;
+  pageSize: number;
+  /** Deletions beyond either threshold wait for an operator (count, and percent of linked users). */
+  deleteThreshold: { count: number; percent: number };
+  scheduleIntervalMs: number;
+  /** Every Nth scheduled run also reads Visitor and corrects drift; 0 = never. */
+  fullReconcileEveryDays: number;
+}
+
+/** "send" | "disabled" | "delay:<duration>" (e.g. delay:48h) — the CLI flag and SYNC_INVITATIONS. */
+export function parseInvitationPolicy(value: string): InvitationPolicySetting {
+  if (value === 'send' || value === 'disabled') return { mode: value };
+  const m = /^delay:(.+)$/.exec(value);
+  if (m) {
+    const d = durationMs.safeParse(m[1]);
+    if (d.success && d.data > 0) return { mode: 'delay', delayMs: d.data };
+  }
+  throw new ConfigError(
+    `invalid invitation policy "${value}": expected send, disabled or delay:<duration> (e.g. delay:48h)`,
+  );
 }
 
 export class ConfigError extends Error {
@@ -98,16 +143,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`);
+    throw new ConfigError(
+      `Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`,
+    );
   }
   const e = parsed.data;
   if (e.VISITOR_SCIM_URL && !e.VISITOR_SCIM_TOKEN) {
-    throw new ConfigError('Invalid configuration:\n  VISITOR_SCIM_TOKEN: required when VISITOR_SCIM_URL is set');
+    throw new ConfigError(
+      'Invalid configuration:\n  VISITOR_SCIM_TOKEN: required when VISITOR_SCIM_URL is set',
+    );
   }
   if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError(
       'Invalid configuration:\n  TEMPORAL_TLS_CERT_PATH / TEMPORAL_TLS_KEY_PATH: set both for mTLS, or neither',
     );
+  }
+  let invitations: InvitationPolicySetting;
+  try {
+    invitations = parseInvitationPolicy(e.SYNC_INVITATIONS);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  SYNC_INVITATIONS: ${(err as Error).message}`);
   }
   const localTemporal = !e.TEMPORAL_ADDRESS;
   return {
@@ -139,6 +194,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       local: !e.VISITOR_SCIM_URL,
       timeoutMs: e.VISITOR_SCIM_TIMEOUT,
       concurrency: e.VISITOR_SCIM_CONCURRENCY,
+    },
+    sync: {
+      options: {
+        deprovision: e.SYNC_DEPROVISION,
+        grantNewLocationsToExistingUsers: e.SYNC_GRANT_NEW_LOCATIONS_TO_EXISTING_USERS,
+        locationAdminsAdministerTheirLocations: e.SYNC_LOCATION_ADMINS_ADMINISTER_THEIR_LOCATIONS,
+      },
+      invitations,
+      pageSize: e.SYNC_PAGE_SIZE,
+      deleteThreshold: { count: e.SYNC_DELETE_THRESHOLD_COUNT, percent: e.SYNC_DELETE_THRESHOLD_PERCENT },
+      scheduleIntervalMs: e.SYNC_SCHEDULE_INTERVAL,
+      fullReconcileEveryDays: e.SYNC_FULL_RECONCILE_EVERY_DAYS,
     },
     worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, metricsPort: e.METRICS_PORT },
     logLevel: e.LOG_LEVEL,

@@ -15,7 +15,10 @@ export interface TestDatabase<DB> {
   drop(): Promise<void>;
 }
 
-export async function freshDatabase<DB>(prefix: string, migrations: MigrationSet[] = []): Promise<TestDatabase<DB>> {
+export async function freshDatabase<DB>(
+  prefix: string,
+  migrations: MigrationSet[] = [],
+): Promise<TestDatabase<DB>> {
   const name = `t_${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();

@@ -1,0 +1,31 @@
+// `npm run migrate [-- --engage]`: applies the sync schema's migrations to DATABASE_URL, and with
+// --engage (or on the local stack) the Engage schema to ENGAGE_DATABASE_URL.
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../config/service';
+import { createDb } from './connect';
+import { type MigrationSet, migrateToLatest } from './migrate';
+
+const { values } = parseArgs({
+  options: {
+    engage: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    'Usage: npm run migrate [-- --engage]\n\nApplies the sync state migrations to DATABASE_URL. With --engage, also creates the\nEngage demo schema in ENGAGE_DATABASE_URL (never do this on a real Engage database).',
+  );
+  process.exit(0);
+}
+const config = loadConfigOrExit();
+const targets: [MigrationSet, string][] = [['sync', config.database.url]];
+if (values.engage || config.engageDatabase.local) targets.push(['engage', config.engageDatabase.url]);
+for (const [set, url] of targets) {
+  const db = createDb({ url, poolSize: 1 });
+  try {
+    const applied = await migrateToLatest(db, set);
+    console.log(`${set}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../config/service';
+
+test('defaults point at the local stack', () => {
+  const c = loadConfig({});
+  assert.equal(c.temporal.address, '127.0.0.1:7233');
+  assert.equal(c.temporal.local, true);
+  assert.equal(c.database.local, true);
+  assert.match(c.database.url, /engage_visitor_sync$/);
+  assert.match(c.engageDatabase.url, /\/engage$/);
+  assert.equal(c.visitor.url, 'http://127.0.0.1:8790/scim/v1');
+  assert.equal(c.visitor.timeoutMs, 30_000);
+});
+
+test('explicit values win and durations are parsed', () => {
+  const c = loadConfig({
+    TEMPORAL_ADDRESS: 'temporal.example:7233',
+    TEMPORAL_API_KEY: 'k',
+    VISITOR_SCIM_URL: 'https://visitor.example/scim/v1',
+    VISITOR_SCIM_TOKEN: 't',
+    VISITOR_SCIM_TIMEOUT: '2m',
+  });
+  assert.equal(c.temporal.local, false);
+  assert.equal(c.temporal.tls, true, 'an API key implies TLS');
+  assert.equal(c.visitor.local, false);
+  assert.equal(c.visitor.timeoutMs, 120_000);
+});
+
+test('a bad value is refused with a message naming the variable, never its secret', () => {
+  assert.throws(
+    () => loadConfig({ VISITOR_SCIM_CONCURRENCY: 'lots', DATABASE_URL: 'mysql://x' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /VISITOR_SCIM_CONCURRENCY/.test(err.message) &&
+      /DATABASE_URL: expected a postgres:\/\/ URL/.test(err.message),
+  );
+  assert.throws(
+    () => loadConfig({ VISITOR_SCIM_URL: 'https://visitor.example/scim/v1' }),
+    /VISITOR_SCIM_TOKEN: required/,
+  );
+  assert.throws(
+    () => loadConfig({ TEMPORAL_TLS: 'maybe', VISITOR_SCIM_TOKEN: 'supersecret' }),
+    (err: unknown) =>
+      err instanceof ConfigError && /TEMPORAL_TLS/.test(err.message) && !/supersecret/.test(err.message),
+  );
+});
