@@ -7,7 +7,13 @@ export function stackCheckActivities(db: Kysely<SyncDatabase>) {
     async recordStackCheck(workflowId: string): Promise<number> {
       await db
         .insertInto('sync.runs')
-        .values({ id: workflowId, kind: 'stack-check', status: 'completed', workflow_id: workflowId, finished_at: new Date() })
+        .values({
+          id: workflowId,
+          kind: 'stack-check',
+          status: 'completed',
+          workflow_id: workflowId,
+          finished_at: new Date(),
+        })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
       const row = await db

@@ -1,5 +1,8 @@
 // Table types of the sync's own schema (`sync.*`), for kysely.
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { DesiredVisitorUser, Role } from '../domain/types';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface RunsTable {
   id: string;
@@ -14,6 +17,76 @@ export interface RunsTable {
   finished_at: Date | null;
 }
 
+export interface LocationsTable {
+  engage_location_id: number;
+  visitor_location_id: string;
+  fingerprint: string;
+  status: Generated<string>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export type InvitationStatus = 'none' | 'pending' | 'sent' | 'skipped' | 'cancelled' | 'disabled';
+
+export interface UsersTable {
+  engage_user_id: number;
+  visitor_user_id: string | null;
+  user_name: string;
+  attributes: JSONColumnType<DesiredVisitorUser>;
+  owned_access: JSONColumnType<Record<string, Role>>;
+  fingerprint: string;
+  deprovisioned: Generated<boolean>;
+  invitation_status: ColumnType<InvitationStatus, InvitationStatus | undefined, InvitationStatus>;
+  invitation_run_id: string | null;
+  invitation_due_at: Date | null;
+  invitation_sent_at: Date | null;
+  created_by_run: string | null;
+  last_run_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface UserFailuresTable {
+  engage_user_id: number;
+  codes: string[];
+  detail: JSONColumnType<Record<string, unknown>>;
+  failure_count: Generated<number>;
+  first_failed_at: Generated<Date>;
+  last_failed_at: Timestamp;
+  next_attempt_at: Timestamp;
+  last_run_id: string;
+}
+
+export interface PendingDeletionsTable {
+  run_id: string;
+  engage_user_id: number;
+  visitor_user_id: string;
+  mode: string;
+  reason: string;
+  status: ColumnType<string, string | undefined, string>;
+  created_at: Generated<Date>;
+}
+
+export interface LogTable {
+  id: Generated<string>;
+  run_id: string;
+  object_type: 'user' | 'location' | 'run';
+  engage_id: number | null;
+  visitor_id: string | null;
+  user_name: string | null;
+  action: string;
+  outcome: string;
+  attributes: string[] | null;
+  detail: JSONColumnType<Record<string, unknown>> | null;
+  duration_ms: number | null;
+  at: Generated<Date>;
+}
+
 export interface SyncDatabase {
   'sync.runs': RunsTable;
+  'sync.locations': LocationsTable;
+  'sync.users': UsersTable;
+  'sync.user_failures': UserFailuresTable;
+  'sync.pending_deletions': PendingDeletionsTable;
+  'sync.log': LogTable;
 }

@@ -40,9 +40,18 @@ export async function ensureWorkflowBundle(): Promise<string> {
 }
 
 const noop = () => {};
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
+const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: console.warn,
+  error: console.error,
+  log: noop,
+};
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const t0 = Date.now();
-  ensureWorkflowBundle().then((f) => console.log(`workflow bundle: ${path.relative(ROOT, f)} (${Date.now() - t0} ms)`));
+  ensureWorkflowBundle().then((f) =>
+    console.log(`workflow bundle: ${path.relative(ROOT, f)} (${Date.now() - t0} ms)`),
+  );
 }

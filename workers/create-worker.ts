@@ -1,6 +1,6 @@
 // Builds a worker that registers every workflow and activity; used by `npm start`, the demo and tests.
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type ActivityDeps, createActivities } from '../activities';
 import { ensureWorkflowBundle } from './bundle';
 
 export interface WorkerOptions {

@@ -7,6 +7,7 @@ export const TEST_NAMESPACE = 'evs-test';
 export const temporalAddress = () => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 
 export async function testEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
   return TestWorkflowEnvironment.createFromExistingServer({
     address: temporalAddress(),
     namespace: TEST_NAMESPACE,

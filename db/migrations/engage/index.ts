@@ -1,4 +1,8 @@
 import type { Migration } from 'kysely';
+import * as m0001 from './0001_engage_core';
 
 // The Engage source schema (local/dev/test only: a real Engage database is never migrated by us).
-export const engageMigrations: Record<string, Migration> = {};
+// Ordered by name; add new migrations here.
+export const engageMigrations: Record<string, Migration> = {
+  '0001_engage_core': m0001,
+};

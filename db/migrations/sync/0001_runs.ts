@@ -17,7 +17,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('finished_at', 'timestamptz')
     .execute();
-  await db.schema.withSchema('sync').createIndex('runs_started_at_idx').on('runs').column('started_at').execute();
+  await db.schema
+    .withSchema('sync')
+    .createIndex('runs_started_at_idx')
+    .on('runs')
+    .column('started_at')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

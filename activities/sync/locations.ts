@@ -1,0 +1,97 @@
+// Locations first: every active Engage location exists in Visitor (created when missing, matched by
+// Engage id afterwards, updated when its name or address changes). Visitor locations are never
+// deleted; one whose Engage location is gone is reported as orphaned.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../domain/fingerprint';
+import type { LocationCounts } from '../../workflows/types';
+import type { SyncDeps } from './deps';
+import type { LogEntry } from './state-store';
+import { locationBody } from './visitor-mapping';
+
+export async function syncLocationsActivity(
+  deps: SyncDeps,
+  { runId, dryRun }: { runId: string; dryRun: boolean },
+): Promise<{ defaultLocationId: string; counts: LocationCounts }> {
+  const { visitor, store, engage } = deps;
+  const [visitorLocations, engageResult, mapped] = await Promise.all([
+    visitor.listLocations(),
+    engage.allActiveLocations(),
+    store.locationMap(),
+  ]);
+  const def = visitorLocations.find((l) => l.isDefault);
+  if (!def)
+    throw new Error(
+      'Visitor reports no default location: install the SCIM integration in a primary location',
+    );
+  const byId = new Map(visitorLocations.map((l) => [l.id, l]));
+  const byExternalId = new Map(visitorLocations.filter((l) => l.externalId).map((l) => [l.externalId!, l]));
+  const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0 };
+  const log: LogEntry[] = [];
+  const entry = (
+    engageId: number,
+    visitorId: string | null,
+    action: string,
+    outcome: string,
+    detail?: Record<string, unknown>,
+  ): LogEntry => ({
+    run_id: runId,
+    object_type: 'location',
+    engage_id: engageId,
+    visitor_id: visitorId,
+    user_name: null,
+    action,
+    outcome: dryRun ? 'planned' : outcome,
+    attributes: null,
+    duration_ms: null,
+    detail: detail ?? null,
+  });
+
+  for (const bad of engageResult.invalid)
+    log.push(entry(bad.id, null, 'validate', 'failed', { reason: bad.reason }));
+  const active = new Set<number>();
+  for (const l of engageResult.locations) {
+    active.add(l.id);
+    const body = locationBody(l);
+    const print = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
+    const link = mapped.get(l.id);
+    const linked = link ? byId.get(link.visitorId) : byExternalId.get(String(l.id));
+    if (linked && link?.fingerprint === print && link.status === 'linked') {
+      counts.unchanged++;
+      continue;
+    }
+    if (linked) {
+      // Matched by Engage id: bring name/address in line (also when adopting one created earlier).
+      const same = link !== undefined && link.fingerprint === print;
+      if (!dryRun) {
+        if (!same) await visitor.replaceLocation(linked.id, { ...body, id: linked.id });
+        await store.saveLocation(l.id, linked.id, print, 'linked');
+      }
+      if (same) counts.unchanged++;
+      else {
+        counts.updated++;
+        log.push(entry(l.id, linked.id, 'update', 'updated'));
+      }
+      continue;
+    }
+    counts.created++;
+    if (dryRun) {
+      log.push(entry(l.id, null, 'create', 'created'));
+      continue;
+    }
+    const { location, adopted } = await visitor.createLocation(body);
+    await store.saveLocation(l.id, location.id, print, 'linked');
+    log.push(entry(l.id, location.id, adopted ? 'adopt' : 'create', adopted ? 'adopted' : 'created'));
+  }
+  for (const [engageId, link] of mapped) {
+    if (active.has(engageId) || link.status === 'orphaned') continue;
+    counts.orphaned++;
+    if (!dryRun) await store.saveLocation(engageId, link.visitorId, link.fingerprint, 'orphaned');
+    log.push(
+      entry(engageId, link.visitorId, 'report', 'orphaned', {
+        reason: 'the Engage location is gone; the Visitor location is kept',
+      }),
+    );
+  }
+  await store.log(log);
+  return { defaultLocationId: def.id, counts };
+}

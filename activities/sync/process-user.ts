@@ -1,0 +1,363 @@
+// One user, end to end: plan with the domain rules, apply to Visitor (or only plan, in a dry run),
+// persist the new state, and describe what happened for the provisioning log. Safe to run twice.
+
+import { planAccessChanges } from '../../domain/access-diff';
+import { driftedAttributes } from '../../domain/attribute-diff';
+import { fingerprint } from '../../domain/fingerprint';
+import type { IdentityConflictOutcome } from '../../domain/identity-conflicts';
+import { type PlanContext, planUser, type UserPlan, type VisitorActual } from '../../domain/plan-user';
+import type { EngageUser, SyncOptions, SyncUserState } from '../../domain/types';
+import {
+  VisitorAuthError,
+  VisitorNotFoundError,
+  VisitorRejectedError,
+  VisitorScimError,
+} from '../../scim/errors';
+import { URN_VISITOR_USER } from '../../scim/wire';
+import type { InvitationPolicy, Outcome } from '../../workflows/types';
+import type { SyncDeps } from './deps';
+import type { LocationContext } from './location-context';
+import type { FailureRow, LogEntry, StoredUser } from './state-store';
+import { accessOf, createBody, snapshotOf, updateOperations } from './visitor-mapping';
+
+export interface UserRunContext {
+  runId: string;
+  dryRun: boolean;
+  full: boolean;
+  invitations: InvitationPolicy;
+  locations: LocationContext;
+  options: SyncOptions;
+  /** Bulk runs hold deletions until every other change is applied; per-user runs apply them. */
+  deferDeletes: boolean;
+  now: Date;
+}
+
+export interface UserInput {
+  engageUserId: number;
+  engage: EngageUser | null;
+  state: StoredUser | null;
+  failure?: FailureRow;
+  conflict?: IdentityConflictOutcome;
+}
+
+export interface UserResult {
+  outcome: Outcome | 'pendingDeletion';
+  invited: boolean;
+  invitationPending: boolean;
+  log: LogEntry | null;
+}
+
+export async function processUser(
+  deps: SyncDeps,
+  ctx: UserRunContext,
+  input: UserInput,
+): Promise<UserResult> {
+  const started = Date.now();
+  const id = input.engageUserId;
+  const entry = (action: string, outcome: string, extra: Partial<LogEntry> = {}): LogEntry => ({
+    run_id: ctx.runId,
+    object_type: 'user',
+    engage_id: id,
+    visitor_id: input.state?.visitorUserId ?? null,
+    user_name: input.state?.userName ?? input.engage?.username ?? null,
+    action,
+    outcome,
+    attributes: null,
+    duration_ms: Date.now() - started,
+    ...extra,
+  });
+  const result = (
+    outcome: UserResult['outcome'],
+    log: LogEntry | null,
+    inv: Partial<UserResult> = {},
+  ): UserResult => ({
+    outcome,
+    invited: false,
+    invitationPending: false,
+    log,
+    ...inv,
+  });
+
+  // A user that keeps failing waits out its back-off, unless Engage changed it since.
+  const f = input.failure;
+  if (f && f.nextAttemptAt > ctx.now && (input.engage === null || input.engage.updatedAt <= f.lastFailedAt)) {
+    return result(
+      'quarantined',
+      entry('skip', 'quarantined', {
+        detail: { failures: f.failureCount, nextAttemptAt: f.nextAttemptAt.toISOString() },
+      }),
+    );
+  }
+
+  try {
+    let visitorActual: VisitorActual | undefined;
+    if (ctx.full && input.state?.visitorUserId) {
+      const actual = await deps.visitor.getUser(input.state.visitorUserId);
+      visitorActual = actual
+        ? { user: snapshotOf(actual), active: actual.active, access: accessOf(actual) }
+        : { user: null, access: new Map() };
+    }
+    const plan = planUser({
+      engage: input.engage,
+      state: input.state,
+      ctx: planContext(ctx, input.conflict, visitorActual),
+    });
+    if (ctx.dryRun) return planned(plan, entry);
+    return await apply(deps, ctx, input, plan, entry, result);
+  } catch (err) {
+    if (err instanceof VisitorAuthError || !(err instanceof VisitorRejectedError)) throw err;
+    // Visitor refused this one user's data: record it, never block the others.
+    const detail = { status: err.status, scimType: err.scimType, detail: err.detail, route: err.route };
+    await deps.store.recordFailure(id, ctx.runId, ['visitor_rejected'], detail);
+    return result(
+      'failed',
+      entry('write', 'failed', { detail: { reason: 'Visitor rejected the request', ...detail } }),
+    );
+  }
+}
+
+function planContext(
+  ctx: UserRunContext,
+  conflict: IdentityConflictOutcome | undefined,
+  actual: VisitorActual | undefined,
+): PlanContext {
+  return {
+    defaultLocationId: ctx.locations.defaultLocationId,
+    allVisitorLocationIds: ctx.locations.allVisitorLocationIds,
+    locationMap: ctx.locations.locationMap,
+    options: ctx.options,
+    ...(conflict ? { identityConflict: conflict } : {}),
+    ...(actual ? { visitorActual: actual } : {}),
+  };
+}
+
+const PLAN_OUTCOME: Record<UserPlan['kind'], Outcome> = {
+  create: 'created',
+  update: 'updated',
+  reactivate: 'reactivated',
+  delete: 'deleted',
+  deactivate: 'deactivated',
+  skip: 'skipped',
+  fail: 'failed',
+};
+
+/** A dry run: the plan, logged as "planned", nothing written anywhere but the log. */
+function planned(
+  plan: UserPlan,
+  entry: (a: string, o: string, e?: Partial<LogEntry>) => LogEntry,
+): UserResult {
+  const outcome: Outcome =
+    plan.kind === 'skip' && plan.reason === 'unchanged' ? 'unchanged' : PLAN_OUTCOME[plan.kind];
+  if (outcome === 'unchanged') return { outcome, invited: false, invitationPending: false, log: null };
+  const attributes =
+    plan.kind === 'update' || plan.kind === 'reactivate'
+      ? changedNames(plan)
+      : plan.kind === 'create'
+        ? ['*']
+        : null;
+  const detail =
+    plan.kind === 'fail'
+      ? { failures: plan.failures }
+      : plan.kind === 'skip'
+        ? { reason: plan.reason }
+        : plan.kind === 'delete' || plan.kind === 'deactivate'
+          ? { reason: plan.reason }
+          : null;
+  return {
+    outcome,
+    invited: false,
+    invitationPending: false,
+    log: entry(plan.kind, 'planned', { attributes, detail }),
+  };
+}
+
+function changedNames(plan: Extract<UserPlan, { kind: 'update' | 'reactivate' }>): string[] {
+  const names: string[] = plan.attributes.map((a) => a.attribute);
+  if (plan.access.add.length || plan.access.setRole.length || plan.access.remove.length)
+    names.push('locationAccess');
+  return names;
+}
+
+async function apply(
+  deps: SyncDeps,
+  ctx: UserRunContext,
+  input: UserInput,
+  plan: UserPlan,
+  entry: (a: string, o: string, e?: Partial<LogEntry>) => LogEntry,
+  result: (o: UserResult['outcome'], log: LogEntry | null, inv?: Partial<UserResult>) => UserResult,
+): Promise<UserResult> {
+  const { store, visitor } = deps;
+  const id = input.engageUserId;
+  const defaultLocationId = ctx.locations.defaultLocationId;
+  const succeeded = async () => {
+    if (input.failure) await store.clearFailure(id);
+  };
+
+  switch (plan.kind) {
+    case 'fail': {
+      await store.recordFailure(
+        id,
+        ctx.runId,
+        plan.failures.map((f) => f.code),
+        { failures: plan.failures },
+      );
+      return result('failed', entry('validate', 'failed', { detail: { failures: plan.failures } }));
+    }
+    case 'skip': {
+      if (plan.nextState) await store.saveUser(plan.nextState, ctx.runId);
+      await succeeded();
+      if (plan.reason === 'unchanged') return result('unchanged', null);
+      return result('skipped', entry('skip', 'skipped', { detail: { reason: plan.reason } }));
+    }
+    case 'delete':
+    case 'deactivate': {
+      if (ctx.deferDeletes) {
+        await store.addPendingDeletion({
+          runId: ctx.runId,
+          engageUserId: id,
+          visitorUserId: plan.visitorUserId,
+          mode: plan.kind,
+          reason: plan.reason,
+        });
+        return result('pendingDeletion', null);
+      }
+      await deprovision(deps, plan.kind, plan.visitorUserId);
+      await store.saveUser(plan.nextState, ctx.runId);
+      await succeeded();
+      const outcome = plan.kind === 'delete' ? 'deleted' : 'deactivated';
+      return result(
+        outcome,
+        entry(plan.kind, outcome, { visitor_id: plan.visitorUserId, detail: { reason: plan.reason } }),
+      );
+    }
+    case 'update':
+    case 'reactivate': {
+      const ops = updateOperations(plan.attributes, plan.access, defaultLocationId, {
+        reactivate: plan.kind === 'reactivate',
+      });
+      try {
+        await visitor.patchUser(plan.visitorUserId, ops);
+      } catch (err) {
+        if (err instanceof VisitorNotFoundError) {
+          // Deleted by hand in Visitor: forget the link and create the user again.
+          const forgotten = input.state ? { ...input.state, visitorUserId: null } : null;
+          return processUser(deps, ctx, { ...input, state: forgotten });
+        }
+        if (err instanceof VisitorRejectedError && (err.scimType === 'noTarget' || err.status === 412)) {
+          // Visitor changed under us (e.g. a location removed by hand): re-plan against what it has.
+          return processUser(deps, { ...ctx, full: true }, input);
+        }
+        throw err;
+      }
+      await store.saveUser(plan.nextState, ctx.runId);
+      await succeeded();
+      const outcome = plan.kind === 'reactivate' ? 'reactivated' : 'updated';
+      return result(
+        outcome,
+        entry(plan.kind, outcome, { visitor_id: plan.visitorUserId, attributes: changedNames(plan) }),
+      );
+    }
+    case 'create':
+      return create(deps, ctx, input, plan, entry, result, succeeded);
+  }
+}
+
+async function create(
+  deps: SyncDeps,
+  ctx: UserRunContext,
+  input: UserInput,
+  plan: Extract<UserPlan, { kind: 'create' }>,
+  entry: (a: string, o: string, e?: Partial<LogEntry>) => LogEntry,
+  result: (o: UserResult['outcome'], log: LogEntry | null, inv?: Partial<UserResult>) => UserResult,
+  succeeded: () => Promise<void>,
+): Promise<UserResult> {
+  const { store, visitor } = deps;
+  const defaultLocationId = ctx.locations.defaultLocationId;
+  const policy = ctx.invitations.mode;
+  const { user, adopted } = await visitor.createUser(createBody(plan.user, plan.access, defaultLocationId), {
+    sendInvitation: policy === 'send',
+  });
+
+  let nextState: SyncUserState = { ...plan.nextState, visitorUserId: user.id };
+  let attributes: string[] = ['*'];
+  if (adopted) {
+    // An existing Visitor user (made by hand, or by our own crashed attempt): bring it into line,
+    // leaving access the sync does not own (hand-granted admin rights) as it is.
+    const drift = driftedAttributes(plan.user, snapshotOf(user));
+    const access = planAccessChanges({ owned: new Map(), desired: plan.access, actual: accessOf(user) });
+    const ops = updateOperations(drift, access, defaultLocationId, { reactivate: !user.active });
+    await visitor.patchUser(user.id, ops);
+    nextState = {
+      ...nextState,
+      ownedAccess: Object.fromEntries(access.nextOwned),
+      fingerprint: fingerprint(plan.user, access.nextOwned, defaultLocationId),
+    };
+    attributes = drift.map((d) => d.attribute);
+  }
+
+  // Invitations: exactly once per user the sync creates. A user adopted because our own earlier
+  // attempt created it (same externalId) is ours; anyone else adopted was onboarded already.
+  const ours = !adopted || user.externalId === String(input.engageUserId);
+  const alreadySent = user[URN_VISITOR_USER]?.invitation?.status === 'sent';
+  let invitation: { status: 'sent' | 'pending' | 'disabled' | 'skipped'; sentAt?: Date; dueAt?: Date };
+  let invited = false;
+  if (!ours) invitation = { status: 'skipped' };
+  else if (policy === 'send') {
+    if (!alreadySent) await visitor.sendInvitation(user.id);
+    invitation = { status: 'sent', sentAt: new Date() };
+    invited = true;
+  } else if (policy === 'delay') {
+    invitation = alreadySent
+      ? { status: 'sent' }
+      : {
+          status: 'pending',
+          dueAt: new Date(
+            ctx.now.getTime() + (ctx.invitations.mode === 'delay' ? ctx.invitations.delayMs : 0),
+          ),
+        };
+  } else invitation = { status: 'disabled' };
+
+  await store.saveUser(nextState, ctx.runId, {
+    createdByRun: ctx.runId,
+    invitation: {
+      status: invitation.status,
+      runId: ctx.runId,
+      dueAt: invitation.dueAt ?? null,
+      sentAt: invitation.sentAt ?? null,
+    },
+  });
+  await succeeded();
+  const outcome = adopted ? 'adopted' : 'created';
+  return result(
+    outcome,
+    entry(adopted ? 'adopt' : 'create', outcome, {
+      visitor_id: user.id,
+      user_name: plan.user.userName,
+      attributes,
+      detail: { invitation: invitation.status },
+    }),
+    {
+      invited,
+      invitationPending: invitation.status === 'pending',
+    },
+  );
+}
+
+async function deprovision(
+  deps: SyncDeps,
+  kind: 'delete' | 'deactivate',
+  visitorUserId: string,
+): Promise<void> {
+  if (kind === 'delete') {
+    await deps.visitor.deleteUser(visitorUserId); // 404 → already gone: fine
+    return;
+  }
+  try {
+    await deps.visitor.patchUser(visitorUserId, [{ op: 'replace', path: 'active', value: false }]);
+  } catch (err) {
+    if (!(err instanceof VisitorNotFoundError)) throw err;
+  }
+}
+
+export { deprovision };
+export const isVisitorError = (e: unknown): e is VisitorScimError => e instanceof VisitorScimError;

@@ -1,0 +1,189 @@
+// Run bookkeeping: the one-bulk-run-at-a-time lock, partitioning users into pages, deletions held to
+// the end of a run (and their safety threshold), and the final record.
+import { Context } from '@temporalio/activity';
+import { sql } from 'kysely';
+import { toActivityFailure } from '../../scim/activity-failure';
+import { addCounts } from '../../workflows/run-math';
+import type { Counts, InvitationPolicy, RunStatus } from '../../workflows/types';
+import type { SyncDeps } from './deps';
+import { deprovision } from './process-user';
+import type { LogEntry } from './state-store';
+
+export async function beginRunActivity(
+  deps: SyncDeps,
+  input: {
+    runId: string;
+    kind: 'initial' | 'daily';
+    startedBy: string;
+    dryRun: boolean;
+    workflowId: string;
+    invitations: InvitationPolicy | null;
+  },
+): Promise<
+  { status: 'started'; invitations: InvitationPolicy } | { status: 'refused'; activeRunId: string }
+> {
+  const invitations = input.invitations ?? deps.settings.invitations;
+  const row = {
+    id: input.runId,
+    kind: input.kind,
+    workflowId: input.workflowId,
+    startedBy: input.startedBy,
+    dryRun: input.dryRun,
+  };
+  // A dry run writes nothing to Visitor, so it may run beside a real one.
+  if (input.dryRun) {
+    await deps.store.db
+      .insertInto('sync.runs')
+      .values({
+        id: row.id,
+        kind: `${row.kind}-dry-run`,
+        status: 'running',
+        workflow_id: row.workflowId,
+        started_by: row.startedBy,
+        dry_run: true,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return { status: 'started', invitations };
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const res = await deps.store.beginRun(row);
+    if (res.ok || res.activeRunId === input.runId) return { status: 'started', invitations };
+    // The holder may be a run that was terminated without finishing: free its lock if Temporal says so.
+    if (!deps.temporal || (await workflowIsRunning(deps, res.activeWorkflowId)))
+      return { status: 'refused', activeRunId: res.activeRunId };
+    await deps.store.setRunStatus(res.activeRunId, 'abandoned', {
+      reason: 'its workflow is no longer running',
+      finished: true,
+    });
+  }
+  const active = await deps.store.activeBulkRun();
+  return { status: 'refused', activeRunId: active?.id ?? 'unknown' };
+}
+
+async function workflowIsRunning(deps: SyncDeps, workflowId: string): Promise<boolean> {
+  try {
+    const d = await deps.temporal!.workflow.getHandle(workflowId).describe();
+    return d.status.name === 'RUNNING';
+  } catch {
+    return false;
+  }
+}
+
+export async function finishRunActivity(
+  deps: SyncDeps,
+  input: { runId: string; status: RunStatus; counts: Counts; reason: string | null },
+): Promise<void> {
+  await deps.store.setRunStatus(input.runId, input.status, {
+    counts: input.counts as Record<string, number>,
+    reason: input.reason,
+    finished: true,
+  });
+}
+
+/** Upper Engage ids of pages of `pageSize` users (deleted rows count: they may need deprovisioning). */
+export async function partitionUsersActivity(
+  deps: SyncDeps,
+  input: { pageSize: number | null },
+): Promise<{ boundaries: number[] }> {
+  const size = input.pageSize ?? deps.settings.pageSize;
+  const rows = await sql<{ id: number }>`
+    SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM engage.users) t
+    WHERE rn % ${size} = 0 ORDER BY id`.execute(deps.engageDb);
+  return { boundaries: rows.rows.map((r) => r.id) };
+}
+
+export async function deletionSummaryActivity(
+  deps: SyncDeps,
+  { runId }: { runId: string },
+): Promise<{ pending: number; linked: number; holdReason: string | null; refuseReason: string | null }> {
+  const [pending, linked, engageActive] = await Promise.all([
+    deps.store.countPendingDeletions(runId),
+    deps.store.countLinkedUsers(),
+    deps.engage.countUsers({ activeOnly: true }),
+  ]);
+  const { count, percent } = deps.settings.deleteThreshold;
+  const share = linked > 0 ? (pending * 100) / linked : 0;
+  const refuseReason =
+    pending > 0 && engageActive === 0
+      ? `Engage returned no active users: ${pending} deletions refused (is the Engage database right?)`
+      : null;
+  const holdReason =
+    pending > count || share > percent
+      ? `${pending} deletions (${share.toFixed(1)}% of ${linked} provisioned users) exceed the safety threshold of ${count} users or ${percent}%: approve or reject`
+      : null;
+  return { pending, linked, holdReason, refuseReason };
+}
+
+export async function applyDeletionsActivity(
+  deps: SyncDeps,
+  { runId, limit }: { runId: string; limit: number },
+): Promise<{ applied: number; counts: Counts; remaining: number }> {
+  const rows = await deps.store.pendingDeletions(runId, limit);
+  let counts: Counts = {};
+  let applied = 0;
+  const log: LogEntry[] = [];
+  // Re-read Engage: a user who came back since the run planned the deletion is not deleted.
+  const current = await deps.engage.usersByIds(rows.map((r) => r.engage_user_id));
+  const back = new Set(current.users.filter((u) => u.active && u.deletedAt === null).map((u) => u.id));
+  const states = await deps.store.usersByIds(rows.map((r) => r.engage_user_id));
+  for (const r of rows) {
+    const state = states.get(r.engage_user_id);
+    if (back.has(r.engage_user_id) || !state || state.visitorUserId !== r.visitor_user_id) {
+      await deps.store.markDeletion(runId, r.engage_user_id, 'stale');
+      continue;
+    }
+    const started = Date.now();
+    try {
+      await deprovision(deps, r.mode as 'delete' | 'deactivate', r.visitor_user_id);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+    const next =
+      r.mode === 'delete'
+        ? { ...state, visitorUserId: null, ownedAccess: {}, deprovisioned: true }
+        : { ...state, deprovisioned: true };
+    await deps.store.saveUser(next, runId);
+    await deps.store.markDeletion(runId, r.engage_user_id, 'applied');
+    const outcome = r.mode === 'delete' ? 'deleted' : 'deactivated';
+    counts = addCounts(counts, { [outcome]: 1 });
+    applied++;
+    log.push({
+      run_id: runId,
+      object_type: 'user',
+      engage_id: r.engage_user_id,
+      visitor_id: r.visitor_user_id,
+      user_name: state.userName,
+      action: r.mode,
+      outcome,
+      attributes: null,
+      duration_ms: Date.now() - started,
+      detail: { reason: r.reason },
+    });
+    Context.current().heartbeat(applied);
+  }
+  await deps.store.log(log);
+  return { applied, counts, remaining: await deps.store.countPendingDeletions(runId) };
+}
+
+export async function rejectDeletionsActivity(
+  deps: SyncDeps,
+  { runId, by }: { runId: string; by: string },
+): Promise<{ rejected: number }> {
+  const rejected = await deps.store.rejectAllDeletions(runId);
+  await deps.store.log([
+    {
+      run_id: runId,
+      object_type: 'run',
+      engage_id: null,
+      visitor_id: null,
+      user_name: null,
+      action: 'deletions',
+      outcome: 'rejected',
+      attributes: null,
+      duration_ms: null,
+      detail: { rejected, by },
+    },
+  ]);
+  return { rejected };
+}

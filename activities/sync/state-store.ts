@@ -1,0 +1,385 @@
+// All reads and writes of the sync's own state (`sync.*`). Every write is idempotent, so an activity
+// that runs twice (at-least-once) leaves the same state.
+import { type Kysely, sql } from 'kysely';
+import type { InvitationStatus, LogTable, SyncDatabase } from '../../db/sync-schema';
+import type { DesiredVisitorUser, Role, SyncUserState } from '../../domain/types';
+
+export interface StoredUser extends SyncUserState {
+  invitationStatus: InvitationStatus;
+}
+
+export type LogEntry = Omit<LogTable, 'id' | 'at' | 'detail'> & { detail?: Record<string, unknown> | null };
+
+export interface FailureRow {
+  engageUserId: number;
+  failureCount: number;
+  lastFailedAt: Date;
+  nextAttemptAt: Date;
+}
+
+/** Consecutive failures before back-off starts, and its growth (capped). */
+const QUARANTINE_AFTER = 3;
+const BACKOFF_BASE_MS = 86_400_000;
+const BACKOFF_MAX_MS = 7 * 86_400_000;
+
+export function nextAttemptDelayMs(failureCount: number): number {
+  if (failureCount < QUARANTINE_AFTER) return 0;
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failureCount - QUARANTINE_AFTER));
+}
+
+export class StateStore {
+  constructor(readonly db: Kysely<SyncDatabase>) {}
+
+  // --- users ---------------------------------------------------------------------------------------
+
+  async usersInRange(afterId: number | null, upToId: number | null): Promise<Map<number, StoredUser>> {
+    const rows = await this.db
+      .selectFrom('sync.users')
+      .selectAll()
+      .$if(afterId !== null, (q) => q.where('engage_user_id', '>', afterId!))
+      .$if(upToId !== null, (q) => q.where('engage_user_id', '<=', upToId!))
+      .execute();
+    return new Map(rows.map((r) => [r.engage_user_id, toStored(r)]));
+  }
+
+  async usersByIds(ids: readonly number[]): Promise<Map<number, StoredUser>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('sync.users')
+      .selectAll()
+      .where('engage_user_id', 'in', [...ids])
+      .execute();
+    return new Map(rows.map((r) => [r.engage_user_id, toStored(r)]));
+  }
+
+  async saveUser(
+    state: SyncUserState,
+    runId: string,
+    extra: {
+      createdByRun?: string;
+      invitation?: {
+        status: InvitationStatus;
+        runId?: string | null;
+        dueAt?: Date | null;
+        sentAt?: Date | null;
+      };
+    } = {},
+  ): Promise<void> {
+    const values = {
+      engage_user_id: state.engageUserId,
+      visitor_user_id: state.visitorUserId,
+      user_name: state.userName,
+      attributes: JSON.stringify(state.attributes),
+      owned_access: JSON.stringify(state.ownedAccess),
+      fingerprint: state.fingerprint,
+      deprovisioned: state.deprovisioned,
+      last_run_id: runId,
+      updated_at: new Date(),
+      ...(extra.createdByRun ? { created_by_run: extra.createdByRun } : {}),
+      ...(extra.invitation
+        ? {
+            invitation_status: extra.invitation.status,
+            invitation_run_id: extra.invitation.runId ?? null,
+            invitation_due_at: extra.invitation.dueAt ?? null,
+            invitation_sent_at: extra.invitation.sentAt ?? null,
+          }
+        : {}),
+    };
+    await this.db
+      .insertInto('sync.users')
+      .values(values)
+      .onConflict((oc) =>
+        oc.column('engage_user_id').doUpdateSet(({ ref }) => {
+          const set: Record<string, unknown> = {};
+          for (const k of Object.keys(values))
+            if (k !== 'engage_user_id') set[k] = ref(`excluded.${k}` as never);
+          return set;
+        }),
+      )
+      .execute();
+  }
+
+  // --- failures and quarantine -------------------------------------------------------------------
+
+  async failuresByIds(ids: readonly number[]): Promise<Map<number, FailureRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('sync.user_failures')
+      .select(['engage_user_id', 'failure_count', 'last_failed_at', 'next_attempt_at'])
+      .where('engage_user_id', 'in', [...ids])
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.engage_user_id,
+        {
+          engageUserId: r.engage_user_id,
+          failureCount: r.failure_count,
+          lastFailedAt: r.last_failed_at,
+          nextAttemptAt: r.next_attempt_at,
+        },
+      ]),
+    );
+  }
+
+  /** Records one more consecutive failure; a retry of the same run's attempt does not count twice. */
+  async recordFailure(
+    engageUserId: number,
+    runId: string,
+    codes: string[],
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await sql`
+      INSERT INTO sync.user_failures (engage_user_id, codes, detail, failure_count, last_run_id, last_failed_at, next_attempt_at)
+      VALUES (${engageUserId}, ${codes}, ${JSON.stringify(detail)}::jsonb, 1, ${runId}, now(), now())
+      ON CONFLICT (engage_user_id) DO UPDATE SET
+        codes = excluded.codes,
+        detail = excluded.detail,
+        failure_count = sync.user_failures.failure_count + CASE WHEN sync.user_failures.last_run_id = excluded.last_run_id THEN 0 ELSE 1 END,
+        last_run_id = excluded.last_run_id,
+        last_failed_at = now()`.execute(this.db);
+    const row = await this.db
+      .selectFrom('sync.user_failures')
+      .select('failure_count')
+      .where('engage_user_id', '=', engageUserId)
+      .executeTakeFirst();
+    const delay = nextAttemptDelayMs(row?.failure_count ?? 1);
+    await this.db
+      .updateTable('sync.user_failures')
+      .set({ next_attempt_at: new Date(Date.now() + delay) })
+      .where('engage_user_id', '=', engageUserId)
+      .execute();
+  }
+
+  async clearFailure(engageUserId: number): Promise<void> {
+    await this.db.deleteFrom('sync.user_failures').where('engage_user_id', '=', engageUserId).execute();
+  }
+
+  // --- deletions held until the end of a run ----------------------------------------------------
+
+  async addPendingDeletion(d: {
+    runId: string;
+    engageUserId: number;
+    visitorUserId: string;
+    mode: string;
+    reason: string;
+  }) {
+    await this.db
+      .insertInto('sync.pending_deletions')
+      .values({
+        run_id: d.runId,
+        engage_user_id: d.engageUserId,
+        visitor_user_id: d.visitorUserId,
+        mode: d.mode,
+        reason: d.reason,
+      })
+      .onConflict((oc) => oc.columns(['run_id', 'engage_user_id']).doNothing())
+      .execute();
+  }
+
+  async pendingDeletions(runId: string, limit: number) {
+    return this.db
+      .selectFrom('sync.pending_deletions')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('status', '=', 'pending')
+      .orderBy('engage_user_id')
+      .limit(limit)
+      .execute();
+  }
+
+  async countPendingDeletions(runId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('sync.pending_deletions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('run_id', '=', runId)
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async markDeletion(runId: string, engageUserId: number, status: 'applied' | 'rejected' | 'stale') {
+    await this.db
+      .updateTable('sync.pending_deletions')
+      .set({ status })
+      .where('run_id', '=', runId)
+      .where('engage_user_id', '=', engageUserId)
+      .execute();
+  }
+
+  async rejectAllDeletions(runId: string): Promise<number> {
+    const r = await this.db
+      .updateTable('sync.pending_deletions')
+      .set({ status: 'rejected' })
+      .where('run_id', '=', runId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async countLinkedUsers(): Promise<number> {
+    const r = await this.db
+      .selectFrom('sync.users')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('visitor_user_id', 'is not', null)
+      .where('deprovisioned', '=', false)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  // --- invitations -------------------------------------------------------------------------------
+
+  async pendingInvitations(runId: string, limit: number) {
+    return this.db
+      .selectFrom('sync.users')
+      .select(['engage_user_id', 'visitor_user_id', 'deprovisioned'])
+      .where('invitation_status', '=', 'pending')
+      .where('invitation_run_id', '=', runId)
+      .orderBy('engage_user_id')
+      .limit(limit)
+      .execute();
+  }
+
+  async setInvitation(engageUserId: number, status: InvitationStatus, sentAt: Date | null = null) {
+    await this.db
+      .updateTable('sync.users')
+      .set({ invitation_status: status, ...(sentAt ? { invitation_sent_at: sentAt } : {}) })
+      .where('engage_user_id', '=', engageUserId)
+      .execute();
+  }
+
+  async cancelInvitations(runId: string): Promise<number> {
+    const r = await this.db
+      .updateTable('sync.users')
+      .set({ invitation_status: 'cancelled' })
+      .where('invitation_status', '=', 'pending')
+      .where('invitation_run_id', '=', runId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  // --- locations ---------------------------------------------------------------------------------
+
+  async locationMap(): Promise<Map<number, { visitorId: string; fingerprint: string; status: string }>> {
+    const rows = await this.db.selectFrom('sync.locations').selectAll().execute();
+    return new Map(
+      rows.map((r) => [
+        r.engage_location_id,
+        { visitorId: r.visitor_location_id, fingerprint: r.fingerprint, status: r.status },
+      ]),
+    );
+  }
+
+  async saveLocation(
+    engageId: number,
+    visitorId: string,
+    fingerprint: string,
+    status: 'linked' | 'orphaned',
+  ) {
+    await this.db
+      .insertInto('sync.locations')
+      .values({
+        engage_location_id: engageId,
+        visitor_location_id: visitorId,
+        fingerprint,
+        status,
+        updated_at: new Date(),
+      })
+      .onConflict((oc) =>
+        oc
+          .column('engage_location_id')
+          .doUpdateSet({ visitor_location_id: visitorId, fingerprint, status, updated_at: new Date() }),
+      )
+      .execute();
+  }
+
+  // --- runs ---------------------------------------------------------------------------------------
+
+  /** Inserts the run as running; null when another bulk run holds the one-active-run index. */
+  async beginRun(r: {
+    id: string;
+    kind: string;
+    workflowId: string;
+    startedBy: string;
+    dryRun: boolean;
+  }): Promise<{ ok: true } | { ok: false; activeRunId: string; activeWorkflowId: string }> {
+    try {
+      await this.db
+        .insertInto('sync.runs')
+        .values({
+          id: r.id,
+          kind: r.kind,
+          status: 'running',
+          workflow_id: r.workflowId,
+          started_by: r.startedBy,
+          dry_run: r.dryRun,
+        })
+        // A retried beginRun of the same run is a no-op.
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return { ok: true };
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      const active = await this.activeBulkRun();
+      if (!active) throw err;
+      return { ok: false, activeRunId: active.id, activeWorkflowId: active.workflow_id };
+    }
+  }
+
+  async activeBulkRun() {
+    return this.db
+      .selectFrom('sync.runs')
+      .select(['id', 'workflow_id', 'kind', 'started_at'])
+      .where('status', 'in', ['running', 'awaiting-approval'])
+      .where('kind', 'in', ['initial', 'daily'])
+      .executeTakeFirst();
+  }
+
+  async setRunStatus(
+    id: string,
+    status: string,
+    extra: { counts?: Record<string, number>; reason?: string | null; finished?: boolean } = {},
+  ) {
+    await this.db
+      .updateTable('sync.runs')
+      .set({
+        status,
+        ...(extra.counts ? { counts: JSON.stringify(extra.counts) } : {}),
+        ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
+        ...(extra.finished ? { finished_at: new Date() } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  // --- the provisioning log ----------------------------------------------------------------------
+
+  async log(entries: LogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db
+      .insertInto('sync.log')
+      .values(entries.map((e) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null })))
+      .execute();
+  }
+}
+
+function toStored(r: {
+  engage_user_id: number;
+  visitor_user_id: string | null;
+  user_name: string;
+  attributes: DesiredVisitorUser;
+  owned_access: Record<string, Role>;
+  fingerprint: string;
+  deprovisioned: boolean;
+  invitation_status: InvitationStatus;
+}): StoredUser {
+  return {
+    engageUserId: r.engage_user_id,
+    visitorUserId: r.visitor_user_id,
+    userName: r.user_name,
+    attributes: r.attributes,
+    ownedAccess: r.owned_access,
+    fingerprint: r.fingerprint,
+    deprovisioned: r.deprovisioned,
+    invitationStatus: r.invitation_status,
+  };
+}

@@ -1,0 +1,164 @@
+// Users in pages: one activity per Engage id range (afterId, upToId], heartbeating its progress.
+// Everything it does is idempotent, so a retry after a crash re-plans the range and finds the users
+// already done "unchanged".
+import { Context } from '@temporalio/activity';
+import { type IdentityConflictOutcome, resolveIdentityGroup } from '../../domain/identity-conflicts';
+import type { EngageUser } from '../../domain/types';
+import { identityHash } from '../../engage/reader';
+import { toActivityFailure } from '../../scim/activity-failure';
+import { addCounts } from '../../workflows/run-math';
+import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../workflows/types';
+import type { SyncDeps } from './deps';
+import { locationContextFor } from './location-context';
+import { processUser, type UserInput, type UserResult, type UserRunContext } from './process-user';
+import type { LogEntry, StoredUser } from './state-store';
+
+export interface UserPageInput {
+  runId: string;
+  kind: RunKind;
+  afterId: number | null;
+  upToId: number | null;
+  dryRun: boolean;
+  full: boolean;
+  invitations: InvitationPolicy;
+  defaultLocationId: string;
+}
+
+/** Engage rows of one id range, deleted ones included (they may need deprovisioning). */
+async function engageRange(deps: SyncDeps, afterId: number | null, upToId: number | null) {
+  const users: EngageUser[] = [];
+  const invalid: { id: number; reason: string }[] = [];
+  let cursor = afterId ?? 0;
+  for (;;) {
+    const page = await deps.engage.usersPage({ afterId: cursor, limit: 1000, includeDeleted: true });
+    for (const u of page.users) if (upToId === null || u.id <= upToId) users.push(u);
+    for (const i of page.invalid) if (upToId === null || i.id <= upToId) invalid.push(i);
+    const last = page.nextAfterId;
+    if (last === null || (upToId !== null && last >= upToId)) break;
+    cursor = last;
+  }
+  return { users, invalid };
+}
+
+/** Identity conflicts touching these users, resolved with what the sync already linked. */
+export async function conflictsFor(deps: SyncDeps, ids: number[], states: Map<number, StoredUser>) {
+  const groups = await deps.engage.identityConflicts(ids);
+  const out = new Map<number, IdentityConflictOutcome>();
+  if (groups.length === 0) return out;
+  const memberIds = groups.flatMap((g) => g.userIds).filter((id) => !states.has(id));
+  const others = await deps.store.usersByIds(memberIds);
+  for (const g of groups) {
+    const outcomes = resolveIdentityGroup(
+      g.userIds.map((id) => {
+        const s = states.get(id) ?? others.get(id);
+        return {
+          engageUserId: id,
+          linkedToVisitor: Boolean(
+            s?.visitorUserId && !s.deprovisioned && identityHash(s.userName) === g.identityHash,
+          ),
+        };
+      }),
+    );
+    for (const o of outcomes) out.set(o.engageUserId, o);
+  }
+  return out;
+}
+
+export function countResult(counts: Counts, r: UserResult): Counts {
+  const add: Counts = { [r.outcome]: 1 };
+  if (r.invited) add.invited = 1;
+  if (r.invitationPending) add.invitationsPending = 1;
+  return addCounts(counts, add);
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput): Promise<PageResult> {
+  const ctx = Context.current();
+  const [{ users, invalid }, states, locations] = await Promise.all([
+    engageRange(deps, input.afterId, input.upToId),
+    deps.store.usersInRange(input.afterId, input.upToId),
+    locationContextFor(deps, input.runId),
+  ]);
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const invalidIds = new Set(invalid.map((i) => i.id));
+  const ids = [...new Set([...byId.keys(), ...states.keys()])]
+    .filter((id) => !invalidIds.has(id))
+    .sort((a, b) => a - b);
+  const activeIds = users.filter((u) => u.active && u.deletedAt === null).map((u) => u.id);
+  const [conflicts, failures] = await Promise.all([
+    conflictsFor(deps, activeIds, states),
+    deps.store.failuresByIds(ids),
+  ]);
+
+  const runCtx: UserRunContext = {
+    runId: input.runId,
+    dryRun: input.dryRun,
+    full: input.full,
+    invitations: input.invitations,
+    locations,
+    options: deps.settings.options,
+    deferDeletes: true,
+    now: new Date(),
+  };
+  let counts: Counts = {};
+  let logBuffer: LogEntry[] = [];
+  const flush = async () => {
+    const batch = logBuffer;
+    logBuffer = [];
+    await deps.store.log(batch);
+  };
+
+  // A malformed Engage row is reported for that user and never blocks the others.
+  for (const bad of invalid) {
+    if (!input.dryRun)
+      await deps.store.recordFailure(bad.id, input.runId, ['invalid_row'], { reason: bad.reason });
+    logBuffer.push({
+      run_id: input.runId,
+      object_type: 'user',
+      engage_id: bad.id,
+      visitor_id: null,
+      user_name: null,
+      action: 'read',
+      outcome: input.dryRun ? 'planned' : 'failed',
+      attributes: null,
+      duration_ms: null,
+      detail: { reason: `malformed Engage row: ${bad.reason}` },
+    });
+    counts = addCounts(counts, { failed: 1 });
+  }
+
+  let done = 0;
+  let fatal: unknown;
+  await pool(ids, deps.concurrency, async (id) => {
+    if (fatal) return;
+    const item: UserInput = {
+      engageUserId: id,
+      engage: byId.get(id) ?? null,
+      state: states.get(id) ?? null,
+      ...(failures.get(id) ? { failure: failures.get(id)! } : {}),
+      ...(conflicts.get(id) ? { conflict: conflicts.get(id)! } : {}),
+    };
+    try {
+      const r = await processUser(deps, runCtx, item);
+      counts = countResult(counts, r);
+      if (r.log) logBuffer.push(r.log);
+    } catch (err) {
+      fatal ??= err;
+      return;
+    }
+    done++;
+    if (logBuffer.length >= 200) await flush();
+    ctx.heartbeat({ done, of: ids.length });
+  });
+  await flush();
+  if (fatal) throw toActivityFailure(fatal);
+  return { processed: ids.length + invalid.length, counts };
+}

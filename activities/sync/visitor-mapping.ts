@@ -1,0 +1,123 @@
+// Translation between the domain's desired user / access plans and Visitor's SCIM wire format.
+import type { AccessPlan } from '../../domain/access-diff';
+import type { AttributeChange, VisitorUserSnapshot } from '../../domain/attribute-diff';
+import type { AccessMap, DesiredVisitorUser, EngageLocation, Role } from '../../domain/types';
+import {
+  addLocationAccess,
+  removeLocationAccess,
+  replaceUserName,
+  setActive,
+  setDefaultLocation,
+  setLocationRole,
+  setOrRemovePhoneNumber,
+  setSso,
+  setUserAttributes,
+} from '../../scim/patch';
+import {
+  type LocationRequest,
+  type PatchOperation,
+  type ScimUser,
+  URN_CORE_USER,
+  URN_VISITOR_LOCATION,
+  URN_VISITOR_USER,
+  type UserCreateRequest,
+} from '../../scim/wire';
+
+export function createBody(
+  user: DesiredVisitorUser,
+  access: AccessMap,
+  defaultLocationId: string,
+): UserCreateRequest {
+  const phones = [
+    ...(user.mobilePhone ? [{ value: user.mobilePhone, type: 'mobile' as const }] : []),
+    ...(user.workPhone ? [{ value: user.workPhone, type: 'work' as const }] : []),
+  ];
+  return {
+    schemas: [URN_CORE_USER, URN_VISITOR_USER],
+    externalId: user.externalId,
+    userName: user.userName,
+    name: { givenName: user.givenName, familyName: user.familyName },
+    emails: [{ value: user.email, type: 'work', primary: true }],
+    ...(phones.length ? { phoneNumbers: phones } : {}),
+    ...(user.title ? { title: user.title } : {}),
+    ...(user.preferredLanguage ? { preferredLanguage: user.preferredLanguage } : {}),
+    active: true,
+    [URN_VISITOR_USER]: {
+      defaultLocationId,
+      locationAccess: [...access].map(([locationId, role]) => ({ locationId, role })),
+      sso: user.sso,
+    },
+  };
+}
+
+/** The smallest PATCH for an update: changed attributes, access changes, and the default location. */
+export function updateOperations(
+  attributes: readonly AttributeChange[],
+  access: Pick<AccessPlan, 'add' | 'setRole' | 'remove'>,
+  defaultLocationId: string,
+  opts: { reactivate?: boolean } = {},
+): PatchOperation[] {
+  const ops: PatchOperation[] = [];
+  const simple: Record<string, string | null> = {};
+  for (const change of attributes) {
+    switch (change.attribute) {
+      case 'userName':
+        ops.push(...replaceUserName(change.value!));
+        break;
+      case 'emails':
+        // userName and the work e-mail are one value in Visitor: changed together above.
+        if (!attributes.some((c) => c.attribute === 'userName')) ops.push(...replaceUserName(change.value!));
+        break;
+      case 'phoneNumbers.mobile':
+        ops.push(...setOrRemovePhoneNumber('mobile', change.value));
+        break;
+      case 'phoneNumbers.work':
+        ops.push(...setOrRemovePhoneNumber('work', change.value));
+        break;
+      case 'sso':
+        ops.push(...setSso(change.value));
+        break;
+      default:
+        simple[change.attribute] = change.value;
+    }
+  }
+  if (Object.keys(simple).length) ops.push(...setUserAttributes(simple));
+  ops.push(...addLocationAccess(access.add));
+  for (const c of access.setRole) ops.push(...setLocationRole(c.locationId, c.role));
+  for (const id of access.remove) ops.push(...removeLocationAccess(id));
+  ops.push(...setDefaultLocation(defaultLocationId));
+  if (opts.reactivate) ops.push(...setActive(true));
+  return ops;
+}
+
+export function snapshotOf(u: ScimUser): VisitorUserSnapshot {
+  return {
+    userName: u.userName,
+    name: u.name,
+    emails: u.emails.map((e) => ({ value: e.value, type: e.type ?? null, primary: e.primary ?? null })),
+    phoneNumbers: (u.phoneNumbers ?? []).map((p) => ({ value: p.value, type: p.type ?? null })),
+    title: u.title ?? null,
+    preferredLanguage: u.preferredLanguage ?? null,
+    sso: u[URN_VISITOR_USER]?.sso ?? null,
+  };
+}
+
+export function accessOf(u: ScimUser): Map<string, Role> {
+  return new Map((u[URN_VISITOR_USER]?.locationAccess ?? []).map((a) => [a.locationId, a.role]));
+}
+
+export function locationBody(l: EngageLocation): LocationRequest {
+  const address = {
+    ...(l.address ? { streetAddress: l.address } : {}),
+    ...(l.city ? { locality: l.city } : {}),
+    ...(l.postalCode ? { postalCode: l.postalCode } : {}),
+    ...(l.country ? { country: l.country } : {}),
+  };
+  return {
+    schemas: [URN_VISITOR_LOCATION],
+    externalId: String(l.id),
+    name: l.name,
+    ...(Object.keys(address).length ? { address } : {}),
+    ...(l.timeZone ? { timeZone: l.timeZone } : {}),
+  };
+}

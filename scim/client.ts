@@ -1,0 +1,537 @@
+/**
+ * Typed client of the Eptura Visitor SCIM API (docs/visitor-scim-api.md). Works the same against
+ * a real Visitor base URL and the emulator. Every body is checked with the wire.ts schemas before
+ * it is sent and every answer after it arrives; failures surface as classified VisitorScimErrors
+ * (scim/errors.ts) after the client's own short retries of transient ones.
+ */
+import { inspect } from 'node:util';
+import type { z } from 'zod';
+import type { ServiceProviderConfig } from './discovery';
+import { ServiceProviderConfigSchema } from './discovery';
+import {
+  errorForStatus,
+  retryAfterOf,
+  VisitorConflictError,
+  VisitorNotFoundError,
+  VisitorProtocolError,
+  VisitorRateLimitedError,
+  VisitorRejectedError,
+  VisitorScimError,
+} from './errors';
+import { eqFilter } from './filter';
+import type { HttpMethod, TransportRequest, TransportResponse } from './http';
+import { HttpTransport } from './http';
+import type { RetryPolicy } from './retry';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY } from './retry';
+import { BackoffGate, sleep, TokenBucket } from './throttle';
+import { parseResponse, validateRequest } from './validate';
+import type {
+  InvitationSendResponse,
+  LocationRequest,
+  PatchOperation,
+  ScimLocation,
+  ScimUser,
+  UserCreateRequest,
+  UserReplaceRequest,
+} from './wire';
+import {
+  InvitationSendResponseSchema,
+  LocationListResponseSchema,
+  LocationRequestSchema,
+  LocationSchema,
+  PatchRequestSchema,
+  ScimErrorSchema,
+  URN_PATCH_OP,
+  URN_VISITOR_USER,
+  UserCreateRequestSchema,
+  UserListResponseSchema,
+  UserReplaceRequestSchema,
+  UserSchema,
+} from './wire';
+
+export interface RequestEvent {
+  method: HttpMethod;
+  /** Path template, e.g. `/Users/{id}` — bounded cardinality for metrics. */
+  route: string;
+  /** undefined when no answer arrived (network error, time-out). */
+  status: number | undefined;
+  durationMs: number;
+  /** 1 for the first try. */
+  attempt: number;
+  /** Error class name when the attempt failed. */
+  error?: string | undefined;
+}
+
+export interface RetryEvent {
+  method: HttpMethod;
+  route: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
+  /** Set when the server's Retry-After decided the delay. */
+  retryAfterMs: number | undefined;
+  error: VisitorScimError;
+}
+
+export interface VisitorScimClientOptions {
+  /** e.g. https://…/scim/v1 */
+  baseUrl: string;
+  /** Bearer token; kept out of logs, errors and serialisations. */
+  token: string;
+  /** Sockets and requests in flight (default 16). */
+  concurrency?: number;
+  /** Whole-request time-out (default 30 s). */
+  timeoutMs?: number;
+  /** Socket inactivity time-out (default timeoutMs). */
+  socketTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Client-side limit, e.g. 0.95 × Visitor's documented limit; off by default. */
+  maxRequestsPerSecond?: number;
+  /** Token-bucket burst (default 1: evenly spaced requests). */
+  burst?: number;
+  onRequest?: (event: RequestEvent) => void;
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface WriteOptions {
+  /** ETag (meta.version) the resource must still have; a mismatch fails with 412. */
+  ifMatch?: string | undefined;
+}
+
+export interface Page<T> {
+  resources: T[];
+  startIndex: number;
+  totalResults: number;
+}
+
+export interface ListUsersOptions {
+  filter?: string;
+  /** Requested page size (default 100); capped at the server's filter.maxResults. */
+  pageSize?: number;
+}
+
+/** The extension object of a create body, with the write-only invitation switch. */
+type CreateExtension = NonNullable<UserCreateRequest[typeof URN_VISITOR_USER]>;
+
+const USERS = '/Users';
+const USER = '/Users/{id}';
+const LOCATIONS = '/Locations';
+const LOCATION = '/Locations/{id}';
+const DEFAULT_PAGE_SIZE = 100;
+
+const idPath = (collection: string, id: string) => `${collection}/${encodeURIComponent(id)}`;
+
+export class VisitorScimClient {
+  private readonly transport: HttpTransport;
+  private readonly retry: RetryPolicy;
+  private readonly gate = new BackoffGate();
+  private readonly bucket: TokenBucket | undefined;
+  private readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  private readonly onRetry: ((event: RetryEvent) => void) | undefined;
+  private serviceProviderConfig: Promise<ServiceProviderConfig | undefined> | undefined;
+
+  constructor(options: VisitorScimClientOptions) {
+    const concurrency = options.concurrency ?? 16;
+    this.transport = new HttpTransport({
+      baseUrl: options.baseUrl,
+      token: options.token,
+      concurrency,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      socketTimeoutMs: options.socketTimeoutMs,
+    });
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    if (!(this.retry.attempts >= 1)) throw new RangeError('retry.attempts must be ≥ 1');
+    this.bucket =
+      options.maxRequestsPerSecond === undefined
+        ? undefined
+        : new TokenBucket(options.maxRequestsPerSecond, options.burst ?? 1);
+    this.onRequest = options.onRequest;
+    this.onRetry = options.onRetry;
+  }
+
+  get baseUrl(): string {
+    return this.transport.baseUrl;
+  }
+
+  /** Milliseconds all requests of this client still wait because of a 429. */
+  get backoffRemainingMs(): number {
+    return this.gate.remainingMs();
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { baseUrl: this.baseUrl };
+  }
+
+  [inspect.custom](): string {
+    return `VisitorScimClient(${this.baseUrl})`;
+  }
+
+  // ----------------------------------------------------------------------- users
+
+  /**
+   * POST /Users. A 409 uniqueness (the user exists — created by an earlier, crashed attempt or by
+   * hand) is resolved by looking the userName up and returning that user with `adopted: true`;
+   * an adopted user keeps its invitation state (sendInvitation is not applied to it).
+   */
+  async createUser(
+    body: UserCreateRequest,
+    options: { sendInvitation?: boolean } = {},
+  ): Promise<{ user: ScimUser; adopted: boolean }> {
+    const where = { method: 'POST', route: USERS } as const;
+    const withInvitation =
+      options.sendInvitation === undefined
+        ? body
+        : {
+            ...body,
+            [URN_VISITOR_USER]: {
+              ...body[URN_VISITOR_USER],
+              sendInvitation: options.sendInvitation,
+            } satisfies CreateExtension,
+          };
+    const request = validateRequest(UserCreateRequestSchema, withInvitation, where);
+    try {
+      const res = await this.call({ ...where, path: USERS, body: request });
+      return { user: this.parse(UserSchema, res, where), adopted: false };
+    } catch (err) {
+      if (!(err instanceof VisitorConflictError) || (err.scimType && err.scimType !== 'uniqueness'))
+        throw err;
+      const existing = await this.findUserByUserName(request.userName);
+      if (existing === null) throw err;
+      return { user: existing, adopted: true };
+    }
+  }
+
+  /** GET /Users/{id}; null when Visitor has no such user. */
+  async getUser(id: string): Promise<ScimUser | null> {
+    const where = { method: 'GET', route: USER } as const;
+    try {
+      const res = await this.call({ ...where, path: idPath(USERS, id) });
+      return this.parse(UserSchema, res, where);
+    } catch (err) {
+      if (err instanceof VisitorNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  /** userName is case-insensitive in Visitor (and in the filter). */
+  async findUserByUserName(userName: string): Promise<ScimUser | null> {
+    const users = await this.firstPage(eqFilter('userName', userName));
+    const wanted = userName.toLowerCase();
+    return users.find((u) => u.userName.toLowerCase() === wanted) ?? null;
+  }
+
+  async findUserByExternalId(externalId: string): Promise<ScimUser | null> {
+    const users = await this.firstPage(eqFilter('externalId', externalId));
+    return users.find((u) => u.externalId === externalId) ?? null;
+  }
+
+  /**
+   * Pages through GET /Users with startIndex/count. Stops at totalResults or at an empty page.
+   * Offset paging: users deleted meanwhile shift later pages (a later full pass catches up).
+   */
+  async *listUsers(options: ListUsersOptions = {}): AsyncGenerator<Page<ScimUser>> {
+    const where = { method: 'GET', route: USERS } as const;
+    yield* this.pages(
+      options,
+      (query) => this.call({ ...where, path: USERS, query }),
+      (res) => this.parse(UserListResponseSchema, res, where),
+    );
+  }
+
+  /** PUT /Users/{id}: full replace (omitted optional attributes are cleared). */
+  async replaceUser(id: string, body: UserReplaceRequest, options: WriteOptions = {}): Promise<ScimUser> {
+    const where = { method: 'PUT', route: USER } as const;
+    const request = validateRequest(UserReplaceRequestSchema, body, where);
+    const res = await this.call({
+      ...where,
+      path: idPath(USERS, id),
+      body: request,
+      ifMatch: options.ifMatch,
+    });
+    return this.parse(UserSchema, res, where);
+  }
+
+  /** PATCH /Users/{id}; returns the updated user (re-read when the server answers 204). */
+  async patchUser(id: string, operations: PatchOperation[], options: WriteOptions = {}): Promise<ScimUser> {
+    const where = { method: 'PATCH', route: USER } as const;
+    const res = await this.patch(where, idPath(USERS, id), operations, options);
+    if (res.status !== 204) return this.parse(UserSchema, res, where);
+    const user = await this.getUser(id);
+    if (user === null)
+      throw new VisitorNotFoundError({ ...where, status: 404, detail: 'user gone after PATCH' });
+    return user;
+  }
+
+  /** DELETE /Users/{id}; false when the user was already gone (idempotent). */
+  async deleteUser(id: string, options: WriteOptions = {}): Promise<boolean> {
+    try {
+      await this.call({ method: 'DELETE', route: USER, path: idPath(USERS, id), ifMatch: options.ifMatch });
+      return true;
+    } catch (err) {
+      if (err instanceof VisitorNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** POST /Users/{id}/invitation — idempotent: a second call reports `alreadySent`. */
+  async sendInvitation(id: string): Promise<InvitationSendResponse> {
+    const where = { method: 'POST', route: '/Users/{id}/invitation' } as const;
+    const res = await this.call({ ...where, path: `${idPath(USERS, id)}/invitation` });
+    return this.parse(InvitationSendResponseSchema, res, where);
+  }
+
+  // ----------------------------------------------------------------------- locations
+
+  async listLocations(): Promise<ScimLocation[]> {
+    return this.allLocations();
+  }
+
+  /** The location where the SCIM integration is installed. */
+  async getDefaultLocation(): Promise<ScimLocation> {
+    const found = (await this.allLocations()).find((l) => l.isDefault);
+    if (found) return found;
+    throw new VisitorProtocolError({ method: 'GET', route: LOCATIONS, detail: 'no location has isDefault' });
+  }
+
+  async getLocation(id: string): Promise<ScimLocation | null> {
+    const where = { method: 'GET', route: LOCATION } as const;
+    try {
+      return this.parse(LocationSchema, await this.call({ ...where, path: idPath(LOCATIONS, id) }), where);
+    } catch (err) {
+      if (err instanceof VisitorNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async findLocationByExternalId(externalId: string): Promise<ScimLocation | null> {
+    const found = await this.allLocations(eqFilter('externalId', externalId));
+    return found.find((l) => l.externalId === externalId) ?? null;
+  }
+
+  /** POST /Locations; a 409 is resolved by adopting the location with the same externalId. */
+  async createLocation(body: LocationRequest): Promise<{ location: ScimLocation; adopted: boolean }> {
+    const where = { method: 'POST', route: LOCATIONS } as const;
+    const request = validateRequest(LocationRequestSchema, body, where);
+    try {
+      const res = await this.call({ ...where, path: LOCATIONS, body: request });
+      return { location: this.parse(LocationSchema, res, where), adopted: false };
+    } catch (err) {
+      if (!(err instanceof VisitorConflictError) || request.externalId === undefined) throw err;
+      const existing = await this.findLocationByExternalId(request.externalId);
+      if (existing === null) throw err;
+      return { location: existing, adopted: true };
+    }
+  }
+
+  async patchLocation(
+    id: string,
+    operations: PatchOperation[],
+    options: WriteOptions = {},
+  ): Promise<ScimLocation> {
+    const where = { method: 'PATCH', route: LOCATION } as const;
+    const res = await this.patch(where, idPath(LOCATIONS, id), operations, options);
+    if (res.status !== 204) return this.parse(LocationSchema, res, where);
+    const location = await this.getLocation(id);
+    if (location === null) {
+      throw new VisitorNotFoundError({ ...where, status: 404, detail: 'location gone after PATCH' });
+    }
+    return location;
+  }
+
+  async replaceLocation(
+    id: string,
+    body: LocationRequest,
+    options: WriteOptions = {},
+  ): Promise<ScimLocation> {
+    const where = { method: 'PUT', route: LOCATION } as const;
+    const request = validateRequest(LocationRequestSchema, body, where);
+    const res = await this.call({
+      ...where,
+      path: idPath(LOCATIONS, id),
+      body: request,
+      ifMatch: options.ifMatch,
+    });
+    return this.parse(LocationSchema, res, where);
+  }
+
+  // ----------------------------------------------------------------------- discovery
+
+  async getServiceProviderConfig(): Promise<ServiceProviderConfig> {
+    const where = { method: 'GET', route: '/ServiceProviderConfig' } as const;
+    const res = await this.call({ ...where, path: where.route });
+    return this.parse(ServiceProviderConfigSchema, res, where);
+  }
+
+  /** filter.maxResults, read once; undefined when the server does not publish it. */
+  async maxPageSize(): Promise<number | undefined> {
+    this.serviceProviderConfig ??= this.getServiceProviderConfig().catch((err: unknown) => {
+      // Discovery is optional for Visitor; anything but a missing/odd document is a real failure.
+      if (err instanceof VisitorNotFoundError || err instanceof VisitorProtocolError) return undefined;
+      if (err instanceof VisitorRejectedError) return undefined;
+      this.serviceProviderConfig = undefined;
+      throw err;
+    });
+    return (await this.serviceProviderConfig)?.filter.maxResults;
+  }
+
+  // ----------------------------------------------------------------------- internals
+
+  private async firstPage(filter: string): Promise<ScimUser[]> {
+    for await (const page of this.listUsers({ filter, pageSize: 10 })) return page.resources;
+    return [];
+  }
+
+  private async allLocations(filter?: string): Promise<ScimLocation[]> {
+    const where = { method: 'GET', route: LOCATIONS } as const;
+    const all: ScimLocation[] = [];
+    const pages = this.pages(
+      { filter, pageSize: DEFAULT_PAGE_SIZE },
+      (query) => this.call({ ...where, path: LOCATIONS, query }),
+      (res) => this.parse(LocationListResponseSchema, res, where),
+    );
+    for await (const page of pages) all.push(...page.resources);
+    return all;
+  }
+
+  private async *pages<T>(
+    options: { filter?: string | undefined; pageSize?: number | undefined },
+    fetch: (query: Record<string, string | number | undefined>) => Promise<TransportResponse>,
+    parse: (res: TransportResponse) => { totalResults: number; Resources: T[] },
+  ): AsyncGenerator<Page<T>> {
+    const max = await this.maxPageSize();
+    const requested = Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE));
+    const count = max === undefined ? requested : Math.min(requested, max);
+    let startIndex = 1;
+    for (;;) {
+      const list = parse(await fetch({ filter: options.filter, startIndex, count }));
+      if (list.Resources.length === 0) return;
+      yield { resources: list.Resources, startIndex, totalResults: list.totalResults };
+      // Advance by what came back: a server may return fewer than `count`.
+      startIndex += list.Resources.length;
+      if (startIndex > list.totalResults) return;
+    }
+  }
+
+  private async patch(
+    where: { method: 'PATCH'; route: string },
+    path: string,
+    operations: PatchOperation[],
+    options: WriteOptions,
+  ): Promise<TransportResponse> {
+    const body = validateRequest(
+      PatchRequestSchema,
+      { schemas: [URN_PATCH_OP], Operations: operations },
+      where,
+    );
+    return this.call({ ...where, path, body, ifMatch: options.ifMatch });
+  }
+
+  private parse<S extends z.ZodType>(
+    schema: S,
+    res: TransportResponse,
+    where: { method: string; route: string },
+  ): z.output<S> {
+    return parseResponse(schema, withHeaderEtag(res), { ...where, status: res.status });
+  }
+
+  /** One logical call: pacing, the request, classification, and in-client retries. */
+  private async call(req: TransportRequest): Promise<TransportResponse> {
+    for (let attempt = 1; ; attempt++) {
+      await this.pace(req);
+      const started = performance.now();
+      let res: TransportResponse | undefined;
+      let error: VisitorScimError | undefined;
+      try {
+        res = await this.transport.send(req);
+        if (res.status >= 400) error = this.errorFor(req, res);
+      } catch (err) {
+        error = toScimError(req, err);
+      }
+      this.emitRequest({
+        method: req.method,
+        route: req.route,
+        status: res?.status,
+        durationMs: performance.now() - started,
+        attempt,
+        error: error?.name,
+      });
+      if (error === undefined && res !== undefined) return res;
+      if (error === undefined) throw new VisitorProtocolError({ method: req.method, route: req.route });
+
+      const retryAfterMs = retryAfterOf(error);
+      const delayMs = retryAfterMs ?? backoffDelayMs(this.retry, attempt);
+      // Hold every caller of this client, not just this one, while the server throttles us.
+      if (error instanceof VisitorRateLimitedError) this.gate.closeFor(delayMs);
+      if (!error.retryable || attempt >= this.retry.attempts) throw error;
+      if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw error;
+      this.emitRetry({ method: req.method, route: req.route, attempt, delayMs, retryAfterMs, error });
+      await sleep(delayMs);
+    }
+  }
+
+  /** Waits for the back-off gate and the rate limit; a gate closed for too long fails fast instead. */
+  private async pace(req: TransportRequest): Promise<void> {
+    const closedMs = this.gate.remainingMs();
+    if (closedMs > this.retry.maxRetryAfterMs) {
+      throw new VisitorRateLimitedError(
+        { method: req.method, route: req.route, status: 429, detail: 'client is backing off after a 429' },
+        closedMs,
+      );
+    }
+    await this.gate.pass();
+    if (this.bucket) await this.bucket.take();
+  }
+
+  private errorFor(req: TransportRequest, res: TransportResponse): VisitorScimError {
+    const scim = ScimErrorSchema.safeParse(res.body);
+    const retryAfter = res.headers['retry-after'];
+    return errorForStatus(
+      {
+        method: req.method,
+        route: req.route,
+        status: res.status,
+        scimType: scim.success ? scim.data.scimType : undefined,
+        detail: scim.success
+          ? scim.data.detail && this.transport.redact(scim.data.detail)
+          : res.text || undefined,
+      },
+      typeof retryAfter === 'string' ? retryAfter : undefined,
+    );
+  }
+
+  // Hooks must never break a call.
+  private emitRequest(event: RequestEvent): void {
+    try {
+      this.onRequest?.(event);
+    } catch {}
+  }
+
+  private emitRetry(event: RetryEvent): void {
+    try {
+      this.onRetry?.(event);
+    } catch {}
+  }
+}
+
+/** A server that sends the ETag header but no meta.version still yields a usable version. */
+function withHeaderEtag(res: TransportResponse): unknown {
+  const body = res.body;
+  if (res.etag === undefined || typeof body !== 'object' || body === null || !('meta' in body)) return body;
+  const meta = body.meta;
+  if (typeof meta !== 'object' || meta === null || 'version' in meta) return body;
+  return { ...body, meta: { ...meta, version: res.etag } };
+}
+
+function toScimError(req: TransportRequest, err: unknown): VisitorScimError {
+  if (err instanceof VisitorScimError) return err;
+  // Not expected from the transport; wrapped so callers see one error family (message only, no cause).
+  return new VisitorScimError({
+    method: req.method,
+    route: req.route,
+    detail: err instanceof Error ? err.message : String(err),
+  });
+}
