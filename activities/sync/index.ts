@@ -1,4 +1,5 @@
 // The sync's activities, bound to their dependencies. Workflows import only the type.
+import { toActivityFailure } from '../../scim/activity-failure';
 import type { SyncDeps } from './deps';
 import { cancelPendingInvitationsActivity, sendPendingInvitationsActivity } from './invitations';
 import { syncLocationsActivity } from './locations';
@@ -14,8 +15,15 @@ import { syncSingleUserActivity } from './single-user';
 import { syncUserPageActivity } from './user-pages';
 
 type Tail<F> = F extends (deps: SyncDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
-const bind = <F extends (deps: SyncDeps, ...args: never[]) => unknown>(deps: SyncDeps, f: F) =>
-  ((...args: never[]) => f(deps, ...args)) as Tail<F>;
+/** Binds deps and maps Visitor errors to Temporal failures (retryable or not) in one place. */
+const bind = <F extends (deps: SyncDeps, ...args: never[]) => Promise<unknown>>(deps: SyncDeps, f: F) =>
+  (async (...args: never[]) => {
+    try {
+      return await f(deps, ...args);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  }) as Tail<F>;
 
 export function createSyncActivities(deps: SyncDeps) {
   return {

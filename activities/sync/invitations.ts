@@ -1,7 +1,6 @@
 // Delayed invitations: sent in pages when their run's timer fires. The send endpoint is idempotent,
 // so a retried page never e-mails anyone twice; users deleted meanwhile are skipped.
 import { Context } from '@temporalio/activity';
-import { toActivityFailure } from '../../scim/activity-failure';
 import { VisitorNotFoundError } from '../../scim/errors';
 import type { SyncDeps } from './deps';
 import type { LogEntry } from './state-store';
@@ -41,7 +40,7 @@ export async function sendPendingInvitationsActivity(
       log.push(entry('invited'));
       sent++;
     } catch (err) {
-      if (!(err instanceof VisitorNotFoundError)) throw toActivityFailure(err);
+      if (!(err instanceof VisitorNotFoundError)) throw err;
       await deps.store.setInvitation(r.engage_user_id, 'skipped');
       log.push(entry('skipped', 'the user no longer exists in Visitor'));
       skipped++;

@@ -13,6 +13,7 @@ import {
   VisitorRejectedError,
   VisitorScimError,
 } from '../../scim/errors';
+import { setUserAttributes } from '../../scim/patch';
 import { URN_VISITOR_USER } from '../../scim/wire';
 import type { InvitationPolicy, Outcome } from '../../workflows/types';
 import type { SyncDeps } from './deps';
@@ -284,8 +285,15 @@ async function create(
     // An existing Visitor user (made by hand, or by our own crashed attempt): bring it into line,
     // leaving access the sync does not own (hand-granted admin rights) as it is.
     const drift = driftedAttributes(plan.user, snapshotOf(user));
+    // Visitor compares userNames case-insensitively, but the sync writes Engage's spelling.
+    if (user.userName !== plan.user.userName && !drift.some((d) => d.attribute === 'userName')) {
+      drift.unshift({ attribute: 'userName', value: plan.user.userName });
+    }
     const access = planAccessChanges({ owned: new Map(), desired: plan.access, actual: accessOf(user) });
     const ops = updateOperations(drift, access, defaultLocationId, { reactivate: !user.active });
+    // Link it by Engage id from now on (externalId = Engage id, as for users the sync creates).
+    if (user.externalId !== plan.user.externalId)
+      ops.push(...setUserAttributes({ externalId: plan.user.externalId }));
     await visitor.patchUser(user.id, ops);
     nextState = {
       ...nextState,

@@ -2,7 +2,6 @@
 // the end of a run (and their safety threshold), and the final record.
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
-import { toActivityFailure } from '../../scim/activity-failure';
 import { addCounts } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, RunStatus } from '../../workflows/types';
 import type { SyncDeps } from './deps';
@@ -134,11 +133,7 @@ export async function applyDeletionsActivity(
       continue;
     }
     const started = Date.now();
-    try {
-      await deprovision(deps, r.mode as 'delete' | 'deactivate', r.visitor_user_id);
-    } catch (err) {
-      throw toActivityFailure(err);
-    }
+    await deprovision(deps, r.mode as 'delete' | 'deactivate', r.visitor_user_id);
     const next =
       r.mode === 'delete'
         ? { ...state, visitorUserId: null, ownedAccess: {}, deprovisioned: true }

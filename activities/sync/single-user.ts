@@ -1,6 +1,5 @@
 // Per-user provisioning: the same plan-and-apply as a page, for one Engage id, now. Deletions apply
 // at once (the bulk-deletion threshold guards runs, not one user).
-import { toActivityFailure } from '../../scim/activity-failure';
 import type { Outcome } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { loadLocationContext } from './location-context';
@@ -54,36 +53,32 @@ export async function syncSingleUserActivity(
   const active = engage?.active && engage.deletedAt === null ? [engageUserId] : [];
   const conflicts = await conflictsFor(deps, active, states);
   const now = new Date();
-  try {
-    const r = await processUser(
-      deps,
-      {
-        runId,
-        dryRun,
-        full: false,
-        invitations: deps.settings.invitations,
-        locations,
-        options: deps.settings.options,
-        deferDeletes: false,
-        now,
-      },
-      {
-        engageUserId,
-        engage,
-        state,
-        ...(failures.get(engageUserId) ? { failure: failures.get(engageUserId)! } : {}),
-        ...(conflicts.get(engageUserId) ? { conflict: conflicts.get(engageUserId)! } : {}),
-      },
-    );
-    if (r.log) await deps.store.log([r.log]);
-    const outcome: Outcome = r.outcome === 'pendingDeletion' ? 'deleted' : r.outcome;
-    await deps.store.setRunStatus(runId, 'completed', { counts: { [outcome]: 1 }, finished: true });
-    const s = deps.settings.invitations;
-    return {
-      outcome,
-      invitationDueAtMs: r.invitationPending && s.mode === 'delay' ? now.getTime() + s.delayMs : null,
-    };
-  } catch (err) {
-    throw toActivityFailure(err);
-  }
+  const r = await processUser(
+    deps,
+    {
+      runId,
+      dryRun,
+      full: false,
+      invitations: deps.settings.invitations,
+      locations,
+      options: deps.settings.options,
+      deferDeletes: false,
+      now,
+    },
+    {
+      engageUserId,
+      engage,
+      state,
+      ...(failures.get(engageUserId) ? { failure: failures.get(engageUserId)! } : {}),
+      ...(conflicts.get(engageUserId) ? { conflict: conflicts.get(engageUserId)! } : {}),
+    },
+  );
+  if (r.log) await deps.store.log([r.log]);
+  const outcome: Outcome = r.outcome === 'pendingDeletion' ? 'deleted' : r.outcome;
+  await deps.store.setRunStatus(runId, 'completed', { counts: { [outcome]: 1 }, finished: true });
+  const s = deps.settings.invitations;
+  return {
+    outcome,
+    invitationDueAtMs: r.invitationPending && s.mode === 'delay' ? now.getTime() + s.delayMs : null,
+  };
 }

@@ -5,7 +5,6 @@ import { Context } from '@temporalio/activity';
 import { type IdentityConflictOutcome, resolveIdentityGroup } from '../../domain/identity-conflicts';
 import type { EngageUser } from '../../domain/types';
 import { identityHash } from '../../engage/reader';
-import { toActivityFailure } from '../../scim/activity-failure';
 import { addCounts } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../workflows/types';
 import type { SyncDeps } from './deps';
@@ -159,6 +158,6 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
     ctx.heartbeat({ done, of: ids.length });
   });
   await flush();
-  if (fatal) throw toActivityFailure(fatal);
+  if (fatal) throw fatal;
   return { processed: ids.length + invalid.length, counts };
 }

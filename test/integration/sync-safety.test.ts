@@ -1,0 +1,180 @@
+// Operator safety: deletions past the threshold wait for approve/reject, an empty Engage deletes
+// nothing, a Visitor refusing our token stops the run early, a dry run writes nothing and plans
+// exactly what the real run then does, and a worker restarted mid-run finishes with nothing lost.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { seedCompany } from '../../engage/generator/seed';
+import type { RunProgress, SyncRunResult } from '../../workflows/types';
+import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
+import { checkInvariants } from '../support/invariants';
+import { SyncHarness } from '../support/sync-harness';
+
+const writes = (s: { byMethod?: Record<string, number> }) =>
+  (s.byMethod?.POST ?? 0) + (s.byMethod?.PATCH ?? 0) + (s.byMethod?.PUT ?? 0) + (s.byMethod?.DELETE ?? 0);
+
+async function waitForPhase(h: SyncHarness, workflowId: string, phase: string): Promise<RunProgress> {
+  for (let i = 0; i < 200; i++) {
+    const p = await h.client.workflow.getHandle(workflowId).query<RunProgress>('progress');
+    if (p.phase === phase) return p;
+    await sleep(100);
+  }
+  throw new Error(`run never reached ${phase}`);
+}
+
+test('deleting 30% of users holds the deletions: reject keeps them, approve deletes exactly them', async () => {
+  const h = await SyncHarness.create('threshold', {
+    env: { SYNC_DELETE_THRESHOLD_PERCENT: '10', SYNC_DELETE_THRESHOLD_COUNT: '1000' },
+  });
+  try {
+    await addLocations(h.engage.db, ['Rome']);
+    const ids = await addUsers(
+      h.engage.db,
+      Array.from({ length: 10 }, () => ({})),
+    );
+    await h.startWorker();
+    assert.equal((await h.runSync({ kind: 'initial' })).status, 'completed');
+    const gone = ids.slice(0, 3);
+    await softDelete(h.engage.db, gone);
+    await addUsers(h.engage.db, [{}]);
+
+    for (const decision of ['reject', 'approve'] as const) {
+      const id = h.newRunId(`daily-${decision}`);
+      const handle = await h.client.workflow.start('syncRunWorkflow', {
+        taskQueue: h.taskQueue,
+        workflowId: id,
+        args: [{ kind: 'daily', startedBy: 'test' }],
+      });
+      const waiting = await waitForPhase(h, id, 'awaiting-approval');
+      assert.equal(waiting.deletionsPending, 3);
+      const desc = await handle.describe();
+      assert.equal(desc.searchAttributes.EvsRunStatus?.[0], 'awaiting-approval', 'the UI shows why it waits');
+      assert.match(String((await handle.describe()).memo?.awaiting), /exceed the safety threshold/);
+      const before = (await h.visitorState()).users.length;
+      assert.equal(before, 11, 'everything else was applied while waiting (the new user exists)');
+      await handle.executeUpdate('decideDeletions', {
+        args: [{ approve: decision === 'approve', by: 'test' }],
+      });
+      const result = (await handle.result()) as SyncRunResult;
+      assert.equal(result.status, 'completed');
+      const users = (await h.visitorState()).users;
+      const present = gone.filter((g) => users.some((u) => u.externalId === String(g)));
+      if (decision === 'reject') {
+        assert.deepEqual(result.deletions, { pending: 3, applied: 0, rejected: 3 });
+        assert.equal(present.length, 3, 'reject keeps them');
+      } else {
+        assert.deepEqual(result.deletions, { pending: 3, applied: 3, rejected: 0 });
+        assert.equal(present.length, 0, 'approve deletes them');
+        assert.equal(users.length, 8, 'and nobody else');
+      }
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test('an empty Engage database never deletes Visitor users', async () => {
+  const h = await SyncHarness.create('empty', {
+    env: { SYNC_DELETE_THRESHOLD_PERCENT: '100', SYNC_DELETE_THRESHOLD_COUNT: '100000' },
+  });
+  try {
+    await addLocations(h.engage.db, ['Oslo']);
+    await addUsers(h.engage.db, [{}, {}, {}]);
+    await h.startWorker();
+    assert.equal((await h.runSync({ kind: 'initial' })).status, 'completed');
+    await h.engage.db.deleteFrom('engage.users').execute();
+    const r = await h.runSync({ kind: 'daily' });
+    assert.equal(r.deletions?.applied, 0);
+    assert.match(r.reason ?? '', /Engage returned no active users/);
+    assert.equal((await h.visitorState()).users.length, 3);
+  } finally {
+    await h.close();
+  }
+});
+
+test('Visitor answering 401 stops the run early with that reason', async () => {
+  const h = await SyncHarness.create('unauthorized', { env: { VISITOR_SCIM_TOKEN: 'wrong-token' } });
+  try {
+    await addLocations(h.engage.db, ['Oslo']);
+    await addUsers(h.engage.db, [{}, {}]);
+    await h.startWorker();
+    const r = await h.runSync({ kind: 'initial' });
+    assert.equal(r.status, 'failed');
+    assert.match(r.reason ?? '', /VisitorAuthError.*401/);
+    const run = await h.sync.db
+      .selectFrom('sync.runs')
+      .select(['status', 'reason'])
+      .where('id', '=', r.runId)
+      .executeTakeFirstOrThrow();
+    assert.equal(run.status, 'failed');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a dry run writes nothing to Visitor and plans exactly what the real run then does', async () => {
+  const h = await SyncHarness.create('dryrun');
+  try {
+    await seedCompany(h.engage.db, { users: 60, locations: 3, seed: 'dry' });
+    await h.startWorker();
+    const before = writes(await h.visitorStats());
+    const dry = await h.runSync({ kind: 'initial', dryRun: true });
+    assert.equal(dry.status, 'completed', dry.reason);
+    assert.equal(writes(await h.visitorStats()), before, 'zero writes');
+    assert.equal(
+      (await h.sync.db.selectFrom('sync.users').select('engage_user_id').execute()).length,
+      0,
+      'no state either',
+    );
+    const real = await h.runSync({ kind: 'initial' });
+    const actions = async (runId: string, outcome: string | null) =>
+      (
+        await h.sync.db
+          .selectFrom('sync.log')
+          .select(['engage_id', 'action'])
+          .where('run_id', '=', runId)
+          .where('object_type', '=', 'user')
+          .$if(outcome !== null, (q) => q.where('outcome', '=', outcome!))
+          .orderBy('engage_id')
+          .execute()
+      ).map((r) => `${r.engage_id}:${r.action === 'validate' ? 'fail' : r.action}`);
+    assert.deepEqual(await actions(dry.runId, 'planned'), await actions(real.runId, null));
+    assert.equal(dry.counts.created, real.counts.created);
+  } finally {
+    await h.close();
+  }
+});
+
+test('progress moves while a run is under way, and a worker restarted mid-run finishes with nothing lost', async () => {
+  const h = await SyncHarness.create('restart', {
+    env: { SYNC_PAGE_SIZE: '20', VISITOR_SCIM_CONCURRENCY: '2' },
+  });
+  try {
+    await seedCompany(h.engage.db, { users: 300, locations: 4, seed: 'restart' });
+    await h.setFaults({ latencyMs: { min: 5, max: 15 } });
+    await h.startWorker();
+    const id = h.newRunId('initial');
+    const handle = await h.client.workflow.start('syncRunWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: id,
+      args: [{ kind: 'initial', startedBy: 'test' }],
+    });
+    const p1 = await waitForPhase(h, id, 'users');
+    let p2 = p1;
+    for (let i = 0; i < 100 && p2.usersProcessed <= p1.usersProcessed; i++) {
+      await sleep(100);
+      p2 = await handle.query<RunProgress>('progress');
+    }
+    assert.ok(p2.usersProcessed > p1.usersProcessed, 'progress query moves');
+    assert.ok(p2.pagesTotal >= 15);
+    await h.stopWorker(); // mid-run
+    const halfway = (await h.visitorState()).users.length;
+    assert.ok(halfway > 0 && halfway < 290, `stopped mid-run (${halfway} users so far)`);
+    await h.startWorker();
+    const r = (await handle.result()) as SyncRunResult;
+    assert.equal(r.status, 'completed', r.reason);
+    assert.deepEqual(await checkInvariants(h, { accessToAllLocations: true, invitations: 'send' }), []);
+  } finally {
+    await h.close();
+  }
+});
