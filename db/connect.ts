@@ -8,7 +8,11 @@ export interface DbOptions {
   applicationName?: string;
 }
 
-export function createDb<DB>({ url, poolSize = 10, applicationName = 'engage-visitor-sync' }: DbOptions): Kysely<DB> {
+export function createDb<DB>({
+  url,
+  poolSize = 10,
+  applicationName = 'engage-visitor-sync',
+}: DbOptions): Kysely<DB> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,

@@ -5,7 +5,10 @@ import { syncMigrations } from './migrations/sync';
 
 export type MigrationSet = 'sync' | 'engage';
 
-const SETS: Record<MigrationSet, Record<string, Migration>> = { sync: syncMigrations, engage: engageMigrations };
+const SETS: Record<MigrationSet, Record<string, Migration>> = {
+  sync: syncMigrations,
+  engage: engageMigrations,
+};
 
 // Static imports rather than a folder scan: works the same under tsx, bundlers and tests.
 class StaticProvider implements MigrationProvider {

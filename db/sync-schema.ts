@@ -11,6 +11,7 @@ export interface RunsTable {
   workflow_id: string;
   started_by: Generated<string>;
   dry_run: Generated<boolean>;
+  full: Generated<boolean>;
   counts: ColumnType<Record<string, number>, string | undefined, string>;
   reason: string | null;
   started_at: Generated<Date>;

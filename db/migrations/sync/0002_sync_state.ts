@@ -89,6 +89,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await s.createIndex('log_engage_idx').on('log').columns(['object_type', 'engage_id', 'at']).execute();
   await sql`CREATE INDEX log_user_name_idx ON sync.log (lower(user_name), at)`.execute(db);
 
+  // Full reconciles also read Visitor; the schedule makes every Nth day one.
+  await s
+    .alterTable('runs')
+    .addColumn('full', 'boolean', (c) => c.notNull().defaultTo(false))
+    .execute();
+
   // At most one bulk run (initial or daily) at a time: the second one to begin is refused.
   await sql`CREATE UNIQUE INDEX runs_one_active_bulk ON sync.runs ((true)) WHERE status IN ('running', 'awaiting-approval') AND kind IN ('initial', 'daily')`.execute(
     db,
@@ -97,6 +103,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP INDEX IF EXISTS sync.runs_one_active_bulk`.execute(db);
+  await db.schema.withSchema('sync').alterTable('runs').dropColumn('full').execute();
   for (const t of ['log', 'pending_deletions', 'user_failures', 'users', 'locations']) {
     await db.schema.withSchema('sync').dropTable(t).execute();
   }

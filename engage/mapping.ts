@@ -1,0 +1,143 @@
+// Row → domain mapping, one row at a time: a malformed row yields a reason instead of throwing, so the
+// caller can report that one user and carry on with the rest of the page.
+import type { EngageLocation, EngageUser, EngageUserType } from '../domain/types';
+
+export interface InvalidRow {
+  id: number;
+  /** What is wrong, without the offending value (it may be personal data). */
+  reason: string;
+}
+
+export type Mapped<T> = { ok: true; value: T } | { ok: false; invalid: InvalidRow };
+
+const USER_TYPES: ReadonlySet<string> = new Set<EngageUserType>([
+  'global_admin',
+  'location_admin',
+  'regular',
+  'vendor',
+]);
+
+/** The columns the reader selects for a user (administered_location_ids aggregated in the same query). */
+export interface UserRow {
+  id: number;
+  username: unknown;
+  email: unknown;
+  given_name: unknown;
+  family_name: unknown;
+  mobile_phone: unknown;
+  work_phone: unknown;
+  job_title: unknown;
+  preferred_language: unknown;
+  user_type: unknown;
+  sso: unknown;
+  active: unknown;
+  deleted_at: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+  administered_location_ids: unknown;
+}
+
+export interface LocationRow {
+  id: number;
+  name: unknown;
+  address: unknown;
+  city: unknown;
+  postal_code: unknown;
+  country: unknown;
+  time_zone: unknown;
+  active: unknown;
+  deleted_at: unknown;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+class RowError extends Error {}
+
+const text = (v: unknown, column: string): string | null => {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new RowError(`${column} is not text`);
+  return v;
+};
+const requiredText = (v: unknown, column: string): string => {
+  const s = text(v, column);
+  if (s === null || s.trim() === '') throw new RowError(`${column} is empty`);
+  return s;
+};
+const bool = (v: unknown, column: string): boolean => {
+  if (typeof v !== 'boolean') throw new RowError(`${column} is not a boolean`);
+  return v;
+};
+const date = (v: unknown, column: string): Date => {
+  if (!(v instanceof Date) || Number.isNaN(v.getTime()))
+    throw new RowError(`${column} is not a valid timestamp`);
+  return v;
+};
+const optionalDate = (v: unknown, column: string): Date | null => (v === null ? null : date(v, column));
+const idList = (v: unknown, column: string): number[] => {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((x) => Number.isSafeInteger(x)))
+    throw new RowError(`${column} is not a list of ids`);
+  return v as number[];
+};
+
+function mapRow<T>(id: number, build: () => T): Mapped<T> {
+  try {
+    return { ok: true, value: build() };
+  } catch (err) {
+    if (err instanceof RowError) return { ok: false, invalid: { id, reason: err.message } };
+    throw err;
+  }
+}
+
+export function mapUserRow(row: UserRow): Mapped<EngageUser> {
+  return mapRow(row.id, () => {
+    const userType = requiredText(row.user_type, 'user_type');
+    if (!USER_TYPES.has(userType))
+      throw new RowError('user_type is not one of global_admin, location_admin, regular, vendor');
+    return {
+      id: row.id,
+      username: requiredText(row.username, 'username'),
+      email: text(row.email, 'email'),
+      givenName: text(row.given_name, 'given_name'),
+      familyName: text(row.family_name, 'family_name'),
+      mobilePhone: text(row.mobile_phone, 'mobile_phone'),
+      workPhone: text(row.work_phone, 'work_phone'),
+      jobTitle: text(row.job_title, 'job_title'),
+      preferredLanguage: text(row.preferred_language, 'preferred_language'),
+      userType: userType as EngageUserType,
+      administeredLocationIds: idList(row.administered_location_ids, 'administered_location_ids'),
+      sso: bool(row.sso, 'sso'),
+      active: bool(row.active, 'active'),
+      deletedAt: optionalDate(row.deleted_at, 'deleted_at'),
+      createdAt: date(row.created_at, 'created_at'),
+      updatedAt: date(row.updated_at, 'updated_at'),
+    };
+  });
+}
+
+export function mapLocationRow(row: LocationRow): Mapped<EngageLocation> {
+  return mapRow(row.id, () => ({
+    id: row.id,
+    name: requiredText(row.name, 'name'),
+    address: text(row.address, 'address'),
+    city: text(row.city, 'city'),
+    postalCode: text(row.postal_code, 'postal_code'),
+    country: text(row.country, 'country'),
+    timeZone: text(row.time_zone, 'time_zone'),
+    active: bool(row.active, 'active'),
+    deletedAt: optionalDate(row.deleted_at, 'deleted_at'),
+    createdAt: date(row.created_at, 'created_at'),
+    updatedAt: date(row.updated_at, 'updated_at'),
+  }));
+}
+
+/** Splits mapped rows into values and per-row errors, keeping row order. */
+export function partition<T>(results: Mapped<T>[]): { values: T[]; invalid: InvalidRow[] } {
+  const values: T[] = [];
+  const invalid: InvalidRow[] = [];
+  for (const r of results) {
+    if (r.ok) values.push(r.value);
+    else invalid.push(r.invalid);
+  }
+  return { values, invalid };
+}

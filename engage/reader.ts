@@ -1,0 +1,290 @@
+// Typed, keyset-paged reads of the Engage source database, for the sync's Temporal activities.
+// Pages never load a whole table; administered locations come with each user in the same query.
+import { createHash } from 'node:crypto';
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { EngageDatabase } from '../db/engage-schema';
+import type { EngageLocation, EngageUser } from '../domain/types';
+import { type InvalidRow, mapLocationRow, mapUserRow, partition, type UserRow } from './mapping';
+
+export type { InvalidRow } from './mapping';
+
+export interface UsersResult {
+  users: EngageUser[];
+  /** Rows that could not be mapped; the rest of the page is still usable. */
+  invalid: InvalidRow[];
+}
+
+export interface UsersPage extends UsersResult {
+  /** Pass as afterId for the next page; null when this was the last page. */
+  nextAfterId: number | null;
+}
+
+export interface UpdatedCursor {
+  updatedAt: Date;
+  id: number;
+}
+
+export interface UpdatedUsersPage extends UsersResult {
+  /** Position of the last row read (valid or not); null when nothing matched. Persist it as the high-water mark. */
+  cursor: UpdatedCursor | null;
+  /** More rows follow the cursor. */
+  hasMore: boolean;
+}
+
+export interface LocationsPage {
+  locations: EngageLocation[];
+  invalid: InvalidRow[];
+  nextAfterId: number | null;
+}
+
+export type UserLookup =
+  | { status: 'found'; user: EngageUser }
+  | { status: 'invalid'; invalid: InvalidRow }
+  | { status: 'missing' };
+
+export interface IdentityConflictGroup {
+  /** sha256 (hex) of the lower-cased, trimmed identity: groups are comparable across runs without storing the e-mail. */
+  identityHash: string;
+  /** Ascending Engage user ids sharing the identity (two or more). */
+  userIds: number[];
+}
+
+/** SQL twin of domain/identity.ts isEmailAddress (ASCII dot-atom local part, alphabetic or xn-- TLD). */
+export const EMAIL_PATTERN =
+  "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.([A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$";
+
+/** The same hash identityConflicts computes in SQL, for callers holding a userName. */
+export function identityHash(userName: string): string {
+  return createHash('sha256').update(userName.trim().toLowerCase(), 'utf8').digest('hex');
+}
+
+const MAX_PAGE = 10_000;
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new RangeError(`limit must be an integer between 1 and ${MAX_PAGE}`);
+  }
+}
+
+export class EngageReader {
+  constructor(private readonly db: Kysely<EngageDatabase>) {}
+
+  /** Users with id > afterId, ascending. Soft-deleted users only with includeDeleted. */
+  async usersPage({
+    afterId,
+    limit,
+    includeDeleted = false,
+  }: {
+    afterId: number;
+    limit: number;
+    includeDeleted?: boolean;
+  }): Promise<UsersPage> {
+    checkLimit(limit);
+    // One extra row tells whether another page exists without a second query.
+    const rows = await this.userQuery()
+      .where('u.id', '>', afterId)
+      .$if(!includeDeleted, (q) => q.where('u.deleted_at', 'is', null))
+      .orderBy('u.id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const { values, invalid } = partition(page.map((r) => mapUserRow(r as UserRow)));
+    const last = page[page.length - 1];
+    return { users: values, invalid, nextAfterId: rows.length > limit && last ? last.id : null };
+  }
+
+  /** The given users (deleted ones included: the caller asked for them by id), ascending by id. */
+  async usersByIds(ids: readonly number[]): Promise<UsersResult> {
+    if (ids.length === 0) return { users: [], invalid: [] };
+    const rows = await this.userQuery()
+      .where('u.id', '=', sql<number>`any(${[...ids]}::int[])`)
+      .orderBy('u.id')
+      .execute();
+    const { values, invalid } = partition(rows.map((r) => mapUserRow(r as UserRow)));
+    return { users: values, invalid };
+  }
+
+  async userById(id: number): Promise<UserLookup> {
+    const row = await this.userQuery().where('u.id', '=', id).executeTakeFirst();
+    if (!row) return { status: 'missing' };
+    const mapped = mapUserRow(row as UserRow);
+    return mapped.ok
+      ? { status: 'found', user: mapped.value }
+      : { status: 'invalid', invalid: mapped.invalid };
+  }
+
+  /**
+   * Users changed at or after `since` (soft deletions included), ordered by (updated_at, id). To continue,
+   * pass the returned cursor back as { since: cursor.updatedAt, afterId: cursor.id }.
+   * updated_at is now() of the writing transaction: callers should start from a little before their last
+   * high-water mark, as a long transaction can commit after a later one.
+   */
+  async usersUpdatedSince({
+    since,
+    afterId,
+    limit,
+  }: {
+    since: Date;
+    afterId?: number;
+    limit: number;
+  }): Promise<UpdatedUsersPage> {
+    checkLimit(limit);
+    const after =
+      afterId === undefined
+        ? sql<SqlBool>`u.updated_at >= ${since}`
+        : sql<SqlBool>`(u.updated_at, u.id) > (${since}::timestamptz, ${afterId}::int)`;
+    const rows = await this.userQuery()
+      .where(after)
+      .orderBy('u.updated_at')
+      .orderBy('u.id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const { values, invalid } = partition(page.map((r) => mapUserRow(r as UserRow)));
+    const last = page[page.length - 1];
+    return {
+      users: values,
+      invalid,
+      cursor: last ? { updatedAt: last.updated_at, id: last.id } : null,
+      hasMore: rows.length > limit,
+    };
+  }
+
+  /** All locations (deleted included, so the sync can see removals) with id > afterId, ascending. */
+  async locationsPage({ afterId, limit }: { afterId: number; limit: number }): Promise<LocationsPage> {
+    checkLimit(limit);
+    const rows = await this.db
+      .selectFrom('engage.locations')
+      .selectAll()
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const { values, invalid } = partition(page.map(mapLocationRow));
+    const last = page[page.length - 1];
+    return { locations: values, invalid, nextAfterId: rows.length > limit && last ? last.id : null };
+  }
+
+  /** Active, non-deleted locations (hundreds at most), ascending by id. */
+  async allActiveLocations(): Promise<{ locations: EngageLocation[]; invalid: InvalidRow[] }> {
+    const rows = await this.db
+      .selectFrom('engage.locations')
+      .selectAll()
+      .where('active', '=', true)
+      .where('deleted_at', 'is', null)
+      .orderBy('id')
+      .execute();
+    const { values, invalid } = partition(rows.map(mapLocationRow));
+    return { locations: values, invalid };
+  }
+
+  async locationById(
+    id: number,
+  ): Promise<
+    | { status: 'found'; location: EngageLocation }
+    | { status: 'invalid'; invalid: InvalidRow }
+    | { status: 'missing' }
+  > {
+    const row = await this.db
+      .selectFrom('engage.locations')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return { status: 'missing' };
+    const mapped = mapLocationRow(row);
+    return mapped.ok
+      ? { status: 'found', location: mapped.value }
+      : { status: 'invalid', invalid: mapped.invalid };
+  }
+
+  /** Non-deleted users; with activeOnly, only active ones. */
+  async countUsers({ activeOnly }: { activeOnly: boolean }): Promise<number> {
+    const row = await this.db
+      .selectFrom('engage.users')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('deleted_at', 'is', null)
+      .$if(activeOnly, (q) => q.where('active', '=', true))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Highest user id ever stored (deleted included); null for an empty table. */
+  async maxUserId(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('engage.users')
+      .select((eb) => eb.fn.max('id').as('max'))
+      .executeTakeFirst();
+    return row?.max ?? null;
+  }
+
+  /**
+   * Groups of active, non-deleted users sharing an identity (the username when it is an e-mail address,
+   * else a valid e-mail), compared case-insensitively. With ids, only the groups containing one of them
+   * (each group still complete). Computed in SQL so the e-mails never leave the database.
+   */
+  async identityConflicts(ids?: readonly number[]): Promise<IdentityConflictGroup[]> {
+    if (ids && ids.length === 0) return [];
+    const rows = await this.db
+      .with('identities', (db) =>
+        db
+          .selectFrom('engage.users')
+          .select([
+            'id',
+            sql<string | null>`lower(btrim(case
+              when btrim(username) ~ ${EMAIL_PATTERN} then username
+              when btrim(email) ~ ${EMAIL_PATTERN} then email
+            end))`.as('identity'),
+          ])
+          .where('deleted_at', 'is', null)
+          .where('active', '=', true),
+      )
+      .selectFrom('identities')
+      .select([
+        sql<string>`encode(sha256(convert_to(identity, 'UTF8')), 'hex')`.as('identity_hash'),
+        sql<number[]>`array_agg(id order by id)`.as('user_ids'),
+      ])
+      .where('identity', 'is not', null)
+      .groupBy('identity')
+      .having(sql<SqlBool>`count(*) > 1`)
+      .$if(ids !== undefined, (q) => q.having(sql<SqlBool>`bool_or(id = any(${[...(ids ?? [])]}::int[]))`))
+      .orderBy(sql`min(id)`)
+      .execute();
+    return rows.map((r) => ({ identityHash: r.identity_hash, userIds: r.user_ids }));
+  }
+
+  /** Users with their administered location ids aggregated by a lateral subquery (no N+1). */
+  private userQuery() {
+    return this.db
+      .selectFrom('engage.users as u')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('engage.location_admins as a')
+            .select(sql<number[] | null>`array_agg(a.location_id order by a.location_id)`.as('ids'))
+            .whereRef('a.user_id', '=', 'u.id')
+            .as('la'),
+        (join) => join.onTrue(),
+      )
+      .select([
+        'u.id',
+        'u.username',
+        'u.email',
+        'u.given_name',
+        'u.family_name',
+        'u.mobile_phone',
+        'u.work_phone',
+        'u.job_title',
+        'u.preferred_language',
+        'u.user_type',
+        'u.sso',
+        'u.active',
+        'u.deleted_at',
+        'u.created_at',
+        'u.updated_at',
+        sql<number[]>`coalesce(la.ids, '{}')`.as('administered_location_ids'),
+      ]);
+  }
+}
+
+export const createEngageReader = (db: Kysely<EngageDatabase>): EngageReader => new EngageReader(db);

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import type { EngageDatabase } from '../../db/engage-schema';
+import { EngageReader, identityHash } from '../../engage/reader';
+import { freshDatabase, type TestDatabase } from '../support/db';
+
+let t: TestDatabase<EngageDatabase>;
+let reader: EngageReader;
+
+async function addUser(username: string, extra: Record<string, unknown> = {}): Promise<number> {
+  const row = await t.db
+    .insertInto('engage.users')
+    .values({
+      username,
+      email: username.includes('@') ? username : null,
+      given_name: 'A',
+      family_name: 'B',
+      ...extra,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+describe('engage schema and reader', () => {
+  before(async () => {
+    t = await freshDatabase<EngageDatabase>('engage_reader', ['engage']);
+    reader = new EngageReader(t.db);
+  });
+  after(async () => t?.drop());
+
+  it('creates the engage tables with the updated_at triggers', async () => {
+    const { rows } = await sql<{ table_name: string }>`
+      SELECT table_name FROM information_schema.tables WHERE table_schema = 'engage' ORDER BY table_name`.execute(
+      t.db,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.table_name),
+      ['location_admins', 'locations', 'users'],
+    );
+    const dup = addUser('Case@Example.com').then(() => addUser('case@example.COM'));
+    await assert.rejects(dup, /users_username_lower_key/);
+  });
+
+  it('pages every user exactly once, aggregating administered locations', async () => {
+    await sql`TRUNCATE engage.location_admins, engage.users, engage.locations RESTART IDENTITY`.execute(t.db);
+    const locs = await t.db
+      .insertInto('engage.locations')
+      .values([{ name: 'London – Soho' }, { name: 'Paris – Opéra' }, { name: 'Tokyo – Shibuya' }])
+      .returning('id')
+      .execute();
+    const ids: number[] = [];
+    for (let i = 0; i < 23; i++) ids.push(await addUser(`user${i}@example.com`));
+    await t.db
+      .insertInto('engage.location_admins')
+      .values([
+        { user_id: ids[4]!, location_id: locs[2]!.id },
+        { user_id: ids[4]!, location_id: locs[0]!.id },
+      ])
+      .execute();
+    await t.db
+      .updateTable('engage.users')
+      .set({ deleted_at: new Date() })
+      .where('id', '=', ids[7]!)
+      .execute();
+
+    const seen: number[] = [];
+    let afterId = 0;
+    let pages = 0;
+    for (;;) {
+      const page = await reader.usersPage({ afterId, limit: 5 });
+      pages++;
+      seen.push(...page.users.map((u) => u.id));
+      if (page.nextAfterId === null) break;
+      afterId = page.nextAfterId;
+    }
+    assert.equal(pages, 5);
+    assert.deepEqual(
+      seen,
+      ids.filter((id) => id !== ids[7]),
+    );
+    const withDeleted = await reader.usersPage({ afterId: 0, limit: 100, includeDeleted: true });
+    assert.equal(withDeleted.users.length, 23);
+    assert.ok(withDeleted.users.find((u) => u.id === ids[7])?.deletedAt instanceof Date);
+
+    const admin = await reader.userById(ids[4]!);
+    assert.equal(admin.status, 'found');
+    assert.deepEqual(admin.status === 'found' && admin.user.administeredLocationIds, [
+      locs[0]!.id,
+      locs[2]!.id,
+    ]);
+    const byIds = await reader.usersByIds([ids[4]!, ids[7]!, 999_999]);
+    assert.deepEqual(
+      byIds.users.map((u) => u.id),
+      [ids[4], ids[7]],
+    );
+    assert.deepEqual(await reader.userById(999_999), { status: 'missing' });
+    assert.equal(await reader.countUsers({ activeOnly: true }), 22);
+    assert.equal(await reader.maxUserId(), ids[22]);
+  });
+
+  it('continues an updated-since pass from its cursor and sees a later update', async () => {
+    const since = new Date(0);
+    const firstPass: number[] = [];
+    let page = await reader.usersUpdatedSince({ since, limit: 4 });
+    firstPass.push(...page.users.map((u) => u.id));
+    while (page.hasMore && page.cursor) {
+      page = await reader.usersUpdatedSince({
+        since: page.cursor.updatedAt,
+        afterId: page.cursor.id,
+        limit: 4,
+      });
+      firstPass.push(...page.users.map((u) => u.id));
+    }
+    assert.equal(firstPass.length, 23);
+    assert.equal(new Set(firstPass).size, 23);
+    const mark = page.cursor!;
+
+    const [target] = firstPass;
+    await t.db
+      .updateTable('engage.users')
+      .set({ job_title: 'Chief Visitor Officer' })
+      .where('id', '=', target!)
+      .execute();
+    const next = await reader.usersUpdatedSince({ since: mark.updatedAt, afterId: mark.id, limit: 10 });
+    assert.deepEqual(
+      next.users.map((u) => [u.id, u.jobTitle]),
+      [[target, 'Chief Visitor Officer']],
+    );
+    assert.equal(next.hasMore, false);
+  });
+
+  it('moves a user into the updated-since window when its administered locations change', async () => {
+    const before = await reader.usersUpdatedSince({ since: new Date(0), limit: 100 });
+    const mark = before.cursor!;
+    const user = before.users[3]!;
+    const loc = await reader.allActiveLocations();
+    await t.db
+      .insertInto('engage.location_admins')
+      .values({ user_id: user.id, location_id: loc.locations[1]!.id })
+      .execute();
+    const next = await reader.usersUpdatedSince({ since: mark.updatedAt, afterId: mark.id, limit: 100 });
+    assert.deepEqual(
+      next.users.map((u) => [u.id, u.administeredLocationIds]),
+      [[user.id, [loc.locations[1]!.id]]],
+    );
+  });
+
+  it('finds identities shared up to case, keyed by a hash', async () => {
+    const a = await addUser('Dana.Scully@Example.com');
+    const b = await addUser('dscully', { email: 'dana.scully@example.com' });
+    await addUser('fmulder', { email: 'not-an-email' });
+    await addUser('fmulder2', { email: 'not-an-email' });
+    const inactive = await addUser('wskinner', { email: 'DANA.SCULLY@example.com', active: false });
+    const groups = await reader.identityConflicts();
+    assert.deepEqual(groups, [{ identityHash: identityHash('dana.scully@example.com'), userIds: [a, b] }]);
+    assert.ok(!groups[0]!.userIds.includes(inactive));
+    assert.deepEqual(await reader.identityConflicts([a]), groups);
+    assert.deepEqual(await reader.identityConflicts([1]), []);
+  });
+
+  it('reports a malformed row without failing the page', async () => {
+    await sql`ALTER TABLE engage.users DROP CONSTRAINT users_user_type_check`.execute(t.db);
+    const odd = await addUser('odd@example.com', { user_type: 'super_admin' });
+    const page = await reader.usersPage({ afterId: 0, limit: 1000 });
+    assert.deepEqual(page.invalid, [
+      { id: odd, reason: 'user_type is not one of global_admin, location_admin, regular, vendor' },
+    ]);
+    assert.ok(page.users.length > 20);
+    assert.ok(!page.users.some((u) => u.id === odd));
+    assert.equal((await reader.userById(odd)).status, 'invalid');
+  });
+
+  it('pages locations and loads active ones', async () => {
+    await t.db
+      .updateTable('engage.locations')
+      .set({ active: false })
+      .where('name', '=', 'Paris – Opéra')
+      .execute();
+    const first = await reader.locationsPage({ afterId: 0, limit: 2 });
+    const second = await reader.locationsPage({ afterId: first.nextAfterId!, limit: 2 });
+    assert.equal(first.locations.length + second.locations.length, 3);
+    assert.equal(second.nextAfterId, null);
+    const active = await reader.allActiveLocations();
+    assert.deepEqual(
+      active.locations.map((l) => l.name),
+      ['London – Soho', 'Tokyo – Shibuya'],
+    );
+    const paris = await reader.locationById(first.locations[1]!.id);
+    assert.equal(paris.status === 'found' && paris.location.active, false);
+  });
+});
