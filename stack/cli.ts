@@ -72,7 +72,11 @@ export async function status(config: ServiceConfig) {
       local: config.temporal.local,
       running: temporal.running,
     },
-    database: { url: maskUrl(config.database.url), local: config.database.local, running: config.database.local ? pgRunning : undefined },
+    database: {
+      url: maskUrl(config.database.url),
+      local: config.database.local,
+      running: config.database.local ? pgRunning : undefined,
+    },
     engageDatabase: {
       url: maskUrl(config.engageDatabase.url),
       local: config.engageDatabase.local,
@@ -120,7 +124,11 @@ async function main() {
         config.temporal.local && (await stopTemporal()) && 'Temporal',
         (await stopPostgres()) && 'PostgreSQL',
       ].filter(Boolean);
-      console.log(stopped.length ? `Stopped: ${stopped.join(', ')}. State is kept under .data/.` : 'Nothing was running.');
+      console.log(
+        stopped.length
+          ? `Stopped: ${stopped.join(', ')}. State is kept under .data/.`
+          : 'Nothing was running.',
+      );
       break;
     }
     case 'status': {
@@ -138,12 +146,18 @@ async function main() {
 function printStatus(s: Awaited<ReturnType<typeof status>>) {
   const mark = (running: boolean | undefined, local: boolean) =>
     !local ? 'external' : running ? 'running' : 'stopped';
-  console.log(`Temporal       ${mark(s.temporal.running, s.temporal.local).padEnd(9)} ${s.temporal.address} (namespace ${s.temporal.namespace})`);
+  console.log(
+    `Temporal       ${mark(s.temporal.running, s.temporal.local).padEnd(9)} ${s.temporal.address} (namespace ${s.temporal.namespace})`,
+  );
   console.log(`Temporal UI              ${s.temporal.uiUrl}`);
   console.log(`Sync database  ${mark(s.database.running, s.database.local).padEnd(9)} ${s.database.url}`);
-  console.log(`Engage DB      ${mark(s.engageDatabase.running, s.engageDatabase.local).padEnd(9)} ${s.engageDatabase.url}`);
+  console.log(
+    `Engage DB      ${mark(s.engageDatabase.running, s.engageDatabase.local).padEnd(9)} ${s.engageDatabase.url}`,
+  );
   console.log(`Visitor SCIM   ${mark(s.visitor.running, s.visitor.local).padEnd(9)} ${s.visitor.url}`);
-  console.log(`Worker         ${(s.worker.running ? 'running' : 'stopped').padEnd(9)} task queue ${s.worker.taskQueue}`);
+  console.log(
+    `Worker         ${(s.worker.running ? 'running' : 'stopped').padEnd(9)} task queue ${s.worker.taskQueue}`,
+  );
 }
 
 main().catch((err) => {

@@ -33,11 +33,15 @@ function ensurePostgresBin(log: (msg: string) => void): string {
   }
   log("Installing Debian's postgresql package…");
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'postgresql']]) {
-    const res = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const res = spawnSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (res.status !== 0) throw new StackError(`apt-get ${args.join(' ')} failed (exit ${res.status})`);
   }
   const bin = findPostgresBin();
-  if (!bin) throw new StackError('postgresql was installed but no pg_ctl was found under /usr/lib/postgresql');
+  if (!bin)
+    throw new StackError('postgresql was installed but no pg_ctl was found under /usr/lib/postgresql');
   return bin;
 }
 

@@ -51,14 +51,20 @@ export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 500): P
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
-  { timeoutMs = 60_000, intervalMs = 250, log }: { timeoutMs?: number; intervalMs?: number; log?: string } = {},
+  {
+    timeoutMs = 60_000,
+    intervalMs = 250,
+    log,
+  }: { timeoutMs?: number; intervalMs?: number; log?: string } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new StackError(`${what} did not become ready within ${timeoutMs / 1000}s${log ? ` — see ${log}` : ''}`);
+  throw new StackError(
+    `${what} did not become ready within ${timeoutMs / 1000}s${log ? ` — see ${log}` : ''}`,
+  );
 }
 
 export interface StartOptions {

@@ -101,14 +101,21 @@ export async function startTemporal(log: (msg: string) => void = console.log): P
   log(`Starting the Temporal dev server on 127.0.0.1:${temporalPort} (UI :${temporalUiPort})…`);
   fs.mkdirSync(DATA_DIR, { recursive: true });
   startDetached({ name: NAME, command: cli, args });
-  await waitFor('Temporal dev server', () => isPortOpen(temporalPort), { timeoutMs: 60_000, log: logFile(NAME) });
+  await waitFor('Temporal dev server', () => isPortOpen(temporalPort), {
+    timeoutMs: 60_000,
+    log: logFile(NAME),
+  });
   // The frontend port opens before namespaces are ready; wait until the CLI can describe ours.
   await waitFor(
     'Temporal namespace',
     async () => {
-      const res = spawnSync(cli, ['operator', 'namespace', 'describe', '--address', `127.0.0.1:${temporalPort}`, '-n', 'default'], {
-        stdio: 'ignore',
-      });
+      const res = spawnSync(
+        cli,
+        ['operator', 'namespace', 'describe', '--address', `127.0.0.1:${temporalPort}`, '-n', 'default'],
+        {
+          stdio: 'ignore',
+        },
+      );
       return res.status === 0;
     },
     { timeoutMs: 60_000, log: logFile(NAME) },
@@ -124,12 +131,29 @@ export function registerSearchAttributes(address: string, namespace: string): vo
   const cli = ensureTemporalCli();
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
     try {
-      execFileSync(cli, ['operator', 'search-attribute', 'create', '--address', address, '-n', namespace, '--name', name, '--type', type], {
-        stdio: 'pipe',
-      });
+      execFileSync(
+        cli,
+        [
+          'operator',
+          'search-attribute',
+          'create',
+          '--address',
+          address,
+          '-n',
+          namespace,
+          '--name',
+          name,
+          '--type',
+          type,
+        ],
+        {
+          stdio: 'pipe',
+        },
+      );
     } catch (err) {
       const text = String((err as { stderr?: Buffer }).stderr ?? err);
-      if (!/already exists/i.test(text)) throw new StackError(`registering search attribute ${name}: ${text.trim()}`);
+      if (!/already exists/i.test(text))
+        throw new StackError(`registering search attribute ${name}: ${text.trim()}`);
     }
   }
 }

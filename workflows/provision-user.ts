@@ -1,17 +1,10 @@
 // Brings one Engage user into line in Visitor now. One workflow per user id (`provision-user-<id>`):
 // changes arriving while it runs are coalesced into one more pass instead of racing each other.
-import {
-  ParentClosePolicy,
-  proxyActivities,
-  setHandler,
-  startChild,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
-import { invitationsWorkflow } from './invitations';
 import { userChangedSignal } from './messages';
 import { ENGAGE_USER_ID, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
+import { startInvitations } from './sync-run';
 import type { Outcome, ProvisionUserInput, ProvisionUserResult } from './types';
 
 const acts = proxyActivities<SyncActivities>({
@@ -54,11 +47,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
     invitationDueAtMs = r.invitationDueAtMs ?? invitationDueAtMs;
   }
   if (invitationDueAtMs !== null) {
-    await startChild(invitationsWorkflow, {
-      workflowId: `invitations-${runId}`,
-      args: [{ runId, dueAtMs: invitationDueAtMs }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
+    await startInvitations(`invitations-${runId}`, { runId, dueAtMs: invitationDueAtMs });
   }
   upsertSearchAttributes([{ key: RUN_STATUS, value: outcome === 'failed' ? 'failed' : 'completed' }]);
   return { engageUserId: input.engageUserId, runId, outcome, passes };

@@ -1,6 +1,8 @@
 // The reconcile run behind the initial sync and the daily schedule: locations first, then users in
 // pages (a sliding window of page activities), then deletions (held for approval past a threshold),
 // then the invitations of the users it created. History stays bounded by continuing as new.
+
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -127,6 +129,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       dryRun,
       workflowId: info.workflowId,
       invitations: input.invitations ?? null,
+      full: input.full ?? null,
     });
     if (begun.status === 'refused') {
       phase = 'finished';
@@ -148,6 +151,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       runId,
       startedAtMs,
       invitations: begun.invitations,
+      full: begun.full,
       defaultLocationId: locations.defaultLocationId,
       locations: locations.counts,
     };
@@ -168,7 +172,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
         afterId: page === 0 ? null : boundaries[page - 1]!,
         upToId: page < boundaries.length ? boundaries[page]! : null,
         dryRun,
-        full: input.full ?? false,
+        full: carry.full,
         invitations: carry.invitations,
         defaultLocationId: carry.defaultLocationId,
       });
@@ -247,11 +251,9 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   if (!dryRun && carry.invitations.mode === 'delay' && (counts.invitationsPending ?? 0) > 0) {
     phase = 'invitations';
     invitationsWorkflowId = `invitations-${runId}`;
-    await startChild(invitationsWorkflow, {
-      workflowId: invitationsWorkflowId,
-      args: [{ runId, dueAtMs: startedAtMs + carry.invitations.delayMs }],
-      // The run is done once the invitations are scheduled; they outlive it.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
+    await startInvitations(invitationsWorkflowId, {
+      runId,
+      dueAtMs: startedAtMs + carry.invitations.delayMs,
     });
   }
   const status: RunStatus = stopRequested ? 'stopped' : 'completed';
@@ -260,6 +262,25 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
     deletions,
     ...(invitationsWorkflowId ? { invitationsWorkflowId } : {}),
   });
+}
+
+/**
+ * Starts the run's invitations workflow; it outlives the run (ABANDON). Already started (a retried
+ * or continued run) is fine: it is the same batch.
+ */
+export async function startInvitations(
+  workflowId: string,
+  input: { runId: string; dueAtMs: number },
+): Promise<void> {
+  try {
+    await startChild(invitationsWorkflow, {
+      workflowId,
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }
 
 /** The operator-facing reason of a failure that ends the run. */

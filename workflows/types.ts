@@ -47,6 +47,8 @@ export interface SyncRunCarry {
   runId: string;
   startedAtMs: number;
   invitations: InvitationPolicy;
+  /** Decided at the start: explicit, or due on the schedule's every-N-days rule. */
+  full: boolean;
   defaultLocationId: string;
   locations: LocationCounts;
   /** Upper Engage user ids of the pages; the last page is open-ended. */

@@ -17,11 +17,14 @@ export async function beginRunActivity(
     dryRun: boolean;
     workflowId: string;
     invitations: InvitationPolicy | null;
+    full: boolean | null;
   },
 ): Promise<
-  { status: 'started'; invitations: InvitationPolicy } | { status: 'refused'; activeRunId: string }
+  | { status: 'started'; invitations: InvitationPolicy; full: boolean }
+  | { status: 'refused'; activeRunId: string }
 > {
   const invitations = input.invitations ?? deps.settings.invitations;
+  const full = input.full ?? (input.kind === 'daily' && (await fullReconcileDue(deps)));
   const row = {
     id: input.runId,
     kind: input.kind,
@@ -43,11 +46,19 @@ export async function beginRunActivity(
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
-    return { status: 'started', invitations };
+    return { status: 'started', invitations, full };
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     const res = await deps.store.beginRun(row);
-    if (res.ok || res.activeRunId === input.runId) return { status: 'started', invitations };
+    if (res.ok || res.activeRunId === input.runId) {
+      if (full)
+        await deps.store.db
+          .updateTable('sync.runs')
+          .set({ full: true })
+          .where('id', '=', input.runId)
+          .execute();
+      return { status: 'started', invitations, full };
+    }
     // The holder may be a run that was terminated without finishing: free its lock if Temporal says so.
     if (!deps.temporal || (await workflowIsRunning(deps, res.activeWorkflowId)))
       return { status: 'refused', activeRunId: res.activeRunId };
@@ -58,6 +69,22 @@ export async function beginRunActivity(
   }
   const active = await deps.store.activeBulkRun();
   return { status: 'refused', activeRunId: active?.id ?? 'unknown' };
+}
+
+/** A scheduled run is a full reconcile when the last completed full one is N days old (or never ran). */
+async function fullReconcileDue(deps: SyncDeps): Promise<boolean> {
+  const days = deps.settings.fullReconcileEveryDays;
+  if (days <= 0) return false;
+  const period = days * 86_400_000 - 3_600_000; // an hour's slack for schedule jitter
+  const last = await deps.store.db
+    .selectFrom('sync.runs')
+    .select('started_at')
+    .where('status', '=', 'completed')
+    .where((eb) => eb.or([eb('full', '=', true), eb('kind', '=', 'initial')]))
+    .orderBy('started_at', 'desc')
+    .executeTakeFirst();
+  // An initial sync wrote everything: it counts as the last full reconcile.
+  return !last || Date.now() - last.started_at.getTime() >= period;
 }
 
 async function workflowIsRunning(deps: SyncDeps, workflowId: string): Promise<boolean> {

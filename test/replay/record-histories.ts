@@ -1,0 +1,121 @@
+// Records real histories of every workflow as replay fixtures: `npx tsx test/replay/record-histories.ts`
+// (needs the stack: `npm run stack:up`). Re-record when a workflow change is deliberate and
+// versioned; the replay test then guards determinism against these files.
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ensureTemporalCli } from '../../stack/temporal';
+import type { RunProgress } from '../../workflows/types';
+import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
+import { SyncHarness } from '../support/sync-harness';
+import { TEST_NAMESPACE, temporalAddress } from '../support/temporal';
+
+const OUT = path.join(
+  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+  '..',
+  'fixtures',
+  'histories',
+);
+
+async function save(name: string, handle: WorkflowHandle) {
+  await handle.result().catch(() => undefined);
+  // The CLI's JSON is the format historyFromJSON reads (the SDK's own exporter trips over duplicate protobufjs copies).
+  const out = execFileSync(
+    ensureTemporalCli(),
+    [
+      'workflow',
+      'show',
+      '--address',
+      temporalAddress(),
+      '-n',
+      TEST_NAMESPACE,
+      '-w',
+      handle.workflowId,
+      '--output',
+      'json',
+    ],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  const json = JSON.parse(out.toString());
+  fs.writeFileSync(
+    path.join(OUT, `${name}.json`),
+    `${JSON.stringify({ workflowId: handle.workflowId, history: json }, null, 1)}\n`,
+  );
+  console.log(`recorded ${name} (${json.events.length} events)`);
+}
+
+const h = await SyncHarness.create('record', {
+  env: { SYNC_DELETE_THRESHOLD_PERCENT: '10', SYNC_PAGE_SIZE: '5', SYNC_INVITATIONS: 'send' },
+});
+const suffix = Date.now().toString(36);
+try {
+  fs.mkdirSync(OUT, { recursive: true });
+  await addLocations(h.engage.db, ['Amsterdam', 'Utrecht']);
+  const ids = await addUsers(
+    h.engage.db,
+    Array.from({ length: 12 }, (_, i) => ({ userType: i === 0 ? 'global_admin' : 'regular' })),
+  );
+  await addUsers(h.engage.db, [{ username: 'nomail', email: null }]);
+  await h.startWorker();
+  const start = (workflowId: string, args: unknown[]) =>
+    h.client.workflow.start('syncRunWorkflow', { taskQueue: h.taskQueue, workflowId, args });
+
+  // Initial sync with delayed invitations (starts the invitations child), released early.
+  const initial = await start(`replay-initial-${suffix}`, [
+    { kind: 'initial', startedBy: 'recorder', invitations: { mode: 'delay', delayMs: 3_600_000 } },
+  ]);
+  await save('sync-run-initial', initial);
+  const invitations = h.client.workflow.getHandle(`invitations-replay-initial-${suffix}`);
+  await invitations.signal('releaseInvitations', { by: 'recorder' });
+  await save('invitations-released', invitations);
+
+  // Daily run whose deletions exceed the threshold: waits, then an operator approves.
+  await softDelete(h.engage.db, ids.slice(1, 4));
+  const daily = await start(`replay-daily-approve-${suffix}`, [{ kind: 'daily', startedBy: 'recorder' }]);
+  for (;;) {
+    const p = await daily.query<RunProgress>('progress');
+    if (p.phase === 'awaiting-approval') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await daily.executeUpdate('decideDeletions', { args: [{ approve: true, by: 'recorder' }] });
+  await save('sync-run-daily-approved', daily);
+
+  // A dry run and a refused concurrent start.
+  await save(
+    'sync-run-dry',
+    await start(`replay-dry-${suffix}`, [{ kind: 'daily', startedBy: 'recorder', dryRun: true, full: true }]),
+  );
+
+  // Per-user provisioning with a coalesced change signal.
+  const user = await h.client.workflow.signalWithStart('provisionUserWorkflow', {
+    taskQueue: h.taskQueue,
+    workflowId: `replay-provision-user-${suffix}`,
+    args: [{ engageUserId: ids[5]!, startedBy: 'recorder' }],
+    signal: 'userChanged',
+    signalArgs: [{ source: 'recorder' }],
+  });
+  await save('provision-user', user);
+
+  // Cancelled invitations.
+  await addUsers(h.engage.db, [{}]);
+  const withInvites = await start(`replay-daily-invites-${suffix}`, [
+    { kind: 'daily', startedBy: 'recorder', invitations: { mode: 'delay', delayMs: 3_600_000 } },
+  ]);
+  await withInvites.result();
+  const cancel = h.client.workflow.getHandle(`invitations-replay-daily-invites-${suffix}`);
+  await cancel.signal('cancelInvitations', { by: 'recorder' });
+  await save('invitations-cancelled', cancel);
+  await save(
+    'stack-check',
+    await h.client.workflow.start('stackCheckWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `replay-stack-check-${suffix}`,
+    }),
+  );
+} finally {
+  await h.close();
+}
