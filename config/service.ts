@@ -57,6 +57,7 @@ const schema = z.object({
   VISITOR_SCIM_TOKEN: z.string().min(1).optional(),
   VISITOR_SCIM_TIMEOUT: durationMs.default(30_000),
   VISITOR_SCIM_CONCURRENCY: positiveInt.max(256).default(16),
+  VISITOR_SCIM_MAX_RPS: z.coerce.number().positive().optional(),
   // Local emulator (used when VISITOR_SCIM_URL is not set)
   VISITOR_EMULATOR_PORT: port.default(LOCAL_DEFAULTS.emulatorPort),
   // Sync rules and behaviour
@@ -92,7 +93,15 @@ export interface ServiceConfig {
   };
   database: { url: string; local: boolean; poolSize: number };
   engageDatabase: { url: string; local: boolean };
-  visitor: { url: string; token: string; local: boolean; timeoutMs: number; concurrency: number };
+  visitor: {
+    url: string;
+    token: string;
+    local: boolean;
+    timeoutMs: number;
+    concurrency: number;
+    /** Client-side request rate cap (Visitor's limit × 0.95 or so); unset = none. */
+    maxRequestsPerSecond?: number;
+  };
   sync: SyncSettings;
   worker: { maxConcurrentActivities: number; metricsPort?: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -194,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       local: !e.VISITOR_SCIM_URL,
       timeoutMs: e.VISITOR_SCIM_TIMEOUT,
       concurrency: e.VISITOR_SCIM_CONCURRENCY,
+      ...(e.VISITOR_SCIM_MAX_RPS ? { maxRequestsPerSecond: e.VISITOR_SCIM_MAX_RPS } : {}),
     },
     sync: {
       options: {

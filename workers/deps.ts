@@ -8,6 +8,7 @@ import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
 import type { SyncDatabase } from '../db/sync-schema';
 import { createEngageReader } from '../engage/reader';
+import type { SyncMetrics } from '../observability/metrics';
 import { VisitorScimClient, type VisitorScimClientOptions } from '../scim/client';
 
 export interface BuiltDeps {
@@ -17,7 +18,7 @@ export interface BuiltDeps {
 
 export function buildDeps(
   config: ServiceConfig,
-  extra: { temporal?: Client; visitor?: Partial<VisitorScimClientOptions> } = {},
+  extra: { temporal?: Client; visitor?: Partial<VisitorScimClientOptions>; metrics?: SyncMetrics } = {},
 ): BuiltDeps {
   const syncDb = createDb<SyncDatabase>({ url: config.database.url, poolSize: config.database.poolSize });
   const engageDb = createDb<EngageDatabase>({
@@ -30,6 +31,12 @@ export function buildDeps(
     token: config.visitor.token,
     concurrency: config.visitor.concurrency,
     timeoutMs: config.visitor.timeoutMs,
+    ...(config.visitor.maxRequestsPerSecond
+      ? { maxRequestsPerSecond: config.visitor.maxRequestsPerSecond }
+      : {}),
+    ...(extra.metrics
+      ? { onRequest: (e) => extra.metrics!.request(e), onRetry: (e) => extra.metrics!.retry(e) }
+      : {}),
     ...extra.visitor,
   });
   return {
@@ -43,6 +50,7 @@ export function buildDeps(
         settings: config.sync,
         concurrency: config.visitor.concurrency,
         ...(extra.temporal ? { temporal: extra.temporal } : {}),
+        ...(extra.metrics ? { metrics: extra.metrics } : {}),
       },
     },
     async close() {

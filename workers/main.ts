@@ -3,17 +3,38 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { connectionOptions } from '../clients/temporal';
 import { loadConfigOrExit } from '../config/service';
+import { SyncMetrics } from '../observability/metrics';
+import { startMetricsServer } from '../observability/server';
 import { createWorker } from './create-worker';
 import { buildDeps } from './deps';
 
 const config = loadConfigOrExit();
+const metricsPort = config.worker.metricsPort;
+// The SDK runtime's own Prometheus exporter listens on an internal port next to ours; /metrics on
+// METRICS_PORT serves both.
+const sdkMetricsAddress = metricsPort
+  ? `127.0.0.1:${metricsPort === 65535 ? metricsPort - 1 : metricsPort + 1}`
+  : undefined;
 // SIGINT/SIGTERM → graceful shutdown (the SDK's default shutdown signals).
-Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+Runtime.install({
+  shutdownSignals: ['SIGINT', 'SIGTERM'],
+  ...(sdkMetricsAddress
+    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }
+    : {}),
+});
+const metrics = metricsPort ? new SyncMetrics() : undefined;
+const metricsServer = metricsPort
+  ? await startMetricsServer({
+      port: metricsPort,
+      metrics: metrics!,
+      sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+    })
+  : undefined;
 
 const connection = await NativeConnection.connect(connectionOptions(config));
 const clientConnection = await Connection.connect(connectionOptions(config));
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-const built = buildDeps(config, { temporal });
+const built = buildDeps(config, { temporal, ...(metrics ? { metrics } : {}) });
 const worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,
@@ -22,7 +43,7 @@ const worker = await createWorker({
   maxConcurrentActivities: config.worker.maxConcurrentActivities,
 });
 console.log(
-  `worker: running on task queue "${config.temporal.taskQueue}" (namespace ${config.temporal.namespace}, ${config.temporal.address}; Visitor ${config.visitor.url})`,
+  `worker: running on task queue "${config.temporal.taskQueue}" (namespace ${config.temporal.namespace}, ${config.temporal.address}; Visitor ${config.visitor.url})${metricsPort ? `; metrics on :${metricsPort}/metrics` : ''}`,
 );
 try {
   await worker.run();
@@ -30,5 +51,6 @@ try {
   await connection.close();
   await clientConnection.close();
   await built.close();
+  await metricsServer?.close();
   console.log('worker: stopped');
 }

@@ -2,6 +2,7 @@
 // changes arriving while it runs are coalesced into one more pass instead of racing each other.
 import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
+import { invitationsWorkflowId } from './ids';
 import { userChangedSignal } from './messages';
 import { ENGAGE_USER_ID, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
 import { startInvitations } from './sync-run';
@@ -15,8 +16,6 @@ const acts = proxyActivities<SyncActivities>({
     nonRetryableErrorTypes: ['VisitorAuthError', 'ConfigError'],
   },
 });
-
-export const provisionUserWorkflowId = (engageUserId: number) => `provision-user-${engageUserId}`;
 
 export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<ProvisionUserResult> {
   const runId =
@@ -47,7 +46,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
     invitationDueAtMs = r.invitationDueAtMs ?? invitationDueAtMs;
   }
   if (invitationDueAtMs !== null) {
-    await startInvitations(`invitations-${runId}`, { runId, dueAtMs: invitationDueAtMs });
+    await startInvitations(invitationsWorkflowId(runId), { runId, dueAtMs: invitationDueAtMs });
   }
   upsertSearchAttributes([{ key: RUN_STATUS, value: outcome === 'failed' ? 'failed' : 'completed' }]);
   return { engageUserId: input.engageUserId, runId, outcome, passes };

@@ -18,6 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
+import { invitationsWorkflowId as invitationsWorkflowIdOf } from './ids';
 import { invitationsWorkflow } from './invitations';
 import { decideDeletionsUpdate, progressQuery, stopRunSignal } from './messages';
 import { addCounts, progressOf, shouldStopForFailures } from './run-math';
@@ -250,7 +251,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   let invitationsWorkflowId: string | undefined;
   if (!dryRun && carry.invitations.mode === 'delay' && (counts.invitationsPending ?? 0) > 0) {
     phase = 'invitations';
-    invitationsWorkflowId = `invitations-${runId}`;
+    invitationsWorkflowId = invitationsWorkflowIdOf(runId);
     await startInvitations(invitationsWorkflowId, {
       runId,
       dueAtMs: startedAtMs + carry.invitations.delayMs,

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { SyncSettings } from '../../config/service';
 import type { EngageDatabase } from '../../db/engage-schema';
 import type { EngageReader } from '../../engage/reader';
+import type { SyncMetrics } from '../../observability/metrics';
 import type { VisitorScimClient } from '../../scim/client';
 import type { StateStore } from './state-store';
 
@@ -17,4 +18,6 @@ export interface SyncDeps {
   concurrency: number;
   /** Lets beginRun tell a crashed run's leftover lock from a live one. */
   temporal?: Client;
+  /** Product metrics (Prometheus), when the worker exposes them. */
+  metrics?: SyncMetrics;
 }

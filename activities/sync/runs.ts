@@ -105,6 +105,12 @@ export async function finishRunActivity(
     reason: input.reason,
     finished: true,
   });
+  const run = await deps.store.db
+    .selectFrom('sync.runs')
+    .select(['kind', 'started_at'])
+    .where('id', '=', input.runId)
+    .executeTakeFirst();
+  if (run) deps.metrics?.runFinished(run.kind, input.status, Date.now() - run.started_at.getTime());
 }
 
 /** Upper Engage ids of pages of `pageSize` users (deleted rows count: they may need deprovisioning). */
@@ -138,6 +144,9 @@ export async function deletionSummaryActivity(
     pending > count || share > percent
       ? `${pending} deletions (${share.toFixed(1)}% of ${linked} provisioned users) exceed the safety threshold of ${count} users or ${percent}%: approve or reject`
       : null;
+  // Operators listing runs see why this one waits (the UI sees it through the search attribute).
+  if (holdReason && !refuseReason)
+    await deps.store.setRunStatus(runId, 'awaiting-approval', { reason: holdReason });
   return { pending, linked, holdReason, refuseReason };
 }
 
@@ -145,6 +154,7 @@ export async function applyDeletionsActivity(
   deps: SyncDeps,
   { runId, limit }: { runId: string; limit: number },
 ): Promise<{ applied: number; counts: Counts; remaining: number }> {
+  await deps.store.setRunStatus(runId, 'running');
   const rows = await deps.store.pendingDeletions(runId, limit);
   let counts: Counts = {};
   let applied = 0;
@@ -185,6 +195,7 @@ export async function applyDeletionsActivity(
     Context.current().heartbeat(applied);
   }
   await deps.store.log(log);
+  deps.metrics?.outcomes(counts);
   return { applied, counts, remaining: await deps.store.countPendingDeletions(runId) };
 }
 
@@ -192,6 +203,7 @@ export async function rejectDeletionsActivity(
   deps: SyncDeps,
   { runId, by }: { runId: string; by: string },
 ): Promise<{ rejected: number }> {
+  await deps.store.setRunStatus(runId, 'running');
   const rejected = await deps.store.rejectAllDeletions(runId);
   await deps.store.log([
     {

@@ -75,6 +75,7 @@ export async function syncSingleUserActivity(
   );
   if (r.log) await deps.store.log([r.log]);
   const outcome: Outcome = r.outcome === 'pendingDeletion' ? 'deleted' : r.outcome;
+  if (!dryRun) deps.metrics?.outcomes({ [outcome]: 1 });
   await deps.store.setRunStatus(runId, 'completed', { counts: { [outcome]: 1 }, finished: true });
   const s = deps.settings.invitations;
   return {

@@ -158,6 +158,7 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
     ctx.heartbeat({ done, of: ids.length });
   });
   await flush();
+  if (!input.dryRun) deps.metrics?.outcomes(counts);
   if (fatal) throw fatal;
   return { processed: ids.length + invalid.length, counts };
 }

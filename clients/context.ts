@@ -1,0 +1,78 @@
+// What a CLI command works with: the configuration, and Temporal and the sync database opened only
+// when the command needs them (so `--help` and flag errors work with nothing running).
+import type { Client } from '@temporalio/client';
+import type { ServiceConfig } from '../config/service';
+import { createDb } from '../db/connect';
+import type { SyncDatabase } from '../db/sync-schema';
+import { cliActor } from './args';
+import { workflowUrl } from './format';
+import type { Db } from './runs';
+import { connectClient } from './temporal';
+
+/** A failure the operator can act on: printed as is (no stack), exit code 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export interface CliContext {
+  config: ServiceConfig;
+  /** "cli:<os user>" */
+  actor: string;
+  temporal(): Promise<Client>;
+  db(): Db;
+  /** The workflow's page in the Temporal UI. */
+  link(workflowId: string): string;
+  close(): Promise<void>;
+}
+
+export function cliContext(config: ServiceConfig): CliContext {
+  let client: Promise<Client> | undefined;
+  let db: Db | undefined;
+  return {
+    config,
+    actor: cliActor(),
+    temporal() {
+      client ??= connectClient(config).catch((err: unknown) => {
+        throw new CliError(
+          `cannot reach Temporal at ${config.temporal.address} (namespace ${config.temporal.namespace}): ${
+            (err as Error).message
+          }${config.temporal.local ? '\n  start the local stack with: npm run stack:up' : ''}`,
+        );
+      });
+      return client;
+    },
+    db() {
+      db ??= createDb<SyncDatabase>({ url: config.database.url, poolSize: 2, applicationName: 'evs-cli' });
+      return db;
+    },
+    link: (workflowId) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId),
+    async close() {
+      const c = client ? await client.catch(() => undefined) : undefined;
+      await Promise.allSettled([c?.connection.close(), db?.destroy()]);
+    },
+  };
+}
+
+/** Database errors in operator words; anything else unchanged. */
+export function explainDbError(err: unknown, config: ServiceConfig): unknown {
+  const code = (err as { code?: string }).code;
+  const where = config.database.local ? 'the local sync database' : 'the sync database (DATABASE_URL)';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT')
+    return new CliError(
+      `cannot reach ${where}: ${(err as Error).message}${config.database.local ? '\n  start it with: npm run stack:up' : ''}`,
+    );
+  if (code === '3D000') return new CliError(`${where} does not exist: ${(err as Error).message}`);
+  if (code === '42P01' || code === '3F000')
+    return new CliError(`${where} has no sync tables yet: run npm run migrate`);
+  return err;
+}
+
+/** Says so once when the workflow takes long to answer: updates wait for a worker. */
+export function slowAnswerHint(ctx: CliContext): () => void {
+  const timer = setTimeout(() => {
+    console.error(
+      `still waiting for the run to answer — is a worker running (npm start) on task queue ${ctx.config.temporal.taskQueue}?`,
+    );
+  }, 10_000);
+  return () => clearTimeout(timer);
+}

@@ -1,0 +1,199 @@
+// Read-only queries the CLIs run on the sync's own tables (runs, provisioning log, held deletions).
+import { type Kysely, sql } from 'kysely';
+import type { SyncDatabase } from '../db/sync-schema';
+
+export type Db = Kysely<SyncDatabase>;
+
+export interface RunRow {
+  id: string;
+  kind: string;
+  status: string;
+  workflow_id: string;
+  started_by: string;
+  dry_run: boolean;
+  counts: Record<string, number>;
+  reason: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+const RUN_COLUMNS = [
+  'id',
+  'kind',
+  'status',
+  'workflow_id',
+  'started_by',
+  'dry_run',
+  'counts',
+  'reason',
+  'started_at',
+  'finished_at',
+] as const;
+
+/** Newest first. */
+export async function recentRuns(db: Db, limit: number): Promise<RunRow[]> {
+  return db
+    .selectFrom('sync.runs')
+    .select(RUN_COLUMNS)
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export async function runById(db: Db, id: string): Promise<RunRow | undefined> {
+  return db.selectFrom('sync.runs').select(RUN_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export async function runsByIds(db: Db, ids: string[]): Promise<Map<string, RunRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('sync.runs').select(RUN_COLUMNS).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Real (not dry-run) initial/daily runs the database believes are active — the same set the
+ * one-bulk-run index guards. A row may outlive a terminated workflow, so callers confirm with Temporal.
+ */
+export async function activeBulkRuns(db: Db): Promise<RunRow[]> {
+  return db
+    .selectFrom('sync.runs')
+    .select(RUN_COLUMNS)
+    .where('status', 'in', ['running', 'awaiting-approval'])
+    .where('kind', 'in', ['initial', 'daily'])
+    .orderBy('started_at', 'desc')
+    .execute();
+}
+
+/** Newest bulk run still marked active, dry runs included (what `watch` without an id follows). */
+export async function newestActiveRun(db: Db): Promise<RunRow | undefined> {
+  return db
+    .selectFrom('sync.runs')
+    .select(RUN_COLUMNS)
+    .where('status', 'in', ['running', 'awaiting-approval'])
+    .where('kind', 'in', ['initial', 'daily', 'initial-dry-run', 'daily-dry-run'])
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export interface PendingDeletionRow {
+  engage_user_id: number;
+  visitor_user_id: string;
+  mode: string;
+  reason: string;
+}
+
+/** Deletions a run holds for an operator's decision: how many, and the first `limit` by Engage id. */
+export async function pendingDeletions(
+  db: Db,
+  runId: string,
+  limit: number,
+): Promise<{ total: number; rows: PendingDeletionRow[] }> {
+  const base = db
+    .selectFrom('sync.pending_deletions')
+    .where('run_id', '=', runId)
+    .where('status', '=', 'pending');
+  const [count, rows] = await Promise.all([
+    base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    base
+      .select(['engage_user_id', 'visitor_user_id', 'mode', 'reason'])
+      .orderBy('engage_user_id')
+      .limit(limit)
+      .execute(),
+  ]);
+  return { total: Number(count.n), rows };
+}
+
+export interface LogRow {
+  id: string;
+  run_id: string;
+  object_type: string;
+  engage_id: number | null;
+  visitor_id: string | null;
+  user_name: string | null;
+  action: string;
+  outcome: string;
+  attributes: string[] | null;
+  detail: Record<string, unknown> | null;
+  duration_ms: number | null;
+  at: Date;
+}
+
+const LOG_COLUMNS = [
+  'id',
+  'run_id',
+  'object_type',
+  'engage_id',
+  'visitor_id',
+  'user_name',
+  'action',
+  'outcome',
+  'attributes',
+  'detail',
+  'duration_ms',
+  'at',
+] as const;
+
+/** What a dry run would do, by action (create, update, delete, …), most frequent first. */
+export async function planSummary(db: Db, runId: string): Promise<{ action: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('sync.log')
+    .select(['action', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('run_id', '=', runId)
+    .where('outcome', '=', 'planned')
+    .groupBy('action')
+    .orderBy('n', 'desc')
+    .orderBy('action')
+    .execute();
+  return rows.map((r) => ({ action: r.action, count: Number(r.n) }));
+}
+
+/** One page of planned entries in log order, after the entry `afterId` (keyset, not offset). */
+export async function planPage(
+  db: Db,
+  runId: string,
+  opts: { afterId?: string; limit: number },
+): Promise<LogRow[]> {
+  let q = db
+    .selectFrom('sync.log')
+    .select(LOG_COLUMNS)
+    .where('run_id', '=', runId)
+    .where('outcome', '=', 'planned');
+  if (opts.afterId !== undefined) q = q.where('id', '>', opts.afterId);
+  return q.orderBy('id').limit(opts.limit).execute();
+}
+
+/** Every planned entry of a run, fetched page by page so a 100k-user plan never sits in memory. */
+export async function* planEntries(db: Db, runId: string, pageSize = 1000): AsyncGenerator<LogRow> {
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await planPage(db, runId, { afterId, limit: pageSize });
+    yield* page;
+    if (page.length < pageSize) return;
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
+export interface LogFilter {
+  /** An Engage user id (all digits) or a user name / e-mail (case-insensitive). */
+  user?: string;
+  runId?: string;
+  outcome?: string;
+  limit: number;
+}
+
+/** The provisioning log, newest first. */
+export async function logEntries(db: Db, filter: LogFilter): Promise<LogRow[]> {
+  let q = db.selectFrom('sync.log').select(LOG_COLUMNS);
+  if (filter.user !== undefined) {
+    const user = filter.user.trim();
+    q = /^\d+$/.test(user)
+      ? q.where('object_type', '=', 'user').where('engage_id', '=', Number(user))
+      : // Matches the lower(user_name) index.
+        q.where(sql`lower(user_name)`, '=', user.toLowerCase());
+  }
+  if (filter.runId !== undefined) q = q.where('run_id', '=', filter.runId);
+  if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
+  return q.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+}

@@ -1,0 +1,73 @@
+// `plan <runId>`: what a dry run would do — counts per action, the first entries, or all as JSON lines.
+import { once } from 'node:events';
+import { boolFlag, intFlag, runIdArg } from '../args';
+import type { Command } from '../command';
+import { CliError } from '../context';
+import { formatNumber, table } from '../format';
+import { detailText, logJson } from '../log-table';
+import { planEntries, planPage, planSummary, runById } from '../runs';
+
+export const planCommand: Command = {
+  spec: {
+    name: 'plan',
+    summary: 'Show what a dry run would change: counts per action and the first entries.',
+    positionals: [{ name: 'runId', required: true, description: 'the dry run (its workflow id)' }],
+    flags: {
+      limit: { type: 'string', value: 'N', description: 'entries to list, 1–10000 (default 50)' },
+      jsonl: { type: 'boolean', description: 'every planned entry as one JSON object per line (streamed)' },
+    },
+  },
+  async run(p, getCtx) {
+    const runId = runIdArg(p.positionals[0]!);
+    const limit = intFlag(p, 'limit', 50, 10_000);
+    const db = getCtx().db();
+    if (boolFlag(p, 'jsonl')) {
+      for await (const entry of planEntries(db, runId)) {
+        // Respect back-pressure: piping 100k lines into `head` or a slow disk must not buffer them all.
+        if (!process.stdout.write(`${logJson(entry)}\n`)) await once(process.stdout, 'drain');
+      }
+      return 0;
+    }
+    const summary = await planSummary(db, runId);
+    if (summary.length === 0) {
+      const run = await runById(db, runId);
+      if (!run) throw new CliError(`no run ${runId} in the runs table`);
+      console.log(
+        run.dry_run
+          ? `Dry run ${runId} (${run.status}) planned no changes.`
+          : `${runId} is not a dry run; what it did: npm run log -- --run ${runId}`,
+      );
+      return 0;
+    }
+    const total = summary.reduce((n, s) => n + s.count, 0);
+    console.log(`Dry run ${runId} plans ${formatNumber(total)} changes:`);
+    console.log(
+      table(summary, [
+        { header: 'action', value: (s) => s.action },
+        { header: 'count', value: (s) => formatNumber(s.count), align: 'right' },
+      ]),
+    );
+    const entries = await planPage(db, runId, { limit });
+    console.log('');
+    console.log(
+      table(entries, [
+        { header: 'action', value: (e) => e.action },
+        { header: 'object', value: (e) => e.object_type },
+        {
+          header: 'engage id',
+          value: (e) => (e.engage_id === null ? '-' : String(e.engage_id)),
+          align: 'right',
+        },
+        { header: 'user name', value: (e) => e.user_name ?? '', max: 40 },
+        { header: 'changed attributes', value: (e) => (e.attributes ?? []).join(', '), max: 50 },
+        { header: 'reason', value: (e) => detailText(e.detail), max: 60 },
+      ]),
+    );
+    if (total > entries.length) {
+      console.log(
+        `… ${formatNumber(total - entries.length)} more: npm run sync -- plan ${runId} --jsonl > plan.jsonl`,
+      );
+    }
+    return 0;
+  },
+};

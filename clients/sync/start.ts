@@ -1,0 +1,156 @@
+// `initial` and `daily`: start a bulk run (after checking no other one is going), then watch it.
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DRY_RUN, RUN_KIND, RUN_STATUS, STARTED_BY } from '../../workflows/search-attributes';
+import type { syncRunWorkflow } from '../../workflows/sync-run';
+import type { InvitationPolicy, SyncRunInput } from '../../workflows/types';
+import { boolFlag, invitationsFlag, type ParsedCommand, positiveInt, stringFlag } from '../args';
+import { type Command, utcStamp } from '../command';
+import { type CliContext, CliError } from '../context';
+import { formatTime } from '../format';
+import { activeBulkRuns } from '../runs';
+import { isRunning, watchRun } from '../watch';
+
+const COMMON_FLAGS = {
+  'dry-run': {
+    type: 'boolean',
+    description: 'plan only: nothing is written to Visitor; see the plan with `plan <runId>`',
+  },
+  full: { type: 'boolean', description: 'also read Visitor and correct changes made there by hand' },
+  detach: { type: 'boolean', description: 'start and return; follow later with `watch <runId>`' },
+} as const;
+
+export const initialCommand: Command = {
+  spec: {
+    name: 'initial',
+    summary:
+      'Start the initial sync: every Engage location and user into Visitor, matching users that already exist there.',
+    flags: {
+      invitations: {
+        type: 'string',
+        value: 'send|delay:<dur>|disabled',
+        description: 'when created users get the "Join your team" e-mail (default: SYNC_INVITATIONS)',
+      },
+      ...COMMON_FLAGS,
+      'page-size': {
+        type: 'string',
+        value: 'N',
+        description: 'users per page activity, 1–5000 (default: SYNC_PAGE_SIZE)',
+      },
+    },
+    details:
+      'Refused while another initial or daily sync is running. Watches the run until it ends unless --detach;\n' +
+      'exit code 0 when it completed, 1 when it failed, was stopped or was skipped.',
+  },
+  async run(p, ctx) {
+    const flag = stringFlag(p, 'invitations');
+    const invitations = flag !== undefined ? invitationsFlag(flag) : undefined;
+    const size = stringFlag(p, 'page-size');
+    const pageSize = size === undefined ? undefined : positiveInt('--page-size', size, 5000);
+    const c = ctx();
+    // An initial sync always records its choice; without the flag it is the configured default.
+    const policy = invitations ?? c.config.sync.invitations;
+    return startBulkRun(c, p, {
+      kind: 'initial',
+      workflowId: `initial-sync-${utcStamp()}`,
+      invitations: policy,
+      invitationsLabel: `${policyLabel(policy)}${invitations ? '' : ' (configured default; choose with --invitations)'}`,
+      pageSize,
+    });
+  },
+};
+
+export const dailyCommand: Command = {
+  spec: {
+    name: 'daily',
+    summary:
+      'Run the daily reconcile now, outside the schedule (changes since the last run; --full re-reads Visitor).',
+    flags: { ...COMMON_FLAGS },
+    details: 'Refused while another initial or daily sync is running. Exit codes as for `initial`.',
+  },
+  async run(p, ctx) {
+    return startBulkRun(ctx(), p, {
+      kind: 'daily',
+      workflowId: `daily-sync-manual-${utcStamp()}`,
+      invitationsLabel: 'configured default',
+    });
+  },
+};
+
+export function policyLabel(p: InvitationPolicy): string {
+  if (p.mode !== 'delay') return p.mode;
+  const h = p.delayMs / 3_600_000;
+  return Number.isInteger(h) ? `delay:${h}h` : `delay:${Math.round(p.delayMs / 60_000)}m`;
+}
+
+async function startBulkRun(
+  ctx: CliContext,
+  p: ParsedCommand,
+  run: {
+    kind: 'initial' | 'daily';
+    workflowId: string;
+    invitations?: InvitationPolicy;
+    invitationsLabel: string;
+    pageSize?: number;
+  },
+): Promise<number> {
+  const dryRun = boolFlag(p, 'dry-run');
+  const client = await ctx.temporal();
+  // A dry run writes nothing to Visitor, so it may run beside a real one (the workflow agrees).
+  if (!dryRun) await refuseWhileBulkRunRuns(ctx, client);
+  const input: SyncRunInput = {
+    kind: run.kind,
+    startedBy: ctx.actor,
+    dryRun,
+    full: boolFlag(p, 'full'),
+    ...(run.invitations ? { invitations: run.invitations } : {}),
+    ...(run.pageSize ? { pageSize: run.pageSize } : {}),
+  };
+  try {
+    await client.workflow.start<typeof syncRunWorkflow>('syncRunWorkflow', {
+      workflowId: run.workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      args: [input],
+      typedSearchAttributes: [
+        { key: RUN_KIND, value: run.kind },
+        { key: STARTED_BY, value: ctx.actor },
+        { key: DRY_RUN, value: dryRun },
+        { key: RUN_STATUS, value: 'running' },
+      ],
+      memo: { startedBy: ctx.actor, invitations: run.invitationsLabel, dryRun },
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new CliError(`a run with id ${run.workflowId} already exists; start again in a second`);
+    throw err;
+  }
+  console.log(
+    [
+      `Started ${run.kind} sync ${run.workflowId}${dryRun ? ' (DRY RUN: nothing is written to Visitor)' : ''}`,
+      ...(run.kind === 'initial' ? [`  invitations: ${run.invitationsLabel}`] : []),
+      ...(input.full ? ['  full: Visitor is read too, and drift made there is corrected'] : []),
+      `  Temporal UI: ${ctx.link(run.workflowId)}`,
+    ].join('\n'),
+  );
+  if (boolFlag(p, 'detach')) {
+    console.log(
+      `  follow it:   npm run sync -- watch ${run.workflowId}\n  stop it:     npm run sync -- stop ${run.workflowId}`,
+    );
+    return 0;
+  }
+  return watchRun(ctx, run.workflowId);
+}
+
+/** The database lock row alone may be left by a terminated workflow; only a live workflow refuses. */
+async function refuseWhileBulkRunRuns(ctx: CliContext, client: Client): Promise<void> {
+  for (const row of await activeBulkRuns(ctx.db())) {
+    if (!(await isRunning(client, row.workflow_id))) continue;
+    const waiting =
+      row.status === 'awaiting-approval'
+        ? `\n  it waits for a deletion decision: npm run sync -- approve ${row.id}  (or reject)`
+        : '';
+    throw new CliError(
+      `the ${row.kind} sync ${row.id} is ${row.status} (started ${formatTime(row.started_at)} by ${row.started_by}); ` +
+        `one sync at a time.${waiting}\n  follow it: npm run sync -- watch ${row.id}\n  stop it:   npm run sync -- stop ${row.id}`,
+    );
+  }
+}

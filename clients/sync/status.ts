@@ -1,0 +1,84 @@
+// `status`: recent runs from the runs table and when the schedule runs next.
+import { boolFlag, intFlag } from '../args';
+import type { Command } from '../command';
+import type { CliContext } from '../context';
+import { countsSummary, formatDuration, formatTime, table } from '../format';
+import { type RunRow, recentRuns } from '../runs';
+import { DEFAULT_SCHEDULE_ID, describeSchedule } from '../schedule';
+
+export const statusCommand: Command = {
+  spec: {
+    name: 'status',
+    summary: 'List recent sync runs, newest first, and when the daily schedule runs next.',
+    flags: {
+      limit: { type: 'string', value: 'N', description: 'how many runs, 1–500 (default 10)' },
+      json: { type: 'boolean', description: 'one JSON object instead of tables' },
+    },
+  },
+  async run(p, getCtx) {
+    const limit = intFlag(p, 'limit', 10, 500);
+    const json = boolFlag(p, 'json');
+    const ctx = getCtx();
+    const [runs, schedule] = await Promise.all([recentRuns(ctx.db(), limit), scheduleState(ctx)]);
+    if (json) {
+      console.log(JSON.stringify({ runs, schedule }, null, 2));
+      return 0;
+    }
+    if (runs.length === 0) console.log('No runs yet. Start one: npm run sync -- initial --dry-run');
+    else console.log(runsTable(runs));
+    console.log('');
+    console.log(scheduleLine(schedule));
+    return 0;
+  },
+};
+
+export function runsTable(runs: RunRow[], now = Date.now()): string {
+  return table(runs, [
+    { header: 'run', value: (r) => r.id, max: 44 },
+    { header: 'kind', value: (r) => r.kind },
+    { header: 'status', value: (r) => r.status },
+    { header: 'started by', value: (r) => r.started_by, max: 24 },
+    { header: 'started', value: (r) => formatTime(r.started_at) },
+    {
+      header: 'took',
+      align: 'right',
+      value: (r) =>
+        r.finished_at
+          ? formatDuration(Math.max(0, r.finished_at.getTime() - r.started_at.getTime()))
+          : `${formatDuration(now - r.started_at.getTime())}…`,
+    },
+    { header: 'counts', value: (r) => countsSummary(r.counts), max: 70 },
+    { header: 'reason', value: (r) => r.reason ?? '', max: 70 },
+  ]);
+}
+
+type ScheduleState =
+  | { id: string; exists: false }
+  | { id: string; exists: true; paused: boolean; note?: string; nextRuns: string[] }
+  | { id: string; error: string };
+
+async function scheduleState(ctx: CliContext): Promise<ScheduleState> {
+  try {
+    const d = await describeSchedule(await ctx.temporal(), DEFAULT_SCHEDULE_ID);
+    if (!d) return { id: DEFAULT_SCHEDULE_ID, exists: false };
+    return {
+      id: DEFAULT_SCHEDULE_ID,
+      exists: true,
+      paused: d.state.paused,
+      ...(d.state.note ? { note: d.state.note } : {}),
+      nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+    };
+  } catch (err) {
+    // The runs table is still worth showing when Temporal is down.
+    return { id: DEFAULT_SCHEDULE_ID, error: (err as Error).message };
+  }
+}
+
+function scheduleLine(s: ScheduleState): string {
+  if ('error' in s) return `Schedule: unknown — ${s.error}`;
+  if (!s.exists) return `Schedule: none (create it: npm run schedule -- create)`;
+  if (s.paused)
+    return `Schedule ${s.id}: PAUSED${s.note ? ` (${s.note})` : ''} — resume: npm run schedule -- resume`;
+  const next = s.nextRuns[0];
+  return `Schedule ${s.id}: next run ${next ? formatTime(next) : 'not planned'}`;
+}

@@ -1,0 +1,43 @@
+// GET /metrics: the product's metrics followed by the Temporal SDK runtime's (scraped from the
+// runtime's own Prometheus endpoint on an internal port), so operators scrape one address.
+import http from 'node:http';
+import type { SyncMetrics } from './metrics';
+
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startMetricsServer(opts: {
+  port: number;
+  host?: string;
+  metrics: SyncMetrics;
+  sdkMetricsUrl?: string;
+}): Promise<MetricsServer> {
+  const server = http.createServer(async (req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+      return;
+    }
+    let sdk = '';
+    if (opts.sdkMetricsUrl) {
+      try {
+        sdk = await (await fetch(opts.sdkMetricsUrl, { signal: AbortSignal.timeout(2000) })).text();
+      } catch {
+        sdk = '# Temporal SDK metrics unavailable\n';
+      }
+    }
+    res
+      .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+      .end(opts.metrics.render() + sdk);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', resolve);
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : opts.port,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

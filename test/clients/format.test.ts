@@ -1,0 +1,166 @@
+// What operators read: the progress line, durations, tables and the closing summary.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  countsSummary,
+  formatDuration,
+  formatInterval,
+  renderProgress,
+  table,
+  workflowUrl,
+} from '../../clients/format';
+import { invitationsWorkflowId, userWorkflowId } from '../../clients/ids';
+import { detailText } from '../../clients/log-table';
+import { exitCodeOf, runSummary } from '../../clients/summary';
+import type { RunProgress } from '../../workflows/types';
+
+const progress = (over: Partial<RunProgress> = {}): RunProgress => ({
+  runId: 'initial-sync-20250101-120000',
+  kind: 'initial',
+  phase: 'users',
+  dryRun: false,
+  pagesDone: 10,
+  pagesTotal: 40,
+  usersProcessed: 5000,
+  counts: { created: 4000, unchanged: 990, failed: 10 },
+  startedAt: '2025-01-01T12:00:00.000Z',
+  elapsedMs: 60_000,
+  usersPerSecond: 83.3,
+  etaSeconds: 180,
+  ...over,
+});
+
+test('renderProgress shows phase, a bar filled by pages, users, outcomes, rate and ETA', () => {
+  const line = renderProgress(progress(), 140);
+  assert.ok(line.length <= 140, line);
+  assert.match(line, /^users {2}\[/);
+  assert.match(line, /10\/40 pages/);
+  assert.match(line, /5,000 users/);
+  assert.match(line, /created 4,000, unchanged 990, failed 10/);
+  assert.match(line, /83\.3\/s/);
+  assert.match(line, /ETA 3m 00s$/);
+  const bar = /\[(#*)(-*)\]/.exec(line)!;
+  const cells = bar[1]!.length + bar[2]!.length;
+  assert.equal(bar[1]!.length, Math.round(cells / 4), 'a quarter of the pages → a quarter of the bar');
+});
+
+test('renderProgress fits narrow terminals: the bar shrinks, then counts go, then the line is cut', () => {
+  const wide = renderProgress(progress(), 200);
+  const medium = renderProgress(progress(), 80);
+  const narrow = renderProgress(progress(), 30);
+  assert.ok(medium.length <= 80, medium);
+  assert.ok(narrow.length <= 30, narrow);
+  assert.match(wide, /created 4,000/);
+  assert.doesNotMatch(medium, /created/);
+  assert.match(medium, /\[#+-+\]/);
+  assert.match(narrow, /…$/);
+  // Never wider than the bar's maximum, however wide the terminal.
+  assert.ok((/\[[#-]+\]/.exec(renderProgress(progress(), 1000))?.[0].length ?? 0) <= 32);
+});
+
+test('renderProgress marks dry runs, waiting for approval, unknown ETA, and a full bar when done', () => {
+  assert.match(renderProgress(progress({ dryRun: true }), 150), /^DRY RUN users {2}/);
+  const waiting = renderProgress(
+    progress({ phase: 'awaiting-approval', pagesDone: 40, deletionsPending: 1200, etaSeconds: null }),
+    150,
+  );
+  assert.match(waiting, /^AWAITING APPROVAL {2}\[#+\]/);
+  assert.match(waiting, /1,200 deletions wait for approve\/reject$/);
+  assert.match(
+    renderProgress(progress({ phase: 'planning', etaSeconds: null, pagesTotal: 0, pagesDone: 0 }), 150),
+    /ETA -$/,
+  );
+  assert.match(
+    renderProgress(progress({ phase: 'finished', pagesDone: 40, etaSeconds: null }), 150),
+    /\[#+\].* done$/,
+  );
+});
+
+test('durations and intervals read as people write them', () => {
+  assert.equal(formatDuration(850), '850ms');
+  assert.equal(formatDuration(42_000), '42s');
+  assert.equal(formatDuration(320_000), '5m 20s');
+  assert.equal(formatDuration(2 * 3_600_000 + 5 * 60_000), '2h 05m');
+  assert.equal(formatDuration(3 * 86_400_000 + 4 * 3_600_000), '3d 4h');
+  assert.equal(formatDuration(-1), '-');
+  assert.equal(formatInterval(86_400_000), '24h');
+  assert.equal(formatInterval(2 * 86_400_000), '2d');
+  assert.equal(formatInterval(90 * 60_000), '90m');
+});
+
+test('countsSummary lists non-zero outcomes in reading order', () => {
+  assert.equal(
+    countsSummary({ failed: 2, created: 1500, unchanged: 0, updated: 3 }),
+    'created 1,500, updated 3, failed 2',
+  );
+  assert.equal(countsSummary({}), '-');
+  assert.equal(countsSummary({ zeta: 1, created: 1 }), 'created 1, zeta 1');
+});
+
+test('table aligns columns, right-aligns numbers and cuts long cells', () => {
+  const out = table(
+    [
+      { name: 'alice@example.com', n: 5 },
+      { name: 'b', n: 12345 },
+    ],
+    [
+      { header: 'user', value: (r) => r.name, max: 8 },
+      { header: 'count', value: (r) => String(r.n), align: 'right' },
+    ],
+  );
+  assert.equal(out, ['user      count', '--------  -----', 'alice@e…      5', 'b         12345'].join('\n'));
+});
+
+test('workflowUrl points into the namespace in the Temporal UI', () => {
+  assert.equal(
+    workflowUrl('http://127.0.0.1:8233/', 'default', 'initial-sync-20250101-120000'),
+    'http://127.0.0.1:8233/namespaces/default/workflows/initial-sync-20250101-120000',
+  );
+});
+
+test('the run summary names what needs attention and the exit code follows the status', () => {
+  const text = runSummary(
+    {
+      runId: 'r1',
+      status: 'completed',
+      counts: { created: 10, failed: 2 },
+      deletions: { pending: 3, applied: 3, rejected: 0 },
+      invitationsWorkflowId: 'invitations-r1',
+    },
+    { durationMs: 65_000, link: 'http://ui/x', dryRun: true },
+  );
+  assert.match(text, /^Run r1: completed in 1m 05s \(dry run\)$/m);
+  assert.match(text, /users: +created 10, failed 2/);
+  assert.match(text, /deletions: +3 held → 3 applied, 0 rejected/);
+  assert.match(text, /npm run sync -- invitations status r1/);
+  assert.match(text, /npm run log -- --run r1 --status failed/);
+  assert.match(text, /npm run sync -- plan r1/);
+  assert.match(text, /Temporal UI: http:\/\/ui\/x/);
+  assert.equal(exitCodeOf({ runId: 'r', status: 'completed', counts: {} }), 0);
+  for (const status of ['failed', 'stopped', 'skipped'] as const)
+    assert.equal(exitCodeOf({ runId: 'r', status, counts: {} }), 1);
+});
+
+test('log detail shows the reason or the SCIM error, else the raw JSON', () => {
+  assert.equal(detailText({ reason: 'left Engage' }), 'left Engage');
+  assert.equal(
+    detailText({
+      reason: 'Visitor rejected the request',
+      status: 400,
+      scimType: 'invalidValue',
+      detail: 'bad phone',
+    }),
+    'Visitor rejected the request — SCIM 400 invalidValue: bad phone',
+  );
+  assert.equal(detailText({ invitation: 'sent' }), '{"invitation":"sent"}');
+  assert.equal(detailText(null), '');
+});
+
+test('the CLI addresses per-user and invitation workflows by the ids the workflows use', () => {
+  // Must match provisionUserWorkflowId in workflows/provision-user.ts and the run's invitations child.
+  assert.equal(userWorkflowId(7), 'provision-user-7');
+  assert.equal(
+    invitationsWorkflowId('initial-sync-20250101-120000'),
+    'invitations-initial-sync-20250101-120000',
+  );
+});

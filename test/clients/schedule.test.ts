@@ -1,0 +1,85 @@
+// The daily schedule against the real Temporal dev server: created once, re-applied idempotently,
+// paused and resumed, deleted. Each run uses its own schedule id so parallel runs never collide.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import {
+  deleteSchedule,
+  describeSchedule,
+  ensureSchedule,
+  pauseSchedule,
+  resumeSchedule,
+  scheduleId,
+} from '../../clients/schedule';
+import { connectClient } from '../../clients/temporal';
+import { loadConfig } from '../../config/service';
+import { RUN_KIND, STARTED_BY } from '../../workflows/search-attributes';
+import { TEST_NAMESPACE, temporalAddress, uniqueTaskQueue } from '../support/temporal';
+
+test('ensureSchedule creates, then updates in place; pause, resume and delete work', async () => {
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: temporalAddress(),
+    TEMPORAL_NAMESPACE: TEST_NAMESPACE,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('schedule'),
+    SYNC_SCHEDULE_INTERVAL: '24h',
+  });
+  const client = await connectClient(config);
+  const id = `test-schedule-${randomBytes(4).toString('hex')}`;
+  assert.equal(scheduleId({ scheduleId: id }), id);
+  assert.equal(scheduleId(), 'engage-visitor-sync-daily');
+  try {
+    // Created paused so the test never starts a real run.
+    const first = await ensureSchedule(client, config, { scheduleId: id, paused: true, note: 'test' });
+    assert.deepEqual(first, { scheduleId: id, result: 'created' });
+    let d = await describeSchedule(client, id);
+    assert.ok(d);
+    assert.deepEqual(
+      d.spec.intervals?.map((i) => i.every),
+      [86_400_000],
+    );
+    assert.equal(d.policies.overlap, ScheduleOverlapPolicy.SKIP);
+    assert.equal(d.policies.catchupWindow, 86_400_000);
+    assert.equal(d.policies.pauseOnFailure, false);
+    assert.equal(d.state.paused, true);
+    assert.equal(d.state.note, 'test');
+    assert.equal(d.action.type, 'startWorkflow');
+    assert.equal(d.action.workflowType, 'syncRunWorkflow');
+    assert.equal(d.action.workflowId, 'daily-sync');
+    assert.equal(d.action.taskQueue, config.temporal.taskQueue);
+    assert.deepEqual(d.action.args, [{ kind: 'daily', startedBy: 'schedule' }]);
+    const attrs = d.action.typedSearchAttributes;
+    assert.ok(attrs instanceof TypedSearchAttributes, 'the action carries typed search attributes');
+    assert.equal(attrs.get(RUN_KIND), 'daily');
+    assert.equal(attrs.get(STARTED_BY), 'schedule');
+
+    // Again, with another interval: no error, the existing schedule now has the new spec and stays paused.
+    const second = await ensureSchedule(client, config, { scheduleId: id, intervalMs: 12 * 3_600_000 });
+    assert.deepEqual(second, { scheduleId: id, result: 'updated' });
+    d = await describeSchedule(client, id);
+    assert.deepEqual(
+      d?.spec.intervals?.map((i) => i.every),
+      [12 * 3_600_000],
+    );
+    assert.equal(d?.state.paused, true, 'an update does not resume a paused schedule');
+    assert.equal(d?.info.numActionsTaken, 0);
+
+    await resumeSchedule(client, id, 'resumed by test');
+    d = await describeSchedule(client, id);
+    assert.equal(d?.state.paused, false);
+    assert.equal(d?.state.note, 'resumed by test');
+    assert.ok((d?.info.nextActionTimes.length ?? 0) > 0, 'an active schedule has next action times');
+
+    await pauseSchedule(client, id, 'paused by test');
+    d = await describeSchedule(client, id);
+    assert.equal(d?.state.paused, true);
+    assert.equal(d?.state.note, 'paused by test');
+
+    await deleteSchedule(client, id);
+    assert.equal(await describeSchedule(client, id), undefined);
+  } finally {
+    await deleteSchedule(client, id).catch(() => {});
+    await client.connection.close();
+  }
+});
