@@ -1,14 +1,13 @@
 // `npm run stack:up | stack:down | stack:status [--json]`: the local stack (Temporal dev server,
 // PostgreSQL, Visitor emulator, background worker). Pieces configured to external services are skipped.
 import { parseArgs } from 'node:util';
-import { LOCAL_DEFAULTS, loadConfigOrExit, type ServiceConfig } from '../config/service';
-import { createDb } from '../db/connect';
-import { migrateToLatest } from '../db/migrate';
-import { emulatorRunning, startEmulator, stopEmulator } from './emulator';
-import { ensureDatabase, localAdminUrl, postgresStatus, startPostgres, stopPostgres } from './postgres';
+import { loadConfigOrExit, type ServiceConfig } from '../config/service';
+import { emulatorRunning, stopEmulator } from './emulator';
+import { postgresStatus, stopPostgres } from './postgres';
 import { StackError } from './processes';
-import { ensureTemporalCli, startTemporal, stopTemporal, temporalStatus } from './temporal';
-import { startWorkerProcess, stopWorkerProcess, workerStatus } from './worker';
+import { ensureTemporalCli, stopTemporal, temporalStatus } from './temporal';
+import { up } from './up';
+import { stopWorkerProcess, workerStatus } from './worker';
 
 const HELP = `Usage: tsx stack/cli.ts <command> [options]
 
@@ -28,35 +27,6 @@ function maskUrl(url: string): string {
     return u.toString();
   } catch {
     return url;
-  }
-}
-
-async function up(config: ServiceConfig, log: (m: string) => void, withWorker: boolean) {
-  const needLocalPg = config.database.local || config.engageDatabase.local;
-  if (needLocalPg) await startPostgres(log);
-  if (config.temporal.local) await startTemporal(log);
-  if (config.visitor.local) await startEmulator(Number(new URL(config.visitor.url).port), log);
-  await migrate(config);
-  if (withWorker) await startWorkerProcess(log);
-}
-
-async function migrate(config: ServiceConfig) {
-  if (config.database.local) await ensureDatabase(localAdminUrl(), LOCAL_DEFAULTS.syncDatabase);
-  if (config.engageDatabase.local) await ensureDatabase(localAdminUrl(), LOCAL_DEFAULTS.engageDatabase);
-  const syncDb = createDb({ url: config.database.url, poolSize: 1 });
-  try {
-    await migrateToLatest(syncDb, 'sync');
-  } finally {
-    await syncDb.destroy();
-  }
-  // A real Engage database is the customer's: we only create the Engage schema on the local one.
-  if (config.engageDatabase.local) {
-    const engageDb = createDb({ url: config.engageDatabase.url, poolSize: 1 });
-    try {
-      await migrateToLatest(engageDb, 'engage');
-    } finally {
-      await engageDb.destroy();
-    }
   }
 }
 
