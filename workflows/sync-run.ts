@@ -10,6 +10,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -138,6 +139,12 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       const reason = `another sync is running (${begun.activeRunId})`;
       upsertMemo({ reason });
       return { runId, status: 'skipped', reason, counts };
+    }
+    // Versioned: histories recorded before this memo existed replay without it.
+    if (begun.previous && patched('previous-run-memo')) {
+      upsertMemo({
+        previousRun: `${begun.previous.runId} ${begun.previous.status}: ${begun.previous.reason ?? 'no reason recorded'}`,
+      });
     }
     phase = 'locations';
     let locations: Awaited<ReturnType<SyncActivities['syncLocations']>>;

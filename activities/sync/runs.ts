@@ -20,7 +20,13 @@ export async function beginRunActivity(
     full: boolean | null;
   },
 ): Promise<
-  | { status: 'started'; invitations: InvitationPolicy; full: boolean }
+  | {
+      status: 'started';
+      invitations: InvitationPolicy;
+      full: boolean;
+      /** The previous bulk run, when it did not complete: the operator sees it on this run too. */
+      previous?: { runId: string; status: string; reason: string | null };
+    }
   | { status: 'refused'; activeRunId: string }
 > {
   const invitations = input.invitations ?? deps.settings.invitations;
@@ -57,7 +63,8 @@ export async function beginRunActivity(
           .set({ full: true })
           .where('id', '=', input.runId)
           .execute();
-      return { status: 'started', invitations, full };
+      const previous = await previousUnsuccessfulRun(deps, input.runId);
+      return { status: 'started', invitations, full, ...(previous ? { previous } : {}) };
     }
     // The holder may be a run that was terminated without finishing: free its lock if Temporal says so.
     if (!deps.temporal || (await workflowIsRunning(deps, res.activeWorkflowId)))
@@ -69,6 +76,20 @@ export async function beginRunActivity(
   }
   const active = await deps.store.activeBulkRun();
   return { status: 'refused', activeRunId: active?.id ?? 'unknown' };
+}
+
+async function previousUnsuccessfulRun(deps: SyncDeps, runId: string) {
+  const prev = await deps.store.db
+    .selectFrom('sync.runs')
+    .select(['id', 'status', 'reason'])
+    .where('kind', 'in', ['initial', 'daily'])
+    .where('id', '!=', runId)
+    .where('finished_at', 'is not', null)
+    .orderBy('started_at', 'desc')
+    .executeTakeFirst();
+  return prev && prev.status !== 'completed'
+    ? { runId: prev.id, status: prev.status, reason: prev.reason }
+    : undefined;
 }
 
 /** A scheduled run is a full reconcile when the last completed full one is N days old (or never ran). */

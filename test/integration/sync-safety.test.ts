@@ -178,3 +178,24 @@ test('progress moves while a run is under way, and a worker restarted mid-run fi
     await h.close();
   }
 });
+
+test('a run that did not complete is named on the next run (memo), so the schedule shows it', async () => {
+  const h = await SyncHarness.create('previous');
+  try {
+    await addLocations(h.engage.db, ['Oslo']);
+    await addUsers(h.engage.db, [{}, {}]);
+    await h.startWorker();
+    const id = h.newRunId('initial');
+    const handle = await h.client.workflow.start('syncRunWorkflow', { taskQueue: h.taskQueue, workflowId: id, args: [{ kind: 'initial', startedBy: 'test' }] });
+    await handle.signal('stop', { by: 'test', reason: 'maintenance window' });
+    const stopped = (await handle.result()) as SyncRunResult;
+    assert.equal(stopped.status, 'stopped');
+    const nextId = h.newRunId('daily');
+    const next = await h.runSync({ kind: 'daily' }, nextId);
+    assert.equal(next.status, 'completed');
+    const memo = (await h.client.workflow.getHandle(nextId).describe()).memo;
+    assert.match(String(memo?.previousRun), new RegExp(`${id} stopped: stopped by test: maintenance window`));
+  } finally {
+    await h.close();
+  }
+});
