@@ -197,3 +197,26 @@ export async function logEntries(db: Db, filter: LogFilter): Promise<LogRow[]> {
   if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
   return q.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
+
+export interface FailingUsers {
+  failing: number;
+  /** Waiting out their back-off: skipped by runs until next_attempt_at (or a change in Engage). */
+  quarantined: number;
+  nextAttemptAt: Date | null;
+}
+
+export async function failingUsers(db: Db, now = new Date()): Promise<FailingUsers> {
+  const row = await db
+    .selectFrom('sync.user_failures')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('failing'),
+      eb.fn.count<string>('engage_user_id').filterWhere('next_attempt_at', '>', now).as('quarantined'),
+      eb.fn.min('next_attempt_at').filterWhere('next_attempt_at', '>', now).as('next'),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    failing: Number(row.failing),
+    quarantined: Number(row.quarantined),
+    nextAttemptAt: row.next ? new Date(row.next as unknown as string) : null,
+  };
+}

@@ -3,7 +3,7 @@ import { boolFlag, intFlag } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { countsSummary, formatDuration, formatTime, table } from '../format';
-import { type RunRow, recentRuns } from '../runs';
+import { type FailingUsers, failingUsers, type RunRow, recentRuns } from '../runs';
 import { DEFAULT_SCHEDULE_ID, describeSchedule } from '../schedule';
 
 export const statusCommand: Command = {
@@ -19,15 +19,20 @@ export const statusCommand: Command = {
     const limit = intFlag(p, 'limit', 10, 500);
     const json = boolFlag(p, 'json');
     const ctx = getCtx();
-    const [runs, schedule] = await Promise.all([recentRuns(ctx.db(), limit), scheduleState(ctx)]);
+    const [runs, schedule, failing] = await Promise.all([
+      recentRuns(ctx.db(), limit),
+      scheduleState(ctx),
+      failingUsers(ctx.db()),
+    ]);
     if (json) {
-      console.log(JSON.stringify({ runs, schedule }, null, 2));
+      console.log(JSON.stringify({ runs, schedule, failing }, null, 2));
       return 0;
     }
     if (runs.length === 0) console.log('No runs yet. Start one: npm run sync -- initial --dry-run');
     else console.log(runsTable(runs));
     console.log('');
     console.log(scheduleLine(schedule));
+    console.log(failingLine(failing));
     return 0;
   },
 };
@@ -81,4 +86,11 @@ function scheduleLine(s: ScheduleState): string {
     return `Schedule ${s.id}: PAUSED${s.note ? ` (${s.note})` : ''} — resume: npm run schedule -- resume`;
   const next = s.nextRuns[0];
   return `Schedule ${s.id}: next run ${next ? formatTime(next) : 'not planned'}`;
+}
+
+/** Users that keep failing are retried with back-off across runs; say how many wait and why to look. */
+export function failingLine(f: FailingUsers): string {
+  if (f.failing === 0) return 'Failing users: none';
+  const next = f.nextAttemptAt ? `, next retry ${formatTime(f.nextAttemptAt)}` : '';
+  return `Failing users: ${f.failing} (${f.quarantined} in back-off after repeated failures${next}) — npm run log -- --run <run> --status failed`;
 }

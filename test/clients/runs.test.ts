@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   activeBulkRuns,
+  failingUsers,
   logEntries,
   newestActiveRun,
   pendingDeletions,
@@ -216,4 +217,32 @@ test('logEntries filters by run and outcome', async () => {
     [42],
   );
   assert.deepEqual(await logEntries(db(), { user: 'bob@example.com', runId: 'initial-1', limit: 10 }), []);
+});
+
+test('failingUsers counts users failing and those waiting out their back-off', async () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const db = database.db;
+  await db.deleteFrom('sync.user_failures').execute();
+  assert.deepEqual(await failingUsers(db, now), { failing: 0, quarantined: 0, nextAttemptAt: null });
+  const row = (id: number, next: string, count: number) => ({
+    engage_user_id: id,
+    codes: ['invalid_email'],
+    detail: JSON.stringify({}),
+    failure_count: count,
+    next_attempt_at: next,
+    last_failed_at: '2029-12-31T00:00:00Z',
+    last_run_id: 'r',
+  });
+  await db
+    .insertInto('sync.user_failures')
+    .values([
+      row(1, '2029-12-31T00:00:00Z', 1),
+      row(2, '2030-01-03T00:00:00Z', 3),
+      row(3, '2030-01-02T00:00:00Z', 4),
+    ])
+    .execute();
+  const f = await failingUsers(db, now);
+  assert.equal(f.failing, 3);
+  assert.equal(f.quarantined, 2);
+  assert.equal(f.nextAttemptAt?.toISOString(), '2030-01-02T00:00:00.000Z');
 });

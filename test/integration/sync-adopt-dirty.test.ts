@@ -140,3 +140,31 @@ test('dirty rows are recorded as failed with a reason and never block the others
     await h.close();
   }
 });
+
+test('a user that keeps failing waits out a growing back-off, and is retried at once when Engage changes it', async () => {
+  const h = await SyncHarness.create('quarantine');
+  try {
+    await addLocations(h.engage.db, ['Lund']);
+    const [bad] = await addUsers(h.engage.db, [{ username: 'broken', email: 'not-an-email' }, {}]);
+    await h.startWorker();
+    const outcomes: number[] = [];
+    for (let run = 0; run < 4; run++) {
+      const r = await h.runSync({ kind: run === 0 ? 'initial' : 'daily' });
+      outcomes.push(r.counts.quarantined ?? 0);
+      if (run < 3) assert.equal(r.counts.failed, 1, `run ${run}: tried and failed`);
+    }
+    assert.deepEqual(outcomes, [0, 0, 0, 1], 'after 3 consecutive failures the user is skipped as quarantined');
+    const f = await h.sync.db.selectFrom('sync.user_failures').selectAll().where('engage_user_id', '=', bad!).executeTakeFirstOrThrow();
+    assert.equal(f.failure_count, 3);
+    assert.ok(f.next_attempt_at.getTime() > Date.now() + 23 * 3_600_000, 'next attempt a day later');
+    const log = await h.sync.db.selectFrom('sync.log').select('outcome').where('engage_id', '=', bad!).execute();
+    assert.ok(log.some((l) => l.outcome === 'quarantined'), 'shown as such in the log');
+    // Fixed in Engage: retried at once, provisioned, failure cleared.
+    await h.engage.db.updateTable('engage.users').set({ email: 'fixed.user@example.com' }).where('id', '=', bad!).execute();
+    const fixed = await h.runSync({ kind: 'daily' });
+    assert.equal(fixed.counts.created, 1);
+    assert.equal((await h.sync.db.selectFrom('sync.user_failures').selectAll().execute()).length, 0);
+  } finally {
+    await h.close();
+  }
+});
