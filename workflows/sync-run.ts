@@ -201,7 +201,10 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       fatal = failureStop;
       break;
     }
-    if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested) {
+    if (
+      workflowInfo().historyLength > (input.historyBudget ?? MAX_HISTORY_EVENTS) ||
+      workflowInfo().continueAsNewSuggested
+    ) {
       await condition(() => inFlight === 0);
       await condition(allHandlersFinished);
       await continueAsNew<typeof syncRunWorkflow>({

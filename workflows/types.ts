@@ -39,6 +39,8 @@ export interface SyncRunInput {
   invitations?: InvitationPolicy;
   /** Users per page activity; unset → configured. */
   pageSize?: number;
+  /** Continue as new once the history passes this many events (default 4,000, well under Temporal's 10k warning). */
+  historyBudget?: number;
   /** Set when the run continues as new. */
   carry?: SyncRunCarry;
 }

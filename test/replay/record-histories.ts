@@ -1,6 +1,6 @@
 // Records real histories of every workflow as replay fixtures: `npx tsx test/replay/record-histories.ts`
-// (needs the stack: `npm run stack:up`). Re-record when a workflow change is deliberate and
-// versioned; the replay test then guards determinism against these files.
+// (needs the stack: `npm run stack:up`). When a workflow changes, keep the old files (rename them
+// *.vN.json) so the versioned (patched) paths stay covered, and record the current behaviour anew.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -109,6 +109,16 @@ try {
   const cancel = h.client.workflow.getHandle(`invitations-replay-daily-invites-${suffix}`);
   await cancel.signal('cancelInvitations', { by: 'recorder' });
   await save('invitations-cancelled', cancel);
+  // A stopped run, then a run that continues as new (and names the stopped one in its memo).
+  const stopped = await start(`replay-stopped-${suffix}`, [{ kind: 'daily', startedBy: 'recorder' }]);
+  await stopped.signal('stop', { by: 'recorder', reason: 'recording' });
+  await save('sync-run-stopped', stopped);
+  await save(
+    'sync-run-continued',
+    await start(`replay-continued-${suffix}`, [
+      { kind: 'daily', startedBy: 'recorder', full: true, historyBudget: 40 },
+    ]),
+  );
   await save(
     'stack-check',
     await h.client.workflow.start('stackCheckWorkflow', {
