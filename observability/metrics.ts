@@ -44,9 +44,7 @@ class Histogram {
       s = { buckets: this.bounds.map(() => 0), sum: 0, count: 0 };
       this.series.set(k, s);
     }
-    this.bounds.forEach((b, i) => {
-      if (value <= b) s.buckets[i]!++;
-    });
+    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) s.buckets[i]!++;
     s.sum += value;
     s.count++;
   }
@@ -54,7 +52,8 @@ class Histogram {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const [k, s] of this.series) {
       const sep = k ? `${k},` : '';
-      this.bounds.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.buckets[i]}`));
+      for (const [i, b] of this.bounds.entries())
+        lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.buckets[i]}`);
       lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
       lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
       lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
