@@ -1,0 +1,80 @@
+// The operator's tools on real runs: the provisioning log answers for one user across runs (by
+// Engage id or e-mail), `watch` follows a run to its summary, `plan` reads a dry run's plan.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cliContext } from '../../clients/context';
+import { logEntries, planSummary } from '../../clients/runs';
+import { watchRun } from '../../clients/watch';
+import { addLocations, addUsers } from '../support/engage-fixtures';
+import { SyncHarness } from '../support/sync-harness';
+
+async function captureStdout<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
+  const original = process.stdout.write.bind(process.stdout);
+  const log = console.log;
+  let out = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  console.log = (...args: unknown[]) => {
+    out += `${args.join(' ')}\n`;
+  };
+  try {
+    return { value: await fn(), out };
+  } finally {
+    process.stdout.write = original;
+    console.log = log;
+  }
+}
+
+test('log for one user across two runs, watch to the summary, and the plan of a dry run', async () => {
+  const h = await SyncHarness.create('operator');
+  const ctx = cliContext(h.config);
+  try {
+    await addLocations(h.engage.db, ['Porto']);
+    const [ana] = await addUsers(h.engage.db, [
+      { username: 'ana.silva@example.com', jobTitle: 'Analyst' },
+      {},
+    ]);
+    await h.startWorker();
+    const first = await h.runSync({ kind: 'initial' });
+    await h.engage.db
+      .updateTable('engage.users')
+      .set({ job_title: 'Lead Analyst' })
+      .where('id', '=', ana!)
+      .execute();
+
+    // watch follows the second run to its end and prints the summary.
+    const id = h.newRunId('daily');
+    await h.client.workflow.start('syncRunWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: id,
+      args: [{ kind: 'daily', startedBy: 'test' }],
+    });
+    const watched = await captureStdout(() => watchRun(ctx, id));
+    assert.equal(watched.value, 0, 'exit code 0 for a completed run');
+    assert.match(watched.out, new RegExp(`Run ${id}: completed`));
+    assert.match(watched.out, /updated 1/);
+
+    for (const who of [String(ana), 'ANA.SILVA@example.com']) {
+      const entries = await logEntries(ctx.db(), { user: who, limit: 10 });
+      assert.deepEqual(
+        entries.map((e) => [e.run_id, e.action, e.outcome]),
+        [
+          [id, 'update', 'updated'],
+          [first.runId, 'create', 'created'],
+        ],
+        `log for ${who}`,
+      );
+      assert.deepEqual(entries[0]!.attributes, ['title']);
+    }
+
+    // A dry run's plan, as `plan <run>` shows it.
+    await addUsers(h.engage.db, [{}, {}]);
+    const dry = await h.runSync({ kind: 'daily', dryRun: true });
+    assert.deepEqual(await planSummary(ctx.db(), dry.runId), [{ action: 'create', count: 2 }]);
+  } finally {
+    await ctx.close();
+    await h.close();
+  }
+});
