@@ -26,8 +26,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const tap = path.join(DATA_DIR, 'test-results.tap');
-fs.mkdirSync(DATA_DIR, { recursive: true });
+// One file per run: several runs (a developer's and a helper's) may share the checkout.
+const tap = path.join(DATA_DIR, 'test-results', `${process.pid}.tap`);
+fs.mkdirSync(path.dirname(tap), { recursive: true });
 const res = spawnSync(
   process.execPath,
   [
@@ -46,10 +47,13 @@ const res = spawnSync(
 
 // One plain closing line that any CI can read, from the TAP summary.
 const summary = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
-const count = (k: string) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(summary)?.[1] ?? 0);
+// The run's own totals are the last summary lines (files may print nested ones before).
+const count = (k: string) =>
+  Number([...summary.matchAll(new RegExp(`^# ${k} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
 const skipped = count('skipped') + count('todo');
 console.log(
   `\ntests: ${count('pass')} passed, ${count('fail') + count('cancelled')} failed${skipped ? `, ${skipped} skipped` : ''}`,
 );
+fs.rmSync(tap, { force: true });
 // A skipped test is a failing test in this project.
 process.exit(res.status !== 0 || skipped > 0 || count('pass') === 0 ? 1 : 0);
