@@ -1,4 +1,6 @@
 // `npm run log -- --user <e-mail|engageId> | --run <runId>`: the provisioning log, newest first.
+
+import { OUTCOMES } from '../workflows/types';
 import {
   boolFlag,
   type CommandSpec,
@@ -16,21 +18,13 @@ import { logEntries } from './runs';
 
 /** Every outcome the sync writes to the log. */
 export const LOG_OUTCOMES = [
-  'created',
-  'adopted',
-  'updated',
-  'reactivated',
-  'unchanged',
-  'deleted',
-  'deactivated',
-  'skipped',
-  'quarantined',
-  'failed',
+  ...OUTCOMES,
   'planned',
   'pendingDeletion',
   'rejected',
   'invited',
   'cancelled',
+  'orphaned',
 ] as const;
 
 export const logSpec: CommandSpec = {

@@ -1,6 +1,6 @@
 // Read-only queries the CLIs run on the sync's own tables (runs, provisioning log, held deletions).
-import { type Kysely, sql } from 'kysely';
-import type { SyncDatabase } from '../db/sync-schema';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { LogTable, SyncDatabase } from '../db/sync-schema';
 
 export type Db = Kysely<SyncDatabase>;
 
@@ -105,20 +105,8 @@ export async function pendingDeletions(
   return { total: Number(count.n), rows };
 }
 
-export interface LogRow {
-  id: string;
-  run_id: string;
-  object_type: string;
-  engage_id: number | null;
-  visitor_id: string | null;
-  user_name: string | null;
-  action: string;
-  outcome: string;
-  attributes: string[] | null;
-  detail: Record<string, unknown> | null;
-  duration_ms: number | null;
-  at: Date;
-}
+/** One provisioning-log row, as stored. */
+export type LogRow = Selectable<LogTable>;
 
 const LOG_COLUMNS = [
   'id',

@@ -1,5 +1,5 @@
 // Pure arithmetic of runs (counts, progress, early-stop rule), shared by workflows and tested alone.
-import type { Counts, Phase, RunKind, RunProgress } from './types';
+import { type Counts, OUTCOMES, type Phase, type RunKind, type RunProgress } from './types';
 
 export function addCounts(a: Counts, b: Counts): Counts {
   const out: Counts = { ...a };
@@ -7,19 +7,7 @@ export function addCounts(a: Counts, b: Counts): Counts {
   return out;
 }
 
-const PROCESSED: (keyof Counts)[] = [
-  'created',
-  'adopted',
-  'updated',
-  'reactivated',
-  'unchanged',
-  'deleted',
-  'deactivated',
-  'skipped',
-  'quarantined',
-  'failed',
-  'planned',
-];
+const PROCESSED: (keyof Counts)[] = [...OUTCOMES, 'planned'];
 export const processedOf = (c: Counts) => PROCESSED.reduce((n, k) => n + (c[k] ?? 0), 0);
 
 /** Stop a run whose writes mostly fail (Visitor broken or our mapping wrong), after a fair sample. */

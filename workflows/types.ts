@@ -5,17 +5,20 @@ export type RunKind = 'initial' | 'daily' | 'user';
 /** When the "Join your team" e-mail goes to users a run creates. */
 export type InvitationPolicy = { mode: 'send' } | { mode: 'delay'; delayMs: number } | { mode: 'disabled' };
 
-export type Outcome =
-  | 'created'
-  | 'adopted'
-  | 'updated'
-  | 'reactivated'
-  | 'unchanged'
-  | 'deleted'
-  | 'deactivated'
-  | 'skipped'
-  | 'quarantined'
-  | 'failed';
+/** What happened to one user in a run (also the outcomes the provisioning log records). */
+export const OUTCOMES = [
+  'created',
+  'adopted',
+  'updated',
+  'reactivated',
+  'unchanged',
+  'deleted',
+  'deactivated',
+  'skipped',
+  'quarantined',
+  'failed',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export type Counts = Partial<
   Record<Outcome | 'invited' | 'invitationsPending' | 'planned' | 'pendingDeletion', number>
