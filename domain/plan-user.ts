@@ -10,6 +10,7 @@ import {
 import { desiredVisitorUser } from './desired-user';
 import { canonicalJson, fingerprint } from './fingerprint';
 import type { IdentityConflictOutcome } from './identity-conflicts';
+import { memoByPair } from './memo';
 import type {
   AccessMap,
   DesiredVisitorUser,
@@ -190,18 +191,18 @@ function planActive(engage: EngageUser, state: SyncUserState | null, ctx: PlanCo
   const visitorUserId = state?.visitorUserId ?? null;
   if (state === null || visitorUserId === null || actual?.user === null) return planCreate(engage, user, ctx);
 
-  const owned = new Map(Object.entries(state.ownedAccess));
+  const owned = ownedMapOf(state.ownedAccess);
   const eligible = eligibleLocations({
-    owned: new Set(owned.keys()),
+    owned: ownedSetOf(owned),
     allVisitorLocationIds: ctx.allVisitorLocationIds,
     defaultLocationId: ctx.defaultLocationId,
     options: ctx.options,
   });
-  const access = planAccessChanges({
-    owned,
-    desired: desiredAccess(accessInput(engage, eligible, ctx)),
-    ...(actual === undefined ? {} : { actual: actual.access }),
-  });
+  const wanted = desiredAccess(accessInput(engage, eligible, ctx));
+  const access =
+    actual === undefined
+      ? plannedAccess(owned, wanted)
+      : planAccessChanges({ owned, desired: wanted, actual: actual.access });
   const attributes =
     actual?.user != null ? driftedAttributes(user, actual.user) : changedAttributes(state.attributes, user);
   const print = fingerprint(user, access.nextOwned, ctx.defaultLocationId);
@@ -209,7 +210,7 @@ function planActive(engage: EngageUser, state: SyncUserState | null, ctx: PlanCo
     ...state,
     userName: user.userName,
     attributes: user,
-    ownedAccess: Object.fromEntries(access.nextOwned),
+    ownedAccess: recordOf(access.nextOwned),
     fingerprint: print,
     deprovisioned: false,
   };
@@ -223,7 +224,13 @@ function planActive(engage: EngageUser, state: SyncUserState | null, ctx: PlanCo
     access.remove.length === 0;
   // Without Visitor's state, an equal fingerprint means nothing the sync writes has changed.
   if (noCalls || (actual === undefined && print === state.fingerprint)) {
-    const changed = canonicalJson(nextState) !== canonicalJson(state);
+    // The fingerprint covers attributes, access and default location; compare the rest directly
+    // (canonicalJson of a 500-entry access record per unchanged user was the daily run's hot spot).
+    const changed =
+      print !== state.fingerprint ||
+      state.deprovisioned ||
+      state.userName !== user.userName ||
+      canonicalJson(state.attributes) !== canonicalJson(user);
     return {
       kind: 'skip',
       engageUserId: engage.id,
@@ -254,11 +261,45 @@ function planCreate(engage: EngageUser, user: DesiredVisitorUser, ctx: PlanConte
       visitorUserId: null,
       userName: user.userName,
       attributes: user,
-      ownedAccess: Object.fromEntries(access),
+      ownedAccess: recordOf(access),
       fingerprint: print,
       deprovisioned: false,
     },
   };
+}
+
+// State rows loaded together share identical owned-access records (see the state store), so the maps,
+// sets and plans derived from them are computed once per distinct record, not once per user.
+const ownedMaps = new WeakMap<Record<string, Role>, ReadonlyMap<string, Role>>();
+function ownedMapOf(record: Record<string, Role>): ReadonlyMap<string, Role> {
+  let map = ownedMaps.get(record);
+  if (!map) {
+    map = new Map(Object.entries(record));
+    ownedMaps.set(record, map);
+  }
+  return map;
+}
+const ownedSets = new WeakMap<ReadonlyMap<string, Role>, ReadonlySet<string>>();
+function ownedSetOf(map: ReadonlyMap<string, Role>): ReadonlySet<string> {
+  let set = ownedSets.get(map);
+  if (!set) {
+    set = new Set(map.keys());
+    ownedSets.set(map, set);
+  }
+  return set;
+}
+const plannedAccess = memoByPair((owned: ReadonlyMap<string, Role>, desired: ReadonlyMap<string, Role>) =>
+  planAccessChanges({ owned, desired }),
+);
+const records = new WeakMap<ReadonlyMap<string, Role>, Record<string, Role>>();
+function recordOf(map: ReadonlyMap<string, Role>): Record<string, Role> {
+  let record = records.get(map);
+  if (!record) {
+    record = Object.fromEntries(map);
+    records.set(map, record);
+    ownedMaps.set(record, map);
+  }
+  return record;
 }
 
 function accessInput(engage: EngageUser, eligible: ReadonlySet<string>, ctx: PlanContext) {

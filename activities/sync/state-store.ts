@@ -35,21 +35,21 @@ export class StateStore {
   async usersInRange(afterId: number | null, upToId: number | null): Promise<Map<number, StoredUser>> {
     const rows = await this.db
       .selectFrom('sync.users')
-      .selectAll()
+      .select(USER_COLUMNS)
       .$if(afterId !== null, (q) => q.where('engage_user_id', '>', afterId!))
       .$if(upToId !== null, (q) => q.where('engage_user_id', '<=', upToId!))
       .execute();
-    return new Map(rows.map((r) => [r.engage_user_id, toStored(r)]));
+    return toStoredMap(rows);
   }
 
   async usersByIds(ids: readonly number[]): Promise<Map<number, StoredUser>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('sync.users')
-      .selectAll()
+      .select(USER_COLUMNS)
       .where('engage_user_id', 'in', [...ids])
       .execute();
-    return new Map(rows.map((r) => [r.engage_user_id, toStored(r)]));
+    return toStoredMap(rows);
   }
 
   async saveUser(
@@ -360,6 +360,44 @@ export class StateStore {
       .values(entries.map((e) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null })))
       .execute();
   }
+}
+
+// owned_access comes back as text: identical records (most users share one) are parsed once and
+// shared, which lets planning reuse what it derived from them (see domain/plan-user.ts).
+const USER_COLUMNS = [
+  'engage_user_id',
+  'visitor_user_id',
+  'user_name',
+  'attributes',
+  sql<string>`owned_access::text`.as('owned_access_text'),
+  'fingerprint',
+  'deprovisioned',
+  'invitation_status',
+] as const;
+
+function toStoredMap(
+  rows: {
+    engage_user_id: number;
+    visitor_user_id: string | null;
+    user_name: string;
+    attributes: DesiredVisitorUser;
+    owned_access_text: string;
+    fingerprint: string;
+    deprovisioned: boolean;
+    invitation_status: InvitationStatus;
+  }[],
+): Map<number, StoredUser> {
+  const shared = new Map<string, Record<string, Role>>();
+  const out = new Map<number, StoredUser>();
+  for (const r of rows) {
+    let owned = shared.get(r.owned_access_text);
+    if (!owned) {
+      owned = JSON.parse(r.owned_access_text) as Record<string, Role>;
+      shared.set(r.owned_access_text, owned);
+    }
+    out.set(r.engage_user_id, toStored({ ...r, owned_access: owned }));
+  }
+  return out;
 }
 
 function toStored(r: {
