@@ -40,6 +40,11 @@ export interface EngageUsersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Date | null;
+  /** Added by 0002 (Engage SCIM API): SCIM displayName and the enterprise extension. */
+  display_name: ColumnType<string | null, string | null | undefined, string | null>;
+  department: ColumnType<string | null, string | null | undefined, string | null>;
+  cost_center: ColumnType<string | null, string | null | undefined, string | null>;
+  employee_number: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EngageLocationAdminsTable {
@@ -47,8 +52,59 @@ export interface EngageLocationAdminsTable {
   location_id: number;
 }
 
+/** SCIM groups (Engage SCIM API); ids are UUIDs so they never collide with user ids. */
+export interface EngageGroupsTable {
+  id: Generated<string>;
+  display_name: string;
+  external_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EngageGroupMembersTable {
+  group_id: string;
+  user_id: number;
+}
+
+/** One committed change to a user, waiting to be published to the user's provisioning workflow. */
+export interface EngageChangeOutboxTable {
+  id: Generated<string>;
+  engage_user_id: number;
+  kind: string;
+  created_at: Timestamp;
+  delivered_at: Date | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+}
+
+export interface EngageScimClientsTable {
+  id: string;
+  name: string;
+  /** scrypt$N$r$p$salt$hash (base64url). */
+  secret_hash: string;
+  created_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface EngageScimTokensTable {
+  id: string;
+  client_id: string;
+  /** sha256 of the bearer token; the token itself is never stored. */
+  token_hash: Buffer;
+  created_at: Timestamp;
+  expires_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface EngageDatabase {
   'engage.users': EngageUsersTable;
   'engage.locations': EngageLocationsTable;
   'engage.location_admins': EngageLocationAdminsTable;
+  'engage.groups': EngageGroupsTable;
+  'engage.group_members': EngageGroupMembersTable;
+  'engage.change_outbox': EngageChangeOutboxTable;
+  'engage.scim_clients': EngageScimClientsTable;
+  'engage.scim_tokens': EngageScimTokensTable;
 }

@@ -34,7 +34,8 @@ export interface UsersTable {
   visitor_user_id: string | null;
   user_name: string;
   attributes: JSONColumnType<DesiredVisitorUser>;
-  owned_access: JSONColumnType<Record<string, Role>>;
+  /** sha256 of the owned access set, stored once in sync.access_sets. */
+  owned_access_digest: string;
   fingerprint: string;
   deprovisioned: Generated<boolean>;
   invitation_status: ColumnType<InvitationStatus, InvitationStatus | undefined, InvitationStatus>;
@@ -45,6 +46,12 @@ export interface UsersTable {
   last_run_id: string | null;
   created_at: Generated<Date>;
   updated_at: Timestamp;
+}
+
+export interface AccessSetsTable {
+  digest: string;
+  access: JSONColumnType<Record<string, Role>>;
+  created_at: Generated<Date>;
 }
 
 export interface UserFailuresTable {
@@ -87,6 +94,7 @@ export interface SyncDatabase {
   'sync.runs': RunsTable;
   'sync.locations': LocationsTable;
   'sync.users': UsersTable;
+  'sync.access_sets': AccessSetsTable;
   'sync.user_failures': UserFailuresTable;
   'sync.pending_deletions': PendingDeletionsTable;
   'sync.log': LogTable;

@@ -1,5 +1,6 @@
 // All reads and writes of the sync's own state (`sync.*`). Every write is idempotent, so an activity
 // that runs twice (at-least-once) leaves the same state.
+import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { InvitationStatus, LogTable, SyncDatabase } from '../../db/sync-schema';
 import type { DesiredVisitorUser, Role, SyncUserState } from '../../domain/types';
@@ -28,7 +29,52 @@ export function nextAttemptDelayMs(failureCount: number): number {
 }
 
 export class StateStore {
+  /** Access sets known to be stored, and the ones loaded (shared objects: planning memoises on them). */
+  private readonly storedSets = new Set<string>();
+  private readonly loadedSets = new Map<string, Record<string, Role>>();
+  private readonly digests = new WeakMap<Record<string, Role>, string>();
+
   constructor(readonly db: Kysely<SyncDatabase>) {}
+
+  // --- access sets: each distinct owned-access set is stored once ---------------------------------
+
+  /** Stores the set if new (idempotent) and returns its digest. */
+  private async accessSetDigest(access: Record<string, Role>): Promise<string> {
+    let digest = this.digests.get(access);
+    if (digest === undefined) {
+      const json = JSON.stringify(Object.entries(access).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      const computed = createHash('sha256').update(json).digest('hex');
+      this.digests.set(access, computed);
+      digest = computed;
+    }
+    if (!this.storedSets.has(digest)) {
+      await this.db
+        .insertInto('sync.access_sets')
+        .values({ digest, access: JSON.stringify(access) })
+        .onConflict((oc) => oc.column('digest').doNothing())
+        .execute();
+      this.storedSets.add(digest);
+    }
+    return digest;
+  }
+
+  private async accessSets(digests: Iterable<string>): Promise<Map<string, Record<string, Role>>> {
+    const missing = [...new Set(digests)].filter((d) => !this.loadedSets.has(d));
+    if (missing.length > 0) {
+      if (this.loadedSets.size > 10_000) this.loadedSets.clear();
+      const rows = await this.db
+        .selectFrom('sync.access_sets')
+        .select(['digest', 'access'])
+        .where('digest', 'in', missing)
+        .execute();
+      for (const r of rows) {
+        this.loadedSets.set(r.digest, r.access);
+        this.digests.set(r.access, r.digest);
+        this.storedSets.add(r.digest);
+      }
+    }
+    return this.loadedSets;
+  }
 
   // --- users ---------------------------------------------------------------------------------------
 
@@ -39,7 +85,7 @@ export class StateStore {
       .$if(afterId !== null, (q) => q.where('engage_user_id', '>', afterId!))
       .$if(upToId !== null, (q) => q.where('engage_user_id', '<=', upToId!))
       .execute();
-    return toStoredMap(rows);
+    return this.toStoredMap(rows);
   }
 
   async usersByIds(ids: readonly number[]): Promise<Map<number, StoredUser>> {
@@ -49,7 +95,7 @@ export class StateStore {
       .select(USER_COLUMNS)
       .where('engage_user_id', 'in', [...ids])
       .execute();
-    return toStoredMap(rows);
+    return this.toStoredMap(rows);
   }
 
   async saveUser(
@@ -70,7 +116,7 @@ export class StateStore {
       visitor_user_id: state.visitorUserId,
       user_name: state.userName,
       attributes: JSON.stringify(state.attributes),
-      owned_access: JSON.stringify(state.ownedAccess),
+      owned_access_digest: await this.accessSetDigest(state.ownedAccess),
       fingerprint: state.fingerprint,
       deprovisioned: state.deprovisioned,
       last_run_id: runId,
@@ -97,6 +143,17 @@ export class StateStore {
         }),
       )
       .execute();
+  }
+
+  private async toStoredMap(rows: UserRow[]): Promise<Map<number, StoredUser>> {
+    const sets = await this.accessSets(rows.map((r) => r.owned_access_digest));
+    const out = new Map<number, StoredUser>();
+    for (const r of rows) {
+      const owned = sets.get(r.owned_access_digest);
+      if (!owned) throw new Error(`sync state is missing access set ${r.owned_access_digest}`);
+      out.set(r.engage_user_id, toStored(r, owned));
+    }
+    return out;
   }
 
   // --- failures and quarantine -------------------------------------------------------------------
@@ -362,60 +419,35 @@ export class StateStore {
   }
 }
 
-// owned_access comes back as text: identical records (most users share one) are parsed once and
-// shared, which lets planning reuse what it derived from them (see domain/plan-user.ts).
 const USER_COLUMNS = [
   'engage_user_id',
   'visitor_user_id',
   'user_name',
   'attributes',
-  sql<string>`owned_access::text`.as('owned_access_text'),
+  'owned_access_digest',
   'fingerprint',
   'deprovisioned',
   'invitation_status',
 ] as const;
 
-function toStoredMap(
-  rows: {
-    engage_user_id: number;
-    visitor_user_id: string | null;
-    user_name: string;
-    attributes: DesiredVisitorUser;
-    owned_access_text: string;
-    fingerprint: string;
-    deprovisioned: boolean;
-    invitation_status: InvitationStatus;
-  }[],
-): Map<number, StoredUser> {
-  const shared = new Map<string, Record<string, Role>>();
-  const out = new Map<number, StoredUser>();
-  for (const r of rows) {
-    let owned = shared.get(r.owned_access_text);
-    if (!owned) {
-      owned = JSON.parse(r.owned_access_text) as Record<string, Role>;
-      shared.set(r.owned_access_text, owned);
-    }
-    out.set(r.engage_user_id, toStored({ ...r, owned_access: owned }));
-  }
-  return out;
-}
-
-function toStored(r: {
+interface UserRow {
   engage_user_id: number;
   visitor_user_id: string | null;
   user_name: string;
   attributes: DesiredVisitorUser;
-  owned_access: Record<string, Role>;
+  owned_access_digest: string;
   fingerprint: string;
   deprovisioned: boolean;
   invitation_status: InvitationStatus;
-}): StoredUser {
+}
+
+function toStored(r: UserRow, owned: Record<string, Role>): StoredUser {
   return {
     engageUserId: r.engage_user_id,
     visitorUserId: r.visitor_user_id,
     userName: r.user_name,
     attributes: r.attributes,
-    ownedAccess: r.owned_access,
+    ownedAccess: owned,
     fingerprint: r.fingerprint,
     deprovisioned: r.deprovisioned,
     invitationStatus: r.invitation_status,

@@ -62,11 +62,12 @@ test('users already in Visitor are adopted (case-insensitive userName), hand-gra
     // The admin right at Annex stays the superuser's: the sync never takes ownership of it.
     const row = await h.sync.db
       .selectFrom('sync.users')
-      .select(['owned_access', 'invitation_status'])
+      .innerJoin('sync.access_sets', 'sync.access_sets.digest', 'sync.users.owned_access_digest')
+      .select(['access', 'invitation_status'])
       .where('engage_user_id', '=', a!)
       .executeTakeFirstOrThrow();
     assert.equal(row.invitation_status, 'skipped');
-    assert.notEqual(row.owned_access[annex.id], 'admin');
+    assert.notEqual(row.access[annex.id], 'admin');
   } finally {
     visitor.close();
     await h.close();
@@ -153,14 +154,33 @@ test('a user that keeps failing waits out a growing back-off, and is retried at 
       outcomes.push(r.counts.quarantined ?? 0);
       if (run < 3) assert.equal(r.counts.failed, 1, `run ${run}: tried and failed`);
     }
-    assert.deepEqual(outcomes, [0, 0, 0, 1], 'after 3 consecutive failures the user is skipped as quarantined');
-    const f = await h.sync.db.selectFrom('sync.user_failures').selectAll().where('engage_user_id', '=', bad!).executeTakeFirstOrThrow();
+    assert.deepEqual(
+      outcomes,
+      [0, 0, 0, 1],
+      'after 3 consecutive failures the user is skipped as quarantined',
+    );
+    const f = await h.sync.db
+      .selectFrom('sync.user_failures')
+      .selectAll()
+      .where('engage_user_id', '=', bad!)
+      .executeTakeFirstOrThrow();
     assert.equal(f.failure_count, 3);
     assert.ok(f.next_attempt_at.getTime() > Date.now() + 23 * 3_600_000, 'next attempt a day later');
-    const log = await h.sync.db.selectFrom('sync.log').select('outcome').where('engage_id', '=', bad!).execute();
-    assert.ok(log.some((l) => l.outcome === 'quarantined'), 'shown as such in the log');
+    const log = await h.sync.db
+      .selectFrom('sync.log')
+      .select('outcome')
+      .where('engage_id', '=', bad!)
+      .execute();
+    assert.ok(
+      log.some((l) => l.outcome === 'quarantined'),
+      'shown as such in the log',
+    );
     // Fixed in Engage: retried at once, provisioned, failure cleared.
-    await h.engage.db.updateTable('engage.users').set({ email: 'fixed.user@example.com' }).where('id', '=', bad!).execute();
+    await h.engage.db
+      .updateTable('engage.users')
+      .set({ email: 'fixed.user@example.com' })
+      .where('id', '=', bad!)
+      .execute();
     const fixed = await h.runSync({ kind: 'daily' });
     assert.equal(fixed.counts.created, 1);
     assert.equal((await h.sync.db.selectFrom('sync.user_failures').selectAll().execute()).length, 0);

@@ -16,13 +16,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
+  // Distinct access sets (location id → role), content-addressed by the sha256 of their JSON.
+  await s
+    .createTable('access_sets')
+    .addColumn('digest', 'text', (c) => c.primaryKey())
+    .addColumn('access', 'jsonb', (c) => c.notNull())
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+
   await s
     .createTable('users')
     .addColumn('engage_user_id', 'integer', (c) => c.primaryKey())
     .addColumn('visitor_user_id', 'text')
     .addColumn('user_name', 'text', (c) => c.notNull())
     .addColumn('attributes', 'jsonb', (c) => c.notNull())
-    .addColumn('owned_access', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+    // What the sync owns, by reference: thousands of users share a handful of access sets.
+    .addColumn('owned_access_digest', 'text', (c) => c.notNull())
     .addColumn('fingerprint', 'text', (c) => c.notNull())
     .addColumn('deprovisioned', 'boolean', (c) => c.notNull().defaultTo(false))
     // none | pending | sent | skipped | cancelled | disabled
@@ -104,7 +113,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP INDEX IF EXISTS sync.runs_one_active_bulk`.execute(db);
   await db.schema.withSchema('sync').alterTable('runs').dropColumn('full').execute();
-  for (const t of ['log', 'pending_deletions', 'user_failures', 'users', 'locations']) {
+  for (const t of ['log', 'pending_deletions', 'user_failures', 'users', 'access_sets', 'locations']) {
     await db.schema.withSchema('sync').dropTable(t).execute();
   }
 }
