@@ -311,9 +311,10 @@ async function create(
   let invited = false;
   if (!ours) invitation = { status: 'skipped' };
   else if (policy === 'send') {
+    // A create with sendInvitation sent it already (alreadySent); an adopted one of ours may still hold it.
     if (!alreadySent) await visitor.sendInvitation(user.id);
     invitation = { status: 'sent', sentAt: new Date() };
-    invited = true;
+    invited = !adopted || !alreadySent;
   } else if (policy === 'delay') {
     invitation = alreadySent
       ? { status: 'sent' }

@@ -188,3 +188,24 @@ test('a user that keeps failing waits out a growing back-off, and is retried at 
     await h.close();
   }
 });
+
+test('after the sync state is lost, users the sync created are adopted back without a second invitation', async () => {
+  const h = await SyncHarness.create('lost_state');
+  try {
+    await addLocations(h.engage.db, ['Gent']);
+    await addUsers(h.engage.db, [{}, {}, {}]);
+    await h.startWorker();
+    const first = await h.runSync({ kind: 'initial', invitations: { mode: 'send' } });
+    assert.equal(first.counts.invited, 3);
+    await h.sync.db.deleteFrom('sync.users').execute(); // the state database restored from an empty backup
+    const again = await h.runSync({ kind: 'initial', invitations: { mode: 'send' } });
+    assert.equal(again.counts.adopted, 3);
+    assert.equal(again.counts.invited ?? 0, 0, 'nobody is invited twice');
+    const state = await h.visitorState();
+    assert.equal(state.users.length, 3);
+    assert.equal(state.invitations.length, 3);
+    assert.deepEqual(await checkInvariants(h, { accessToAllLocations: true, invitations: 'send' }), []);
+  } finally {
+    await h.close();
+  }
+});
