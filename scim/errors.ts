@@ -48,11 +48,15 @@ export class VisitorScimError extends Error {
   }
 }
 
+/**
+ * The message leaves the server's detail out: Visitor may quote the user's e-mail there, and messages
+ * travel into Temporal histories and run memos. The detail stays on the error (and in the
+ * provisioning log, which is where PII may live).
+ */
 function defaultMessage(init: VisitorScimErrorInit): string {
   const status = init.status === undefined ? '' : ` ${init.status}`;
   const scimType = init.scimType ? ` ${init.scimType}` : '';
-  const detail = init.detail ? `: ${init.detail}` : '';
-  return `Visitor SCIM ${init.method} ${init.route} failed${status}${scimType}${detail}`;
+  return `Visitor SCIM ${init.method} ${init.route} failed${status}${scimType}`;
 }
 
 // ------------------------------------------------------------------------- transient (retryable)

@@ -10,14 +10,16 @@ export function addCounts(a: Counts, b: Counts): Counts {
 const PROCESSED: (keyof Counts)[] = [...OUTCOMES, 'planned'];
 export const processedOf = (c: Counts) => PROCESSED.reduce((n, k) => n + (c[k] ?? 0), 0);
 
-/** Stop a run whose writes mostly fail (Visitor broken or our mapping wrong), after a fair sample. */
+/**
+ * Stop a run whose writes Visitor mostly refuses (Visitor broken, or our mapping wrong), after a fair
+ * sample. Only Visitor write failures count: invalid Engage rows are the data's problem, not the run's.
+ */
 export function shouldStopForFailures(c: Counts, minSample = 200, maxFailureRatio = 0.5): string | undefined {
-  const writes =
-    (c.created ?? 0) + (c.adopted ?? 0) + (c.updated ?? 0) + (c.reactivated ?? 0) + (c.failed ?? 0);
+  const failed = c.writeFailures ?? 0;
+  const writes = (c.created ?? 0) + (c.adopted ?? 0) + (c.updated ?? 0) + (c.reactivated ?? 0) + failed;
   if (writes < minSample) return undefined;
-  const failed = c.failed ?? 0;
   return failed / writes > maxFailureRatio
-    ? `stopped early: ${failed} of ${writes} user writes failed (over ${maxFailureRatio * 100}%) — see the provisioning log`
+    ? `stopped early: Visitor refused ${failed} of ${writes} user writes (over ${maxFailureRatio * 100}%) — see the provisioning log`
     : undefined;
 }
 

@@ -97,6 +97,10 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       validator: (_d: DeletionDecision) => {
         if (phase !== 'awaiting-approval')
           throw new Error(`this run is not waiting for a deletion decision (phase: ${phase})`);
+        if (decision)
+          throw new Error(
+            `the deletions were already ${decision.approve ? 'approved' : 'rejected'} by ${decision.by}`,
+          );
       },
     },
   );
@@ -206,6 +210,8 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       workflowInfo().continueAsNewSuggested
     ) {
       await condition(() => inFlight === 0);
+      // A page failure or stop that arrived while waiting ends the run here, not in the next one.
+      if (fatal || stopRequested) break;
       await condition(allHandlersFinished);
       await continueAsNew<typeof syncRunWorkflow>({
         ...input,
@@ -215,12 +221,36 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
     void runPage(nextPage++);
   }
   await condition(() => inFlight === 0);
-  if (fatal) return finish('failed', fatal, { locations: carry.locations });
-  if (stopRequested) return finish('stopped', stopRequested, { locations: carry.locations });
+
+  // --- invitations held for later: one durable workflow per run holds the whole batch -------------------
+  // Versioned: the pending batch is read from the sync state (a page retried after a crash does not
+  // count the users its first attempt created) and scheduled before deletions can make the run wait,
+  // also when the run failed or was stopped after creating users.
+  let invitationsWorkflowId: string | undefined;
+  const invitationsEarly = patched('invitations-from-state');
+  if (invitationsEarly && !dryRun && carry.invitations.mode === 'delay') {
+    const { pending } = await fast.countPendingInvitations({ runId });
+    if (pending > 0) {
+      invitationsWorkflowId = invitationsWorkflowIdOf(runId);
+      await startInvitations(invitationsWorkflowId, {
+        runId,
+        dueAtMs: startedAtMs + carry.invitations.delayMs,
+      });
+    }
+  }
+  const withInvitations = invitationsWorkflowId ? { invitationsWorkflowId } : {};
+  if (fatal) return finish('failed', fatal, { locations: carry.locations, ...withInvitations });
+  if (stopRequested)
+    return finish('stopped', stopRequested, { locations: carry.locations, ...withInvitations });
 
   // --- deletions: applied after everything else; past the safety threshold an operator decides --------
   phase = 'deletions';
-  const summary = await fast.deletionSummary({ runId });
+  let summary: Awaited<ReturnType<SyncActivities['deletionSummary']>>;
+  try {
+    summary = await fast.deletionSummary({ runId });
+  } catch (err) {
+    return finish('failed', fatalReason(err), { locations: carry.locations, ...withInvitations });
+  }
   deletionsPending = summary.pending;
   let applied = 0;
   let rejected = 0;
@@ -244,22 +274,30 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       setStatus('running');
       phase = 'deletions';
     }
-    if (approved && !dryRun) {
-      for (;;) {
-        const r = await paged.applyDeletions({ runId, limit: 200 });
-        applied += r.applied;
-        counts = addCounts(counts, r.counts);
-        if (r.remaining === 0) break;
+    try {
+      if (approved && !dryRun) {
+        for (;;) {
+          const r = await paged.applyDeletions({ runId, limit: 200 });
+          applied += r.applied;
+          counts = addCounts(counts, r.counts);
+          if (r.remaining === 0) break;
+        }
+      } else if (!dryRun) {
+        rejected = (await fast.rejectDeletions({ runId, by: decision?.by ?? 'nobody' })).rejected;
       }
-    } else if (!dryRun) {
-      rejected = (await fast.rejectDeletions({ runId, by: decision?.by ?? 'nobody' })).rejected;
+    } catch (err) {
+      return finish('failed', fatalReason(err), { locations: carry.locations, ...withInvitations });
     }
   }
   const deletions = { pending: summary.pending, applied, rejected };
 
-  // --- invitations held for later: one durable workflow per run holds the whole batch -------------------
-  let invitationsWorkflowId: string | undefined;
-  if (!dryRun && carry.invitations.mode === 'delay' && (counts.invitationsPending ?? 0) > 0) {
+  // Histories recorded before 'invitations-from-state' scheduled the batch here, from the counts.
+  if (
+    !invitationsEarly &&
+    !dryRun &&
+    carry.invitations.mode === 'delay' &&
+    (counts.invitationsPending ?? 0) > 0
+  ) {
     phase = 'invitations';
     invitationsWorkflowId = invitationsWorkflowIdOf(runId);
     await startInvitations(invitationsWorkflowId, {

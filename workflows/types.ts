@@ -21,7 +21,7 @@ export const OUTCOMES = [
 export type Outcome = (typeof OUTCOMES)[number];
 
 export type Counts = Partial<
-  Record<Outcome | 'invited' | 'invitationsPending' | 'planned' | 'pendingDeletion', number>
+  Record<Outcome | 'invited' | 'invitationsPending' | 'planned' | 'pendingDeletion' | 'writeFailures', number>
 >;
 
 export interface LocationCounts {
@@ -29,6 +29,8 @@ export interface LocationCounts {
   updated: number;
   unchanged: number;
   orphaned: number;
+  /** Refused by Visitor (logged with the reason); the run goes on without them. */
+  failed: number;
 }
 
 export interface SyncRunInput {

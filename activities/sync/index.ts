@@ -1,7 +1,11 @@
 // The sync's activities, bound to their dependencies. Workflows import only the type.
 import { toActivityFailure } from '../../scim/activity-failure';
 import type { SyncDeps } from './deps';
-import { cancelPendingInvitationsActivity, sendPendingInvitationsActivity } from './invitations';
+import {
+  cancelPendingInvitationsActivity,
+  countPendingInvitationsActivity,
+  sendPendingInvitationsActivity,
+} from './invitations';
 import { syncLocationsActivity } from './locations';
 import {
   applyDeletionsActivity,
@@ -38,6 +42,7 @@ export function createSyncActivities(deps: SyncDeps) {
     syncSingleUser: bind(deps, syncSingleUserActivity),
     sendPendingInvitations: bind(deps, sendPendingInvitationsActivity),
     cancelPendingInvitations: bind(deps, cancelPendingInvitationsActivity),
+    countPendingInvitations: bind(deps, countPendingInvitationsActivity),
   };
 }
 

@@ -1,7 +1,7 @@
 // Delayed invitations: sent in pages when their run's timer fires. The send endpoint is idempotent,
 // so a retried page never e-mails anyone twice; users deleted meanwhile are skipped.
 import { Context } from '@temporalio/activity';
-import { VisitorNotFoundError } from '../../scim/errors';
+import { VisitorNotFoundError, VisitorRejectedError } from '../../scim/errors';
 import type { SyncDeps } from './deps';
 import type { LogEntry } from './state-store';
 
@@ -40,9 +40,18 @@ export async function sendPendingInvitationsActivity(
       log.push(entry('invited'));
       sent++;
     } catch (err) {
-      if (!(err instanceof VisitorNotFoundError)) throw err;
+      // Gone from Visitor, or refused for this one user (say, deactivated there by hand): skip it,
+      // never the rest of the batch.
+      if (!(err instanceof VisitorNotFoundError) && !(err instanceof VisitorRejectedError)) throw err;
       await deps.store.setInvitation(r.engage_user_id, 'skipped');
-      log.push(entry('skipped', 'the user no longer exists in Visitor'));
+      log.push(
+        entry(
+          'skipped',
+          err instanceof VisitorNotFoundError
+            ? 'the user no longer exists in Visitor'
+            : 'Visitor refused the invitation for this user',
+        ),
+      );
       skipped++;
     }
     Context.current().heartbeat(sent + skipped);
@@ -72,4 +81,11 @@ export async function cancelPendingInvitationsActivity(
     },
   ]);
   return { cancelled };
+}
+
+export async function countPendingInvitationsActivity(
+  deps: SyncDeps,
+  { runId }: { runId: string },
+): Promise<{ pending: number }> {
+  return { pending: await deps.store.countPendingInvitations(runId) };
 }

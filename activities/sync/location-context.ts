@@ -1,6 +1,12 @@
 // The Visitor locations a run plans against: the default location, every location that exists, and
 // the Engage → Visitor map. Read once per run and worker (cached), not once per page.
+import { ApplicationFailure } from '@temporalio/common';
 import type { SyncDeps } from './deps';
+
+/** Visitor without a default location is a setup problem: fail the run, don't retry forever. */
+export function noDefaultLocation(message: string): Error {
+  return ApplicationFailure.nonRetryable(message, 'ConfigError');
+}
 
 export interface LocationContext {
   defaultLocationId: string;
@@ -15,7 +21,7 @@ export async function loadLocationContext(deps: SyncDeps): Promise<LocationConte
   const [locations, map] = await Promise.all([deps.visitor.listLocations(), deps.store.locationMap()]);
   const def = locations.find((l) => l.isDefault);
   if (!def)
-    throw new Error(
+    throw noDefaultLocation(
       'Visitor reports no default location: install the SCIM integration in a primary location',
     );
   const existing = new Set(locations.map((l) => l.id));

@@ -3,8 +3,10 @@
 // deleted; one whose Engage location is gone is reported as orphaned.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../domain/fingerprint';
+import { VisitorAuthError, VisitorScimError } from '../../scim/errors';
 import type { LocationCounts } from '../../workflows/types';
 import type { SyncDeps } from './deps';
+import { noDefaultLocation } from './location-context';
 import type { LogEntry } from './state-store';
 import { locationBody } from './visitor-mapping';
 
@@ -20,12 +22,12 @@ export async function syncLocationsActivity(
   ]);
   const def = visitorLocations.find((l) => l.isDefault);
   if (!def)
-    throw new Error(
+    throw noDefaultLocation(
       'Visitor reports no default location: install the SCIM integration in a primary location',
     );
   const byId = new Map(visitorLocations.map((l) => [l.id, l]));
   const byExternalId = new Map(visitorLocations.filter((l) => l.externalId).map((l) => [l.externalId!, l]));
-  const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0 };
+  const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 };
   const log: LogEntry[] = [];
   const entry = (
     engageId: number,
@@ -59,28 +61,43 @@ export async function syncLocationsActivity(
       counts.unchanged++;
       continue;
     }
-    if (linked) {
-      // Matched by Engage id: bring name/address in line (also when adopting one created earlier).
-      const same = link !== undefined && link.fingerprint === print;
-      if (!dryRun) {
-        if (!same) await visitor.replaceLocation(linked.id, { ...body, id: linked.id });
-        await store.saveLocation(l.id, linked.id, print, 'linked');
+    try {
+      if (linked) {
+        // Matched by Engage id: bring name/address in line (also when adopting one created earlier).
+        const same = link !== undefined && link.fingerprint === print;
+        if (!dryRun) {
+          if (!same) await visitor.replaceLocation(linked.id, { ...body, id: linked.id });
+          await store.saveLocation(l.id, linked.id, print, 'linked');
+        }
+        if (same) counts.unchanged++;
+        else {
+          counts.updated++;
+          log.push(entry(l.id, linked.id, 'update', 'updated'));
+        }
+        continue;
       }
-      if (same) counts.unchanged++;
-      else {
-        counts.updated++;
-        log.push(entry(l.id, linked.id, 'update', 'updated'));
+      if (dryRun) {
+        counts.created++;
+        log.push(entry(l.id, null, 'create', 'created'));
+        continue;
       }
-      continue;
+      const { location, adopted } = await visitor.createLocation(body);
+      await store.saveLocation(l.id, location.id, print, 'linked');
+      counts.created++;
+      log.push(entry(l.id, location.id, adopted ? 'adopt' : 'create', adopted ? 'adopted' : 'created'));
+    } catch (err) {
+      // One location Visitor refuses (say, a time zone it does not know) must not stop the run:
+      // its users simply get no access there until it is fixed.
+      if (!(err instanceof VisitorScimError) || err instanceof VisitorAuthError || err.retryable) throw err;
+      counts.failed++;
+      log.push(
+        entry(l.id, linked?.id ?? null, linked ? 'update' : 'create', 'failed', {
+          status: err.status ?? null,
+          scimType: err.scimType ?? null,
+          detail: err.detail ?? null,
+        }),
+      );
     }
-    counts.created++;
-    if (dryRun) {
-      log.push(entry(l.id, null, 'create', 'created'));
-      continue;
-    }
-    const { location, adopted } = await visitor.createLocation(body);
-    await store.saveLocation(l.id, location.id, print, 'linked');
-    log.push(entry(l.id, location.id, adopted ? 'adopt' : 'create', adopted ? 'adopted' : 'created'));
   }
   for (const [engageId, link] of mapped) {
     if (active.has(engageId) || link.status === 'orphaned') continue;

@@ -9,6 +9,7 @@ import { type PlanContext, planUser, type UserPlan, type VisitorActual } from '.
 import type { EngageUser, SyncOptions, SyncUserState } from '../../domain/types';
 import {
   VisitorAuthError,
+  VisitorConflictError,
   VisitorNotFoundError,
   VisitorRejectedError,
   VisitorScimError,
@@ -31,6 +32,10 @@ export interface UserRunContext {
   /** Bulk runs hold deletions until every other change is applied; per-user runs apply them. */
   deferDeletes: boolean;
   now: Date;
+  /** Activity attempt (1 = first): transient per-user errors become failures after a few. */
+  attempt: number;
+  /** Set on the one re-plan after Visitor changed under us; a second surprise is a failure. */
+  replanned?: boolean;
 }
 
 export interface UserInput {
@@ -46,6 +51,8 @@ export interface UserResult {
   invited: boolean;
   invitationPending: boolean;
   log: LogEntry | null;
+  /** A write Visitor refused (counts toward the run's stop-early ratio; validation failures don't). */
+  writeFailed?: boolean;
 }
 
 export async function processUser(
@@ -79,17 +86,6 @@ export async function processUser(
     ...inv,
   });
 
-  // A user that keeps failing waits out its back-off, unless Engage changed it since.
-  const f = input.failure;
-  if (f && f.nextAttemptAt > ctx.now && (input.engage === null || input.engage.updatedAt <= f.lastFailedAt)) {
-    return result(
-      'quarantined',
-      entry('skip', 'quarantined', {
-        detail: { failures: f.failureCount, nextAttemptAt: f.nextAttemptAt.toISOString() },
-      }),
-    );
-  }
-
   try {
     let visitorActual: VisitorActual | undefined;
     if (ctx.full && input.state?.visitorUserId) {
@@ -103,18 +99,66 @@ export async function processUser(
       state: input.state,
       ctx: planContext(ctx, input.conflict, visitorActual),
     });
+    // A user that keeps failing waits out its back-off, unless Engage changed it since — but a leaver
+    // is never held back: deprovisioning goes ahead.
+    const f = input.failure;
+    const deprovisioning = plan.kind === 'delete' || plan.kind === 'deactivate';
+    if (
+      f &&
+      !deprovisioning &&
+      f.nextAttemptAt > ctx.now &&
+      (input.engage === null || input.engage.updatedAt <= f.lastFailedAt)
+    ) {
+      return result(
+        'quarantined',
+        entry('skip', 'quarantined', {
+          detail: { failures: f.failureCount, nextAttemptAt: f.nextAttemptAt.toISOString() },
+        }),
+      );
+    }
     if (ctx.dryRun) return planned(plan, entry);
     return await apply(deps, ctx, input, plan, entry, result);
   } catch (err) {
-    if (err instanceof VisitorAuthError || !(err instanceof VisitorRejectedError)) throw err;
-    // Visitor refused this one user's data: record it, never block the others.
-    const detail = { status: err.status, scimType: err.scimType, detail: err.detail, route: err.route };
-    await deps.store.recordFailure(id, ctx.runId, ['visitor_rejected'], detail);
-    return result(
-      'failed',
-      entry('write', 'failed', { detail: { reason: 'Visitor rejected the request', ...detail } }),
-    );
+    if (!isPerUserFailure(err, ctx)) throw err;
+    // Visitor refused this one user (or kept failing on it): record it, never block the others.
+    const e = err as VisitorScimError;
+    const detail = {
+      status: e.status ?? null,
+      scimType: e.scimType ?? null,
+      detail: e.detail ?? null,
+      route: e.route,
+    };
+    await deps.store.recordFailure(id, ctx.runId, [failureCode(e)], detail);
+    return result('failed', entry('write', 'failed', { detail: { reason: failureReason(e), ...detail } }), {
+      writeFailed: true,
+    });
   }
+}
+
+/**
+ * Errors that concern this user only: Visitor refused the request (400, 404, 409, 412), or a
+ * transient error that outlived the client's retries and several activity attempts. Auth errors
+ * and other transient ones are the run's (they stop it, or retry the page).
+ */
+function isPerUserFailure(err: unknown, ctx: UserRunContext): boolean {
+  if (!(err instanceof VisitorScimError) || err instanceof VisitorAuthError) return false;
+  if (!err.retryable) return true;
+  return ctx.attempt >= TRANSIENT_ATTEMPTS_PER_USER;
+}
+/** Page attempts after which a user Visitor keeps answering 5xx for is recorded as failed. */
+const TRANSIENT_ATTEMPTS_PER_USER = 5;
+
+function failureCode(e: VisitorScimError): string {
+  if (e instanceof VisitorConflictError) return 'visitor_conflict';
+  if (e instanceof VisitorNotFoundError) return 'visitor_not_found';
+  if (e.retryable) return 'visitor_unavailable';
+  return 'visitor_rejected';
+}
+function failureReason(e: VisitorScimError): string {
+  if (e instanceof VisitorConflictError)
+    return 'Visitor reports a conflict (another user holds this userName or externalId)';
+  if (e.retryable) return 'Visitor kept failing for this user across retries';
+  return 'Visitor rejected the request';
 }
 
 function planContext(
@@ -239,14 +283,32 @@ async function apply(
       try {
         await visitor.patchUser(plan.visitorUserId, ops);
       } catch (err) {
+        if (ctx.replanned) throw err;
         if (err instanceof VisitorNotFoundError) {
-          // Deleted by hand in Visitor: forget the link and create the user again.
-          const forgotten = input.state ? { ...input.state, visitorUserId: null } : null;
-          return processUser(deps, ctx, { ...input, state: forgotten });
+          // Gone from Visitor: deleted by hand — or just deprovisioned by a per-user run. Re-read
+          // both sides before creating anyone again.
+          const [fresh, engageNow] = await Promise.all([store.usersByIds([id]), deps.engage.userById(id)]);
+          const state = fresh.get(id) ?? null;
+          if (engageNow.status !== 'found' || state?.visitorUserId !== plan.visitorUserId) {
+            return processUser(
+              deps,
+              { ...ctx, replanned: true },
+              {
+                ...input,
+                engage: engageNow.status === 'found' ? engageNow.user : null,
+                state,
+              },
+            );
+          }
+          return processUser(
+            deps,
+            { ...ctx, replanned: true },
+            { ...input, state: { ...state, visitorUserId: null } },
+          );
         }
-        if (err instanceof VisitorRejectedError && (err.scimType === 'noTarget' || err.status === 412)) {
-          // Visitor changed under us (e.g. a location removed by hand): re-plan against what it has.
-          return processUser(deps, { ...ctx, full: true }, input);
+        if (err instanceof VisitorRejectedError && err.scimType === 'noTarget') {
+          // Visitor changed under us (e.g. a location removed by hand): re-plan once against what it has.
+          return processUser(deps, { ...ctx, full: true, replanned: true }, input);
         }
         throw err;
       }
@@ -282,6 +344,21 @@ async function create(
   let nextState: SyncUserState = { ...plan.nextState, visitorUserId: user.id };
   let attributes: string[] = ['*'];
   if (adopted) {
+    // Only a Visitor user that is nobody else's may be adopted: not one linked to another Engage
+    // user (a leaver whose deletion is still pending, a colleague who had this e-mail before).
+    const linkedTo = await store.engageIdOfVisitorUser(user.id);
+    const otherExternal =
+      user.externalId !== undefined && user.externalId !== '' && user.externalId !== plan.user.externalId;
+    if ((linkedTo !== null && linkedTo !== input.engageUserId) || otherExternal) {
+      const detail = {
+        reason: 'the Visitor user with this userName belongs to another Engage user',
+        otherEngageUserId: linkedTo ?? user.externalId ?? null,
+      };
+      await store.recordFailure(input.engageUserId, ctx.runId, ['identity_taken'], detail);
+      return result('failed', entry('adopt', 'failed', { visitor_id: user.id, detail }), {
+        writeFailed: true,
+      });
+    }
     // An existing Visitor user (made by hand, or by our own crashed attempt): bring it into line,
     // leaving access the sync does not own (hand-granted admin rights) as it is.
     const drift = driftedAttributes(plan.user, snapshotOf(user));
@@ -369,4 +446,3 @@ async function deprovision(
 }
 
 export { deprovision };
-export const isVisitorError = (e: unknown): e is VisitorScimError => e instanceof VisitorScimError;

@@ -1,6 +1,7 @@
 // Run bookkeeping: the one-bulk-run-at-a-time lock, partitioning users into pages, deletions held to
 // the end of a run (and their safety threshold), and the final record.
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'kysely';
 import { addCounts } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, RunStatus } from '../../workflows/types';
@@ -112,8 +113,11 @@ async function workflowIsRunning(deps: SyncDeps, workflowId: string): Promise<bo
   try {
     const d = await deps.temporal!.workflow.getHandle(workflowId).describe();
     return d.status.name === 'RUNNING';
-  } catch {
-    return false;
+  } catch (err) {
+    // Only a workflow Temporal does not know is gone; any other error (network, permissions) must
+    // not free a lock a live run may hold: retry instead.
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }
 

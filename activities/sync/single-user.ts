@@ -1,5 +1,6 @@
 // Per-user provisioning: the same plan-and-apply as a page, for one Engage id, now. Deletions apply
 // at once (the bulk-deletion threshold guards runs, not one user).
+import { Context } from '@temporalio/activity';
 import type { Outcome } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { loadLocationContext } from './location-context';
@@ -64,6 +65,7 @@ export async function syncSingleUserActivity(
       options: deps.settings.options,
       deferDeletes: false,
       now,
+      attempt: Context.current().info.attempt,
     },
     {
       engageUserId,
@@ -80,6 +82,10 @@ export async function syncSingleUserActivity(
   const s = deps.settings.invitations;
   return {
     outcome,
-    invitationDueAtMs: r.invitationPending && s.mode === 'delay' ? now.getTime() + s.delayMs : null,
+    // From the state, not the result: a retried attempt finds the user it created "unchanged".
+    invitationDueAtMs:
+      s.mode === 'delay' && (r.invitationPending || (await deps.store.countPendingInvitations(runId)) > 0)
+        ? now.getTime() + s.delayMs
+        : null,
   };
 }

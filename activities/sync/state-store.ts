@@ -98,6 +98,16 @@ export class StateStore {
     return this.toStoredMap(rows);
   }
 
+  /** The Engage user the sync links to this Visitor user, if any. */
+  async engageIdOfVisitorUser(visitorUserId: string): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('sync.users')
+      .select('engage_user_id')
+      .where('visitor_user_id', '=', visitorUserId)
+      .executeTakeFirst();
+    return row?.engage_user_id ?? null;
+  }
+
   async saveUser(
     state: SyncUserState,
     runId: string,
@@ -294,6 +304,16 @@ export class StateStore {
       .orderBy('engage_user_id')
       .limit(limit)
       .execute();
+  }
+
+  async countPendingInvitations(runId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('sync.users')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('invitation_status', '=', 'pending')
+      .where('invitation_run_id', '=', runId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   async setInvitation(engageUserId: number, status: InvitationStatus, sentAt: Date | null = null) {

@@ -28,7 +28,10 @@ test('a run continues as new past its history budget and finishes with the same 
     for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${id}"` }))
       runs.push(wf.historyLength ?? 0);
     assert.ok(runs.length >= 3, `continued as new ${runs.length - 1} times`);
-    assert.ok(runs.every((n) => n > 0 && n < 150), `every history stays short (${runs.join(', ')} events)`);
+    assert.ok(
+      runs.every((n) => n > 0 && n < 150),
+      `every history stays short (${runs.join(', ')} events)`,
+    );
     assert.deepEqual(await checkInvariants(h, { accessToAllLocations: true, invitations: 'send' }), []);
   } finally {
     await h.close();

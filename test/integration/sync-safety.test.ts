@@ -186,7 +186,11 @@ test('a run that did not complete is named on the next run (memo), so the schedu
     await addUsers(h.engage.db, [{}, {}]);
     await h.startWorker();
     const id = h.newRunId('initial');
-    const handle = await h.client.workflow.start('syncRunWorkflow', { taskQueue: h.taskQueue, workflowId: id, args: [{ kind: 'initial', startedBy: 'test' }] });
+    const handle = await h.client.workflow.start('syncRunWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: id,
+      args: [{ kind: 'initial', startedBy: 'test' }],
+    });
     await handle.signal('stop', { by: 'test', reason: 'maintenance window' });
     const stopped = (await handle.result()) as SyncRunResult;
     assert.equal(stopped.status, 'stopped');
