@@ -63,7 +63,8 @@ export async function seedCompany(db: Kysely<EngageDatabase>, options: SeedOptio
 
   await db.transaction().execute(async (trx) => {
     if (options.reset) {
-      await sql`TRUNCATE engage.location_admins, engage.users, engage.locations RESTART IDENTITY`.execute(
+      // CASCADE: groups, memberships and the change outbox of the Engage SCIM API go with the users.
+      await sql`TRUNCATE engage.location_admins, engage.users, engage.locations RESTART IDENTITY CASCADE`.execute(
         trx,
       );
     } else {

@@ -37,14 +37,26 @@ describe('engage schema and reader', () => {
     );
     assert.deepEqual(
       rows.map((r) => r.table_name),
-      ['location_admins', 'locations', 'users'],
+      // The sync reads the first three; the rest belong to the Engage SCIM API (groups, tokens, outbox).
+      [
+        'change_outbox',
+        'group_members',
+        'groups',
+        'location_admins',
+        'locations',
+        'scim_clients',
+        'scim_tokens',
+        'users',
+      ],
     );
     const dup = addUser('Case@Example.com').then(() => addUser('case@example.COM'));
     await assert.rejects(dup, /users_username_lower_key/);
   });
 
   it('pages every user exactly once, aggregating administered locations', async () => {
-    await sql`TRUNCATE engage.location_admins, engage.users, engage.locations RESTART IDENTITY`.execute(t.db);
+    await sql`TRUNCATE engage.location_admins, engage.users, engage.locations RESTART IDENTITY CASCADE`.execute(
+      t.db,
+    );
     const locs = await t.db
       .insertInto('engage.locations')
       .values([{ name: 'London – Soho' }, { name: 'Paris – Opéra' }, { name: 'Tokyo – Shibuya' }])

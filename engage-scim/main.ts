@@ -1,0 +1,53 @@
+// The Engage SCIM server for the stack: Engage database and Temporal from the service config,
+// ENGAGE_SCIM_* for the rest. Publishes the change outbox in-process. SIGTERM/SIGINT: graceful.
+import { connectClient } from '../clients/temporal';
+import { loadConfigOrExit } from '../config/service';
+import { createDb } from '../db/connect';
+import type { EngageDatabase } from '../db/engage-schema';
+import { EngageScimConfigError, loadEngageScimConfig } from './config';
+import { startPublisher } from './publisher';
+import { startEngageScimServer } from './server';
+
+const config = loadConfigOrExit();
+let scim: ReturnType<typeof loadEngageScimConfig>;
+try {
+  scim = loadEngageScimConfig();
+} catch (err) {
+  if (!(err instanceof EngageScimConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
+
+const db = createDb<EngageDatabase>({ url: config.engageDatabase.url, applicationName: 'engage-scim' });
+const publisher = startPublisher({
+  db,
+  connectionFactory: () => connectClient(config),
+  taskQueue: config.temporal.taskQueue,
+  intervalMs: scim.ENGAGE_SCIM_PUBLISH_INTERVAL_MS,
+  maxBackoffMs: scim.ENGAGE_SCIM_PUBLISH_MAX_BACKOFF_MS,
+});
+const server = await startEngageScimServer({
+  db,
+  port: scim.ENGAGE_SCIM_PORT,
+  host: scim.ENGAGE_SCIM_HOST,
+  publisher,
+  rateLimit: { perSecond: scim.ENGAGE_SCIM_RATE_LIMIT_PER_SECOND, burst: scim.ENGAGE_SCIM_RATE_LIMIT_BURST },
+  maxBodyBytes: scim.ENGAGE_SCIM_MAX_BODY_BYTES,
+  maxResults: scim.ENGAGE_SCIM_MAX_RESULTS,
+  defaultTokenExpiry: scim.ENGAGE_SCIM_DEFAULT_TOKEN_EXPIRY,
+  publicUrl: scim.ENGAGE_SCIM_PUBLIC_URL,
+});
+console.log(`Engage SCIM API listening on ${server.baseUrl} (token provider: ${server.baseUrl}/token)`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping Engage SCIM API`);
+  await server.close();
+  await publisher.stop();
+  await db.destroy();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,64 @@
+// Routes a SCIM request below the base path to its handler.
+import type { Kysely } from 'kysely';
+import type { EngageDatabase } from '../db/engage-schema';
+import { handleBulk } from './bulk';
+import { ALL_SCHEMAS, RESOURCES, resourceType, schemaResource, serviceProviderConfig } from './discovery';
+import { notFound, ScimError } from './errors';
+import { handleGroups } from './groups/routes';
+import type { ScimContext, ScimRequest, ScimResponse } from './request';
+import { LIST_SCHEMA } from './schemas';
+import { handleUsers } from './users/routes';
+
+const listOf = (resources: object[]) => ({
+  schemas: [LIST_SCHEMA],
+  totalResults: resources.length,
+  startIndex: 1,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
+
+export async function dispatch(
+  db: Kysely<EngageDatabase>,
+  ctx: ScimContext,
+  req: ScimRequest,
+  allowBulk = true,
+): Promise<ScimResponse> {
+  const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length > 2) throw notFound(`resource ${req.path}`);
+  const [collection = '', id] = parts;
+  const readOnly = () => {
+    if (req.method !== 'GET') throw new ScimError(405, `${req.method} is not allowed on ${collection}`);
+  };
+  switch (collection.toLowerCase()) {
+    case 'users':
+      return handleUsers(db, ctx, req, id);
+    case 'groups':
+      return handleGroups(db, ctx, req, id);
+    case 'bulk':
+      if (!allowBulk || id !== undefined) throw notFound(`resource ${req.path}`);
+      if (req.method !== 'POST') throw new ScimError(405, 'use POST for /Bulk');
+      return handleBulk(req, (r) => dispatch(db, ctx, r, false));
+    case 'serviceproviderconfig':
+      readOnly();
+      if (id !== undefined) throw notFound(`resource ${req.path}`);
+      return { status: 200, body: serviceProviderConfig(ctx.baseUrl, ctx.maxResults, ctx.maxBodyBytes) };
+    case 'schemas': {
+      readOnly();
+      const all = ALL_SCHEMAS.map((s) => schemaResource(s, ctx.baseUrl));
+      if (id === undefined) return { status: 200, body: listOf(all) };
+      const s = all.find((x) => String(x.id).toLowerCase() === id.toLowerCase());
+      if (!s) throw notFound(`Schema ${id}`);
+      return { status: 200, body: s };
+    }
+    case 'resourcetypes': {
+      readOnly();
+      const all = RESOURCES.map((r) => resourceType(r, ctx.baseUrl));
+      if (id === undefined) return { status: 200, body: listOf(all) };
+      const r = all.find((x) => String(x.id).toLowerCase() === id.toLowerCase());
+      if (!r) throw notFound(`ResourceType ${id}`);
+      return { status: 200, body: r };
+    }
+    default:
+      throw notFound(`resource ${req.path}`);
+  }
+}

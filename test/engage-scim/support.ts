@@ -1,0 +1,79 @@
+// A migrated fresh Engage database, the SCIM server on a random port, a client and a token.
+import type { EngageDatabase } from '../../db/engage-schema';
+import type { RateLimit } from '../../engage-scim/auth/rate-limit';
+import { createClient, issueToken } from '../../engage-scim/auth/tokens';
+import { type EngageScimServer, startEngageScimServer } from '../../engage-scim/server';
+import { freshDatabase, type TestDatabase } from '../support/db';
+
+export interface ScimHarness {
+  db: TestDatabase<EngageDatabase>;
+  server: EngageScimServer;
+  token: string;
+  clientId: string;
+  clientSecret: string;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are asserted field by field
+  body: any;
+  headers: Headers;
+}
+
+export async function scimHarness(
+  name: string,
+  opts: { rateLimit?: RateLimit | false; maxBodyBytes?: number; publisher?: { wake(): void } } = {},
+): Promise<ScimHarness> {
+  const db = await freshDatabase<EngageDatabase>(`escim_${name}`, ['engage']);
+  const server = await startEngageScimServer({
+    db: db.db,
+    rateLimit: opts.rateLimit ?? false,
+    ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+    ...(opts.publisher ? { publisher: opts.publisher } : {}),
+    log: () => {},
+  });
+  const { clientId, clientSecret } = await createClient(db.db, `test-${name}`);
+  const issued = await issueToken(db.db, clientId, clientSecret, 3600);
+  const token = issued!.accessToken;
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'Content-Type': 'application/scim+json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+  return {
+    db,
+    server,
+    token,
+    clientId,
+    clientSecret,
+    call,
+    async close() {
+      await server.close();
+      await db.drop();
+    },
+  };
+}
+
+export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const ENGAGE = 'urn:ietf:params:scim:schemas:extension:eptura:engage:2.0:User';
+export const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+export const newUser = (userName: string, extra: Record<string, unknown> = {}) => ({
+  schemas: [USER],
+  userName,
+  name: { givenName: 'Ada', familyName: 'Lovelace' },
+  emails: [{ value: userName, type: 'work', primary: true }],
+  active: true,
+  ...extra,
+});
