@@ -3,11 +3,15 @@
 // runs the initial sync with a progress display, creates the daily schedule, applies a day of churn,
 // triggers one scheduled run, and prints a summary and where to look.
 import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
 import { applyChurn } from '../engage/generator/churn';
 import { seedCompany } from '../engage/generator/seed';
+import { createClient } from '../engage-scim/auth/tokens';
+import { VisitorScimClient } from '../scim/client';
+import { ENGAGE_SCIM_PORT } from '../stack/engage-scim';
 import { up } from '../stack/up';
 import { DRY_RUN, RUN_KIND, RUN_STATUS, STARTED_BY } from '../workflows/search-attributes';
 import type { SyncRunInput, SyncRunResult } from '../workflows/types';
@@ -41,6 +45,64 @@ if (!Number.isInteger(locations) || locations < 1 || locations > 1000) {
 }
 
 const config = loadConfigOrExit();
+
+/** Creates a user through the Engage SCIM API and times its arrival in Visitor, then deactivates it. */
+async function newHireThroughScim(db: Kysely<EngageDatabase>) {
+  const scimBase = `http://127.0.0.1:${ENGAGE_SCIM_PORT}/scim/api/V1`;
+  const { clientId, clientSecret } = await createClient(db, `demo-${Date.now()}`);
+  const tokenRes = await fetch(`${scimBase}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      scimClientId: clientId,
+      scimClientSecret: clientSecret,
+      grantType: 'password',
+      tokenExpiry: '600',
+    }),
+  });
+  const { accessToken } = (await tokenRes.json()) as { accessToken: string };
+  const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/scim+json' };
+  const userName = `new.hire.${Date.now()}@meridian-group.example`;
+  const visitor = new VisitorScimClient({ baseUrl: config.visitor.url, token: config.visitor.token });
+  const until = async (check: () => Promise<boolean>) => {
+    const t0 = Date.now();
+    while (!(await check())) {
+      if (Date.now() - t0 > 60_000)
+        throw new Error('the change did not reach Visitor within 60 s — is the worker running?');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return Date.now() - t0;
+  };
+  try {
+    const created = await fetch(`${scimBase}/Users`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName,
+        name: { givenName: 'Noor', familyName: 'Haddad' },
+        emails: [{ value: userName, type: 'work', primary: true }],
+        active: true,
+      }),
+    });
+    if (created.status !== 201)
+      throw new Error(`Engage SCIM create answered ${created.status}: ${await created.text()}`);
+    const { id } = (await created.json()) as { id: string };
+    const createdMs = await until(async () => (await visitor.findUserByUserName(userName)) !== null);
+    await fetch(`${scimBase}/Users/${id}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      }),
+    });
+    const removedMs = await until(async () => (await visitor.findUserByUserName(userName)) === null);
+    return { createdMs, removedMs };
+  } finally {
+    visitor.close();
+  }
+}
 const step = (text: string) => console.log(`\n▶ ${text}`);
 const started = Date.now();
 
@@ -111,6 +173,15 @@ try {
   }
   if (!dailyId) throw new Error('the schedule did not start a run');
   await watchRun(ctx, dailyId);
+
+  step(
+    'A new hire arrives through the Engage SCIM API, as Okta or Entra ID send it — and reaches Visitor in seconds',
+  );
+  const hire = await newHireThroughScim(engageDb);
+  console.log(`  created in Engage over SCIM → in Visitor after ${(hire.createdMs / 1000).toFixed(1)} s`);
+  console.log(
+    `  deactivated over SCIM (active=false) → removed from Visitor after ${(hire.removedMs / 1000).toFixed(1)} s`,
+  );
 
   const [initial, daily] = await Promise.all([
     client.workflow.getHandle(initialId).result() as Promise<SyncRunResult>,

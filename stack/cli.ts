@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit, type ServiceConfig } from '../config/service';
 import { emulatorRunning, stopEmulator } from './emulator';
+import { ENGAGE_SCIM_PORT, engageScimRunning, stopEngageScim } from './engage-scim';
 import { postgresStatus, stopPostgres } from './postgres';
 import { StackError } from './processes';
 import { ensureTemporalCli, stopTemporal, temporalStatus } from './temporal';
@@ -57,6 +58,10 @@ export async function status(config: ServiceConfig) {
       local: config.visitor.local,
       running: config.visitor.local ? await emulatorRunning(emulatorPort) : undefined,
     },
+    engageScim: {
+      url: `http://127.0.0.1:${ENGAGE_SCIM_PORT}/scim/api/V1`,
+      running: config.engageDatabase.local ? await engageScimRunning() : undefined,
+    },
     worker: { running: workerStatus().running, taskQueue: config.temporal.taskQueue },
   };
 }
@@ -91,6 +96,7 @@ async function main() {
       const stopped = [
         (await stopWorkerProcess()) && 'worker',
         (await stopEmulator()) && 'Visitor emulator',
+        (await stopEngageScim()) && 'Engage SCIM API',
         config.temporal.local && (await stopTemporal()) && 'Temporal',
         (await stopPostgres()) && 'PostgreSQL',
       ].filter(Boolean);
@@ -125,6 +131,9 @@ function printStatus(s: Awaited<ReturnType<typeof status>>) {
     `Engage DB      ${mark(s.engageDatabase.running, s.engageDatabase.local).padEnd(9)} ${s.engageDatabase.url}`,
   );
   console.log(`Visitor SCIM   ${mark(s.visitor.running, s.visitor.local).padEnd(9)} ${s.visitor.url}`);
+  console.log(
+    `Engage SCIM    ${(s.engageScim.running ? 'running' : 'stopped').padEnd(9)} ${s.engageScim.url}`,
+  );
   console.log(
     `Worker         ${(s.worker.running ? 'running' : 'stopped').padEnd(9)} task queue ${s.worker.taskQueue}`,
   );

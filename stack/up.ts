@@ -4,6 +4,7 @@ import { LOCAL_DEFAULTS, type ServiceConfig } from '../config/service';
 import { createDb } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';
 import { startEmulator } from './emulator';
+import { startEngageScim } from './engage-scim';
 import { ensureDatabase, localAdminUrl, startPostgres } from './postgres';
 import { startTemporal } from './temporal';
 import { startWorkerProcess } from './worker';
@@ -14,6 +15,8 @@ export async function up(config: ServiceConfig, log: (m: string) => void, withWo
   if (config.temporal.local) await startTemporal(log);
   if (config.visitor.local) await startEmulator(Number(new URL(config.visitor.url).port), log);
   await migrate(config);
+  // The Engage SCIM API writes into the Engage database: only beside the local demo one.
+  if (config.engageDatabase.local) await startEngageScim(log);
   if (withWorker) await startWorkerProcess(log);
 }
 
