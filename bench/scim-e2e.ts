@@ -84,7 +84,10 @@ export async function measureScimToVisitor(opts: {
       if (res.status !== 201) throw new Error(`Engage SCIM create answered ${res.status}`);
       const { id } = (await res.json()) as { id: string };
       let found: Awaited<ReturnType<VisitorScimClient['findUserByUserName']>> = null;
-      await waitFor(async () => (found = await visitor.findUserByUserName(userName)) !== null);
+      await waitFor(async () => {
+        found = await visitor.findUserByUserName(userName);
+        return found !== null;
+      });
       created.push(performance.now() - t0);
       if (
         (found as { [URN_VISITOR_USER]?: { locationAccess?: unknown[] } } | null)?.[URN_VISITOR_USER]

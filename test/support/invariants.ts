@@ -1,9 +1,20 @@
 // What Visitor must look like after a run, checked against Engage, the emulator's exported state and
 // the sync state. Returns the list of violations (empty = all invariants hold).
+
+import type { Kysely } from 'kysely';
+import type { EngageDatabase } from '../../db/engage-schema';
+import type { SyncDatabase } from '../../db/sync-schema';
 import { desiredVisitorUser } from '../../domain/desired-user';
 import type { EngageLocation, EngageUser } from '../../domain/types';
 import { createEngageReader } from '../../engage/reader';
-import type { SyncHarness, VisitorState } from './sync-harness';
+import type { VisitorState } from './sync-harness';
+
+/** What the checks read: Engage, the sync state and Visitor's exported state (a SyncHarness fits). */
+export interface InvariantSubject {
+  engage: { db: Kysely<EngageDatabase> };
+  sync: { db: Kysely<SyncDatabase> };
+  visitorState(): Promise<VisitorState>;
+}
 
 export interface InvariantOptions {
   /** Every provisioned user must have access to every location (true after an initial sync). */
@@ -13,10 +24,12 @@ export interface InvariantOptions {
   locationAdminsAdministerTheirLocations?: boolean;
   /** Admin rights a superuser granted by hand: the sync must leave them, so they are allowed. */
   handGrantedAdmins?: { visitorUserId: string; locationId: string }[];
+  /** No run deleted anyone: every invitation must belong to a user Visitor still has. */
+  invitationsOnlyToExistingUsers?: boolean;
 }
 
 export async function readEngage(
-  h: SyncHarness,
+  h: InvariantSubject,
 ): Promise<{ users: EngageUser[]; invalidIds: number[]; locations: EngageLocation[] }> {
   const reader = createEngageReader(h.engage.db);
   const users: EngageUser[] = [];
@@ -33,14 +46,15 @@ export async function readEngage(
   return { users, invalidIds, locations };
 }
 
-export async function checkInvariants(h: SyncHarness, opts: InvariantOptions = {}): Promise<string[]> {
+export async function checkInvariants(h: InvariantSubject, opts: InvariantOptions = {}): Promise<string[]> {
   const problems: string[] = [];
   const [engage, visitor, failedRows] = await Promise.all([
     readEngage(h),
     h.visitorState(),
-    h.sync.db.selectFrom('sync.user_failures').select('engage_user_id').execute(),
+    h.sync.db.selectFrom('sync.user_failures').select(['engage_user_id', 'codes']).execute(),
   ]);
-  const failed = new Set(failedRows.map((r) => r.engage_user_id));
+  // Recorded as failed means: with a reason (at least one failure code).
+  const failed = new Set(failedRows.filter((r) => r.codes.length > 0).map((r) => r.engage_user_id));
   checkLocations(engage.locations, visitor, problems);
   const defaultIndex = visitor.locations.findIndex((l) => l.isDefault);
   const locationIndexByEngageId = new Map(visitor.locations.map((l, i) => [Number(l.externalId), i]));
@@ -125,6 +139,11 @@ export async function checkInvariants(h: SyncHarness, opts: InvariantOptions = {
   const sends = new Map<string, number>();
   for (const inv of visitor.invitations) sends.set(inv.userId, (sends.get(inv.userId) ?? 0) + 1);
   for (const [id, n] of sends) if (n > 1) problems.push(`Visitor user ${id} was invited ${n} times`);
+  if (opts.invitationsOnlyToExistingUsers) {
+    const present = new Set(visitor.users.map((u) => u.id));
+    for (const id of sends.keys())
+      if (!present.has(id)) problems.push(`Visitor user ${id} was invited but is gone (deleted before?)`);
+  }
   if (opts.invitations === 'send') {
     const created = await h.sync.db
       .selectFrom('sync.users')
