@@ -2,7 +2,8 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: the lockfile lists only linux-x64 optional binaries (see stack/bootstrap.mjs).
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npx tsx workers/bundle.ts
 USER node
