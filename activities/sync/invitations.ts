@@ -66,20 +66,7 @@ export async function cancelPendingInvitationsActivity(
   { runId }: { runId: string },
 ): Promise<{ cancelled: number }> {
   const cancelled = await deps.store.cancelInvitations(runId);
-  await deps.store.log([
-    {
-      run_id: runId,
-      object_type: 'run',
-      engage_id: null,
-      visitor_id: null,
-      user_name: null,
-      action: 'invitations',
-      outcome: 'cancelled',
-      attributes: null,
-      duration_ms: null,
-      detail: { cancelled },
-    },
-  ]);
+  await deps.store.logRunEvent(runId, 'invitations', 'cancelled', { cancelled });
   return { cancelled };
 }
 

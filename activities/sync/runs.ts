@@ -230,19 +230,6 @@ export async function rejectDeletionsActivity(
 ): Promise<{ rejected: number }> {
   await deps.store.setRunStatus(runId, 'running');
   const rejected = await deps.store.rejectAllDeletions(runId);
-  await deps.store.log([
-    {
-      run_id: runId,
-      object_type: 'run',
-      engage_id: null,
-      visitor_id: null,
-      user_name: null,
-      action: 'deletions',
-      outcome: 'rejected',
-      attributes: null,
-      duration_ms: null,
-      detail: { rejected, by },
-    },
-  ]);
+  await deps.store.logRunEvent(runId, 'deletions', 'rejected', { rejected, by });
   return { rejected };
 }

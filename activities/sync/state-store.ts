@@ -430,6 +430,29 @@ export class StateStore {
 
   // --- the provisioning log ----------------------------------------------------------------------
 
+  /** A log entry about the run as a whole (an operator decision, a cancelled batch). */
+  async logRunEvent(
+    runId: string,
+    action: string,
+    outcome: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await this.log([
+      {
+        run_id: runId,
+        object_type: 'run',
+        engage_id: null,
+        visitor_id: null,
+        user_name: null,
+        action,
+        outcome,
+        attributes: null,
+        duration_ms: null,
+        detail,
+      },
+    ]);
+  }
+
   async log(entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.db
