@@ -88,15 +88,7 @@ const list: ScimHandler = (ctx) => {
 const replace: ScimHandler = (ctx) => {
   const existing = existingUser(ctx);
   checkIfMatch(ctx.req, etagOf(existing.version));
-  const { record } = buildUser(ctx.body, {
-    store: ctx.store,
-    mode: 'replace',
-    id: existing.id,
-    now: ctx.now,
-    existing,
-  });
-  ctx.store.commit({ op: 'user.put', user: record });
-  return userReply(ctx, 200, existing.id);
+  return storeReplacement(ctx, existing, ctx.body);
 };
 
 const patch: ScimHandler = (ctx) => {
@@ -107,6 +99,15 @@ const patch: ScimHandler = (ctx) => {
     throw badRequest('invalidSyntax', `Not a PatchOp request: ${parsed.error.issues[0]?.message}`);
   const doc = userDocument(existing, ctx.store);
   applyPatch(userCatalog, doc, parsed.data.Operations);
+  return storeReplacement(ctx, existing, doc);
+};
+
+/** PUT and PATCH end alike: the new document, validated by Visitor's rules, replaces the user. */
+function storeReplacement(
+  ctx: Parameters<ScimHandler>[0],
+  existing: ReturnType<typeof existingUser>,
+  doc: unknown,
+) {
   const { record } = buildUser(doc, {
     store: ctx.store,
     mode: 'replace',
@@ -116,7 +117,7 @@ const patch: ScimHandler = (ctx) => {
   });
   ctx.store.commit({ op: 'user.put', user: record });
   return userReply(ctx, 200, existing.id);
-};
+}
 
 const remove: ScimHandler = (ctx) => {
   const existing = existingUser(ctx);
