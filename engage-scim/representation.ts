@@ -2,7 +2,7 @@
 // attributes / excludedAttributes projection.
 import { createHash } from 'node:crypto';
 import { getKey, isObj, type Obj } from './resource-json';
-import { type ResourceDef, splitUrn } from './schemas';
+import { LIST_SCHEMA, type ResourceDef, splitUrn } from './schemas';
 
 /** A weak ETag that changes exactly when the representation does. */
 export const versionOf = (resourceWithoutMeta: Obj): string =>
@@ -108,4 +108,15 @@ export function project(r: Obj, res: ResourceDef, attributes: string[], excluded
     }
   }
   return out;
+}
+
+/** A SCIM ListResponse body (RFC 7644 §3.4.2), for every collection and discovery listing. */
+export function listResponseBody(resources: object[], totalResults = resources.length, startIndex = 1) {
+  return {
+    schemas: [LIST_SCHEMA],
+    totalResults,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
 }

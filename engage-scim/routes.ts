@@ -5,17 +5,9 @@ import { handleBulk } from './bulk';
 import { ALL_SCHEMAS, RESOURCES, resourceType, schemaResource, serviceProviderConfig } from './discovery';
 import { notFound, ScimError } from './errors';
 import { handleGroups } from './groups/routes';
+import { listResponseBody } from './representation';
 import type { ScimContext, ScimRequest, ScimResponse } from './request';
-import { LIST_SCHEMA } from './schemas';
 import { handleUsers } from './users/routes';
-
-const listOf = (resources: object[]) => ({
-  schemas: [LIST_SCHEMA],
-  totalResults: resources.length,
-  startIndex: 1,
-  itemsPerPage: resources.length,
-  Resources: resources,
-});
 
 export async function dispatch(
   db: Kysely<EngageDatabase>,
@@ -45,7 +37,7 @@ export async function dispatch(
     case 'schemas': {
       readOnly();
       const all = ALL_SCHEMAS.map((s) => schemaResource(s, ctx.baseUrl));
-      if (id === undefined) return { status: 200, body: listOf(all) };
+      if (id === undefined) return { status: 200, body: listResponseBody(all) };
       const s = all.find((x) => String(x.id).toLowerCase() === id.toLowerCase());
       if (!s) throw notFound(`Schema ${id}`);
       return { status: 200, body: s };
@@ -53,7 +45,7 @@ export async function dispatch(
     case 'resourcetypes': {
       readOnly();
       const all = RESOURCES.map((r) => resourceType(r, ctx.baseUrl));
-      if (id === undefined) return { status: 200, body: listOf(all) };
+      if (id === undefined) return { status: 200, body: listResponseBody(all) };
       const r = all.find((x) => String(x.id).toLowerCase() === id.toLowerCase());
       if (!r) throw notFound(`ResourceType ${id}`);
       return { status: 200, body: r };

@@ -4,10 +4,10 @@ import type { EngageDatabase } from '../../db/engage-schema';
 import { badRequest, notFound, ScimError } from '../errors';
 import { type ListParams, parseListParams } from '../list-params';
 import { applyPatch, parsePatch } from '../patch';
-import { ifMatchSatisfied, project, versionOf, withMeta } from '../representation';
+import { ifMatchSatisfied, listResponseBody, project, versionOf, withMeta } from '../representation';
 import type { ScimContext, ScimRequest, ScimResponse } from '../request';
 import { isObj, type Obj } from '../resource-json';
-import { groupResource, LIST_SCHEMA } from '../schemas';
+import { groupResource } from '../schemas';
 import { type GroupView, groupStateFromBody, groupStateFromView, renderGroup } from './model';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from './store';
 
@@ -57,15 +57,11 @@ async function list(db: Kysely<EngageDatabase>, ctx: ScimContext, p: ListParams)
   const { total, groups } = await listGroups(db, p, wantsMembers(p));
   return {
     status: 200,
-    body: {
-      schemas: [LIST_SCHEMA],
-      totalResults: total,
-      startIndex: p.startIndex,
-      itemsPerPage: groups.length,
-      Resources: groups.map((g) =>
-        project(render(g, ctx), groupResource, p.attributes, p.excludedAttributes),
-      ),
-    },
+    body: listResponseBody(
+      groups.map((g) => project(render(g, ctx), groupResource, p.attributes, p.excludedAttributes)),
+      total,
+      p.startIndex,
+    ),
   };
 }
 

@@ -4,10 +4,10 @@ import type { EngageDatabase } from '../../db/engage-schema';
 import { badRequest, notFound, ScimError } from '../errors';
 import { type ListParams, parseListParams } from '../list-params';
 import { applyPatch, parsePatch } from '../patch';
-import { ifMatchSatisfied, project, versionOf, withMeta } from '../representation';
+import { ifMatchSatisfied, listResponseBody, project, versionOf, withMeta } from '../representation';
 import type { ScimContext, ScimRequest, ScimResponse } from '../request';
 import { isObj, type Obj } from '../resource-json';
-import { LIST_SCHEMA, userResource } from '../schemas';
+import { userResource } from '../schemas';
 import { renderUser, type UserRow, userStateFromBody, userStateFromRow } from './model';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from './store';
 
@@ -56,15 +56,11 @@ export async function listResponse(
   const { total, rows } = await listUsers(db, p);
   return {
     status: 200,
-    body: {
-      schemas: [LIST_SCHEMA],
-      totalResults: total,
-      startIndex: p.startIndex,
-      itemsPerPage: rows.length,
-      Resources: rows.map((row) =>
-        project(renderUserRow(row, ctx), userResource, p.attributes, p.excludedAttributes),
-      ),
-    },
+    body: listResponseBody(
+      rows.map((row) => project(renderUserRow(row, ctx), userResource, p.attributes, p.excludedAttributes)),
+      total,
+      p.startIndex,
+    ),
   };
 }
 
