@@ -59,7 +59,30 @@ function chownToPostgres(p: string) {
   if (isRoot) spawnSync('chown', ['-R', `${RUN_AS}:${RUN_AS}`, p]);
 }
 
+/**
+ * As root the cluster runs as `postgres`, which must be able to reach .data/ inside the checkout. A
+ * checkout under a private directory (mktemp -d is mode 700) blocks it: grant traversal only (o+x,
+ * not listing) on the ancestors that lack it, and say so.
+ */
+function ensurePostgresCanReach(dir: string, log: (msg: string) => void) {
+  if (!isRoot) return;
+  if (spawnSync('runuser', ['-u', RUN_AS, '--', 'test', '-x', dir]).status === 0) return;
+  const ancestors: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    ancestors.unshift(d);
+    if (d === path.dirname(d)) break;
+  }
+  for (const d of ancestors) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(d, mode | 0o001);
+      log(`Granted traversal (o+x) on ${d} so PostgreSQL, running as "${RUN_AS}", can reach the checkout.`);
+    }
+  }
+}
+
 function initCluster(bin: string, log: (msg: string) => void) {
+  ensurePostgresCanReach(path.dirname(POSTGRES_DATA_DIR), log);
   if (fs.existsSync(path.join(POSTGRES_DATA_DIR, 'PG_VERSION'))) return;
   log(`Initialising a PostgreSQL cluster in ${path.relative(process.cwd(), POSTGRES_DATA_DIR)}…`);
   fs.mkdirSync(POSTGRES_DATA_DIR, { recursive: true });
