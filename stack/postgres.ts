@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { LOCAL_DEFAULTS, localPostgresUrl } from '../config/service';
-import { logFile, POSTGRES_DATA_DIR, POSTGRES_SOCKET_DIR } from './paths';
+import { logFile, POSTGRES_DATA_DIR, POSTGRES_SOCKET_DIR, ROOT } from './paths';
 import { isPortOpen, StackError, waitFor } from './processes';
 
 const isRoot = process.getuid?.() === 0;
@@ -82,7 +82,7 @@ function ensurePostgresCanReach(dir: string, log: (msg: string) => void) {
 }
 
 function initCluster(bin: string, log: (msg: string) => void) {
-  ensurePostgresCanReach(path.dirname(POSTGRES_DATA_DIR), log);
+  ensurePostgresCanReach(ROOT, log);
   if (fs.existsSync(path.join(POSTGRES_DATA_DIR, 'PG_VERSION'))) return;
   log(`Initialising a PostgreSQL cluster in ${path.relative(process.cwd(), POSTGRES_DATA_DIR)}…`);
   fs.mkdirSync(POSTGRES_DATA_DIR, { recursive: true });
