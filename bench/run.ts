@@ -22,6 +22,7 @@ import { seedCompany } from '../engage/generator/seed';
 import { createEngageReader } from '../engage/reader';
 import { VisitorScimClient } from '../scim/client';
 import { URN_VISITOR_LOCATION, URN_VISITOR_USER } from '../scim/wire';
+import { startPostgres } from '../stack/postgres';
 import { createDatabase, type Db } from '../test/chaos/env';
 import {
   EMULATOR_TOKEN,
@@ -52,6 +53,21 @@ const { values } = parseArgs({
     'doc-only': { type: 'boolean', default: false },
   },
 });
+for (const flag of [
+  'small',
+  'large',
+  'locations',
+  'rate',
+  'rate-users',
+  'concurrency',
+  'page-size',
+] as const) {
+  const v = Number(values[flag]);
+  if (!(Number.isInteger(v) && v >= 1)) {
+    console.error(`bench: --${flag} ${values[flag]}: want a whole number ≥ 1`);
+    process.exit(2);
+  }
+}
 const SMALL = Number(values.small);
 const LARGE = Number(values.large);
 const LOCATIONS = Number(values.locations);
@@ -69,6 +85,8 @@ if (values['doc-only']) {
   process.exit(0);
 }
 
+// Databases live in the shared local PostgreSQL; everything else is the bench's own.
+await startPostgres(log);
 const temporal = await TemporalServer.start('bench');
 const emulator = await EmulatorProcess.start('bench');
 const { client, close: closeClient } = await temporal.client();

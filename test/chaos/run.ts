@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startPostgres } from '../../stack/postgres';
 import { SCENARIOS, type ScenarioResult } from './scenarios';
 import { ROOT } from './stack';
 
@@ -19,12 +20,24 @@ const { values } = parseArgs({
 });
 const scenarios = (values.scenario ?? Object.keys(SCENARIOS)).map(Number);
 const runs = Number(values.runs);
-for (const n of scenarios) if (!SCENARIOS[n]) throw new Error(`no scenario ${n} (1–6)`);
-if (!(runs >= 1 && runs <= 20)) throw new Error('--runs must be 1..20');
+const refuse = (m: string) => {
+  console.error(`chaos: ${m}`);
+  process.exit(2);
+};
+for (const n of scenarios) if (!SCENARIOS[n]) refuse(`--scenario ${n}: no such scenario (1–6)`);
+if (!(Number.isInteger(runs) && runs >= 1 && runs <= 20))
+  refuse(`--runs ${values.runs}: want a whole number 1–20`);
+for (const flag of ['users', 'kills'] as const) {
+  const v = values[flag];
+  if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= 1))
+    refuse(`--${flag} ${v}: want a whole number ≥ 1`);
+}
 
 const log = (m: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${m}`);
 const results: ScenarioResult[] = [];
 const t0 = Date.now();
+// The scenarios make their databases in the shared local PostgreSQL (scenario 4 adds its own).
+await startPostgres(log);
 
 for (const n of scenarios) {
   const s = SCENARIOS[n]!;
@@ -106,7 +119,8 @@ exactly once, and (initial syncs) no invitation went to a user who is not there.
 Every scenario runs in isolation: its own Temporal dev server (SQLite file under \`.data/chaos\`),
 its own emulator process, worker processes (\`workers/main.ts\`, killed with SIGKILL where the
 scenario says so) and fresh databases (scenario 4: a private PostgreSQL cluster it restarts).
-The fast subset (scenarios 1 and 3 at 1,500 users) runs in \`npm test\` (\`test/chaos/fast.test.ts\`).
+The fast subset (scenarios 1 and 3 at 1,500 users) runs in \`npm test\`
+(\`test/chaos/fast-kill.test.ts\`, \`test/chaos/fast-faults.test.ts\`).
 
 Last results per scenario (2 cores / 24 GB, shared with other test runs), each with the command that
 produced it (\`npm run chaos\` runs all six, 3 seeds each by default):
