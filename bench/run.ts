@@ -21,7 +21,7 @@ import { applyChurn, USER_CHURN_KINDS } from '../engage/generator/churn';
 import { seedCompany } from '../engage/generator/seed';
 import { createEngageReader } from '../engage/reader';
 import { VisitorScimClient } from '../scim/client';
-import { URN_VISITOR_LOCATION, URN_VISITOR_USER } from '../scim/wire';
+import { URN_VISITOR_LOCATION, URN_VISITOR_USER, USER_WRITE_ANSWER_ATTRIBUTES } from '../scim/wire';
 import { startPostgres } from '../stack/postgres';
 import { createDatabase, type Db } from '../test/chaos/env';
 import {
@@ -220,6 +220,9 @@ async function allEngageUsers(db: Kysely<EngageDatabase>): Promise<EngageUser[]>
  * Runs on an emptied emulator into which it first puts as many locations as the sync will (untimed);
  * it empties the emulator again afterwards.
  */
+/** The sync's create request line, short answer included (scim/client.ts), so both ask the same. */
+const CREATE_PATH = `/Users?attributes=${encodeURIComponent(USER_WRITE_ANSWER_ATTRIBUTES)}`;
+
 async function rawBaseline(engageDb: Kysely<EngageDatabase>) {
   await reset(false);
   for (let i = 0; i < LOCATIONS; i++) {
@@ -253,7 +256,7 @@ async function rawBaseline(engageDb: Kysely<EngageDatabase>) {
         const body = createBody(plan.user, plan.access, defaultLocationId);
         const ext = body[URN_VISITOR_USER]!;
         const status = await post(
-          '/Users',
+          CREATE_PATH,
           JSON.stringify({ ...body, [URN_VISITOR_USER]: { ...ext, sendInvitation: true } }),
         );
         statuses[status] = (statuses[status] ?? 0) + 1;

@@ -41,7 +41,8 @@ function locationReply(
   loc: LocationRecord,
   extra: Record<string, string> = {},
 ): Reply {
-  return { status, body: renderLocation(loc, ctx.baseUrl), headers: { etag: etagOf(loc.version), ...extra } };
+  const body = projector(locationCatalog, ctx.query)(renderLocation(loc, ctx.baseUrl));
+  return { status, body, headers: { etag: etagOf(loc.version), ...extra } };
 }
 
 const create: ScimHandler = (ctx) => {

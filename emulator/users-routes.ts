@@ -45,11 +45,12 @@ function existingUser(ctx: ScimContext): UserRecord {
   return user;
 }
 
+/** The user as the answer to a GET or a write, projected by `attributes` / `excludedAttributes`. */
 function userReply(ctx: ScimContext, status: number, id: string, extra: Record<string, string> = {}): Reply {
   const user = ctx.store.user(id)!;
   return {
     status,
-    body: renderUser(user, ctx.store, ctx.baseUrl),
+    body: projector(userCatalog, ctx.query)(renderUser(user, ctx.store, ctx.baseUrl)),
     headers: { etag: etagOf(user.version), ...extra },
   };
 }
@@ -75,8 +76,7 @@ const get: ScimHandler = (ctx) => {
   if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etagOf(user.version))) {
     return { status: 304, headers: { etag: etagOf(user.version) } };
   }
-  const reply = userReply(ctx, 200, user.id);
-  return { ...reply, body: projector(userCatalog, ctx.query)(reply.body as Record<string, unknown>) };
+  return userReply(ctx, 200, user.id);
 };
 
 const list: ScimHandler = (ctx) => {

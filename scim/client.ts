@@ -4,6 +4,7 @@
  * it is sent and every answer after it arrives; failures surface as classified VisitorScimErrors
  * (scim/errors.ts) after the client's own short retries of transient ones.
  */
+import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { z } from 'zod';
 import type { ServiceProviderConfig } from './discovery';
@@ -24,18 +25,20 @@ import { HttpTransport } from './http';
 import type { RetryPolicy } from './retry';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY } from './retry';
 import { BackoffGate, sleep, TokenBucket } from './throttle';
-import { parseResponse, validateRequest } from './validate';
+import { checkedListJson, parseResponse, validateRequest, type Where } from './validate';
 import type {
   InvitationSendResponse,
   LocationRequest,
   PatchOperation,
   ScimLocation,
   ScimUser,
+  ScimUserWriteAnswer,
   UserCreateRequest,
   UserReplaceRequest,
 } from './wire';
 import {
   InvitationSendResponseSchema,
+  LocationAccessListRequestSchema,
   LocationListResponseSchema,
   LocationRequestSchema,
   LocationSchema,
@@ -43,10 +46,12 @@ import {
   ScimErrorSchema,
   URN_PATCH_OP,
   URN_VISITOR_USER,
+  USER_WRITE_ANSWER_ATTRIBUTES,
   UserCreateRequestSchema,
   UserListResponseSchema,
   UserReplaceRequestSchema,
   UserSchema,
+  UserWriteAnswerSchema,
 } from './wire';
 
 export interface RequestEvent {
@@ -175,12 +180,13 @@ export class VisitorScimClient {
   /**
    * POST /Users. A 409 uniqueness (the user exists — created by an earlier, crashed attempt or by
    * hand) is resolved by looking the userName up and returning that user with `adopted: true`;
-   * an adopted user keeps its invitation state (sendInvitation is not applied to it).
+   * an adopted user keeps its invitation state (sendInvitation is not applied to it). A created
+   * user comes back as the short write answer (id, userName, externalId, active, invitation).
    */
   async createUser(
     body: UserCreateRequest,
     options: { sendInvitation?: boolean } = {},
-  ): Promise<{ user: ScimUser; adopted: boolean }> {
+  ): Promise<{ user: ScimUserWriteAnswer; adopted: false } | { user: ScimUser; adopted: true }> {
     const where = { method: 'POST', route: USERS } as const;
     const withInvitation =
       options.sendInvitation === undefined
@@ -192,10 +198,16 @@ export class VisitorScimClient {
               sendInvitation: options.sendInvitation,
             } satisfies CreateExtension,
           };
-    const request = validateRequest(UserCreateRequestSchema, withInvitation, where);
+    const { request, json } = encodeUserRequest(UserCreateRequestSchema, withInvitation, where);
     try {
-      const res = await this.call({ ...where, path: USERS, body: request });
-      return { user: this.parse(UserSchema, res, where), adopted: false };
+      const res = await this.call({
+        ...where,
+        path: USERS,
+        query: { attributes: USER_WRITE_ANSWER_ATTRIBUTES },
+        body: request,
+        json,
+      });
+      return { user: this.parse(UserWriteAnswerSchema, res, where), adopted: false };
     } catch (err) {
       if (!(err instanceof VisitorConflictError) || (err.scimType && err.scimType !== 'uniqueness'))
         throw err;
@@ -245,11 +257,12 @@ export class VisitorScimClient {
   /** PUT /Users/{id}: full replace (omitted optional attributes are cleared). */
   async replaceUser(id: string, body: UserReplaceRequest, options: WriteOptions = {}): Promise<ScimUser> {
     const where = { method: 'PUT', route: USER } as const;
-    const request = validateRequest(UserReplaceRequestSchema, body, where);
+    const { request, json } = encodeUserRequest(UserReplaceRequestSchema, body, where);
     const res = await this.call({
       ...where,
       path: idPath(USERS, id),
       body: request,
+      json,
       ifMatch: options.ifMatch,
     });
     return this.parse(UserSchema, res, where);
@@ -515,6 +528,39 @@ export class VisitorScimClient {
       this.onRetry?.(event);
     } catch {}
   }
+}
+
+/** Stands in for a shared access list while the rest of a body is serialised (see below). */
+const LIST_PLACEHOLDER = `\u0000shared-list-${randomUUID()}\u0000`;
+const LIST_PLACEHOLDER_JSON = JSON.stringify(LIST_PLACEHOLDER);
+
+/**
+ * Checks a user request. A shared (frozen) access list is checked and serialised once for all the
+ * bodies that carry it (validate.ts); the rest of the body is checked every time, and the cached
+ * list is spliced into its JSON.
+ */
+function encodeUserRequest<T extends UserCreateRequest | UserReplaceRequest>(
+  schema: z.ZodType<T>,
+  body: T,
+  where: Where,
+): { request: T; json?: string } {
+  const ext = body[URN_VISITOR_USER];
+  const list = ext?.locationAccess;
+  const listJson = list && checkedListJson(LocationAccessListRequestSchema, list, where);
+  if (!listJson) return { request: validateRequest(schema, body, where) };
+  const rest = validateRequest(
+    schema,
+    { ...body, [URN_VISITOR_USER]: { ...ext, locationAccess: [] } },
+    where,
+  );
+  const json = JSON.stringify({
+    ...rest,
+    [URN_VISITOR_USER]: { ...rest[URN_VISITOR_USER], locationAccess: LIST_PLACEHOLDER },
+  }).replace(LIST_PLACEHOLDER_JSON, () => listJson);
+  return {
+    request: { ...rest, [URN_VISITOR_USER]: { ...rest[URN_VISITOR_USER], locationAccess: list } },
+    json,
+  };
 }
 
 /** A server that sends the ETag header but no meta.version still yields a usable version. */

@@ -34,6 +34,8 @@ export interface TransportRequest {
   path: string;
   query?: Record<string, string | number | undefined> | undefined;
   body?: unknown;
+  /** The body already serialised (shared parts cached by the client); sent instead of `body`. */
+  json?: string | undefined;
   ifMatch?: string | undefined;
 }
 
@@ -135,7 +137,8 @@ export class HttpTransport {
 
   private sendNow(req: TransportRequest): Promise<TransportResponse> {
     const init = { method: req.method, route: req.route };
-    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body), 'utf8');
+    const text = req.json ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
+    const payload = text === undefined ? undefined : Buffer.from(text, 'utf8');
     const headers: http.OutgoingHttpHeaders = {
       accept: `${SCIM_CONTENT_TYPE}, application/json`,
       authorization: this.#authorization,

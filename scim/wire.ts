@@ -108,6 +108,28 @@ export const UserSchema = z.looseObject({
   meta: MetaSchema,
 });
 
+/**
+ * The short answer to a create: what the sync needs of a user it just made (the id to link, the
+ * invitation state), asked for with RFC 7644 §3.9 `attributes` so a 500-location access list is
+ * not echoed back. A server that ignores the parameter answers the whole user, which parses too.
+ */
+export const USER_WRITE_ANSWER_ATTRIBUTES = [
+  'userName',
+  'externalId',
+  'active',
+  `${URN_VISITOR_USER}:invitation`,
+].join(',');
+
+export const UserWriteAnswerSchema = z.looseObject({
+  schemas: UserSchemasList,
+  id: z.string(),
+  externalId: z.string().optional(),
+  userName: z.string(),
+  active: BooleanLike,
+  [URN_VISITOR_USER]: z.looseObject({ invitation: VisitorUserExtensionSchema.shape.invitation }).optional(),
+  meta: MetaSchema,
+});
+
 // ---------------------------------------------------------------------------------------------
 // User — requests (exact, what a client sends)
 
@@ -123,6 +145,8 @@ const EmailRequest = z.strictObject({
 });
 const PhoneRequest = z.strictObject({ value: E164Phone, type: PhoneTypeSchema });
 const LocationAccessRequest = z.strictObject({ locationId: ScimText.min(1), role: LocationRoleSchema });
+/** The access list of a user request on its own (checked once per shared list, see validate.ts). */
+export const LocationAccessListRequestSchema = z.array(LocationAccessRequest);
 
 const UserRequestBase = {
   schemas: UserSchemasList,
@@ -139,7 +163,7 @@ const VisitorExtensionRequestBase = {
   /** Omitted → the default location. */
   defaultLocationId: ScimText.min(1).optional(),
   /** Omitted on create → no access entries; on PUT → replaced by an empty list. */
-  locationAccess: z.array(LocationAccessRequest).optional(),
+  locationAccess: LocationAccessListRequestSchema.optional(),
   sso: z.boolean().optional(),
 };
 
@@ -312,6 +336,7 @@ export const InvitationSendResponseSchema = z.looseObject({
 export type LocationRole = z.infer<typeof LocationRoleSchema>;
 export type ScimMeta = z.infer<typeof MetaSchema>;
 export type ScimUser = z.infer<typeof UserSchema>;
+export type ScimUserWriteAnswer = z.infer<typeof UserWriteAnswerSchema>;
 export type VisitorUserExtension = z.infer<typeof VisitorUserExtensionSchema>;
 export type LocationAccess = z.infer<typeof LocationAccessSchema>;
 export type UserCreateRequest = z.infer<typeof UserCreateRequestSchema>;

@@ -23,6 +23,21 @@ import {
   type UserCreateRequest,
 } from '../../scim/wire';
 
+/**
+ * The wire form of an access map, built once per map: users with the same role share one map (the
+ * domain memoises them), so they share one frozen list, which the SCIM client checks and
+ * serialises once (scim/validate.ts).
+ */
+const accessLists = new WeakMap<AccessMap, readonly { locationId: string; role: Role }[]>();
+function accessList(access: AccessMap): readonly { locationId: string; role: Role }[] {
+  let list = accessLists.get(access);
+  if (!list) {
+    list = Object.freeze([...access].map(([locationId, role]) => Object.freeze({ locationId, role })));
+    accessLists.set(access, list);
+  }
+  return list;
+}
+
 export function createBody(
   user: DesiredVisitorUser,
   access: AccessMap,
@@ -44,7 +59,7 @@ export function createBody(
     active: true,
     [URN_VISITOR_USER]: {
       defaultLocationId,
-      locationAccess: [...access].map(([locationId, role]) => ({ locationId, role })),
+      locationAccess: accessList(access) as { locationId: string; role: Role }[],
       sso: user.sso,
     },
   };

@@ -219,4 +219,41 @@ describe('users: attributes / excludedAttributes', () => {
     assert.deepEqual(r.name, { givenName: 'proj' });
     assert.deepEqual(r[URN_VISITOR_USER], { locationAccess: [{ locationId: loc.id, role: 'admin' }] });
   });
+
+  it('answers to POST and PATCH are projected too; the write itself is whole', async () => {
+    const loc = await createLocation(t, 'York');
+    const wanted = `userName,externalId,active,${URN_VISITOR_USER}:invitation`;
+    const created = await t.scim(
+      'POST',
+      `/Users?attributes=${wanted}`,
+      userBody('short@example.com', {
+        externalId: 'e-42',
+        [URN_VISITOR_USER]: {
+          locationAccess: [{ locationId: loc.id, role: 'regular' }],
+          sendInvitation: true,
+        },
+      }),
+    );
+    assert.equal(created.status, 201);
+    assert.deepEqual(
+      Object.keys(created.body).sort(),
+      ['active', 'externalId', 'id', 'meta', 'schemas', URN_VISITOR_USER, 'userName'].sort(),
+    );
+    assert.equal(created.body[URN_VISITOR_USER].invitation.status, 'sent');
+    assert.equal(created.body[URN_VISITOR_USER].locationAccess, undefined);
+
+    const full = await t.scim('GET', `/Users/${created.body.id}`);
+    assert.deepEqual(full.body[URN_VISITOR_USER].locationAccess, [{ locationId: loc.id, role: 'regular' }]);
+    assert.equal(full.body.name.givenName, 'short');
+
+    const patched = await t.scim('PATCH', `/Users/${created.body.id}?excludedAttributes=name,emails`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'title', value: 'Boss' }],
+    });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body.title, 'Boss');
+    assert.equal(patched.body.name, undefined);
+    assert.equal(patched.body.emails, undefined);
+    assert.equal((await t.scim('GET', `/Users/${created.body.id}`)).body.name.givenName, 'short');
+  });
 });

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { VisitorScimClient } from '../../scim/client';
-import { VisitorNotFoundError, VisitorPreconditionFailedError } from '../../scim/errors';
+import {
+  VisitorInvalidRequestError,
+  VisitorNotFoundError,
+  VisitorPreconditionFailedError,
+} from '../../scim/errors';
 import {
   addLocationAccess,
   removeLocationAccess,
@@ -13,12 +17,13 @@ import {
   setSso,
   setUserAttributes,
 } from '../../scim/patch';
-import type { ScimUser } from '../../scim/wire';
+import type { ScimUser, ScimUserWriteAnswer, UserCreateRequest } from '../../scim/wire';
 import { URN_VISITOR_LOCATION, URN_VISITOR_USER } from '../../scim/wire';
 import type { Emulator, Recorded } from './harness';
 import { newClient, startEmulator, userBody } from './harness';
 
 const ext = (u: ScimUser) => u[URN_VISITOR_USER];
+const invitationOf = (u: ScimUser | ScimUserWriteAnswer) => u[URN_VISITOR_USER]?.invitation;
 
 describe('Visitor SCIM client — users', () => {
   let emu: Emulator;
@@ -40,11 +45,48 @@ describe('Visitor SCIM client — users', () => {
     const { user, adopted } = await client.createUser(body);
     assert.equal(adopted, false);
     assert.equal(user.userName, body.userName);
-    assert.equal(user.title, 'Engineer');
+    assert.equal(user.externalId, 'engage-1');
     assert.match(user.meta.version, /"/);
+    // The answer to a create is the short one (RFC 7644 §3.9 attributes): no echo of the rest.
+    assert.equal(user.title, undefined);
+    assert.equal(user.name, undefined);
     const read = await client.getUser(user.id);
     assert.equal(read?.id, user.id);
     assert.equal(read?.externalId, 'engage-1');
+    assert.equal(read?.title, 'Engineer');
+  });
+
+  it('a frozen access list shared by many bodies is checked once and sent whole every time', async () => {
+    const [{ location: a }, { location: b }] = await Promise.all([
+      client.createLocation({ schemas: [URN_VISITOR_LOCATION], name: 'Shared A', externalId: 'shared-a' }),
+      client.createLocation({ schemas: [URN_VISITOR_LOCATION], name: 'Shared B', externalId: 'shared-b' }),
+    ]);
+    const shared = Object.freeze([
+      Object.freeze({ locationId: a.id, role: 'regular' as const }),
+      Object.freeze({ locationId: b.id, role: 'admin' as const }),
+    ]) as { locationId: string; role: 'regular' | 'admin' }[];
+    const withList = (extra: Partial<UserCreateRequest> = {}) =>
+      userBody({ ...extra, [URN_VISITOR_USER]: { locationAccess: shared, sso: true } });
+    const made = await Promise.all([client.createUser(withList()), client.createUser(withList())]);
+    for (const { user } of made) {
+      const read = (await client.getUser(user.id))!;
+      assert.deepEqual(ext(read).locationAccess, shared);
+      assert.equal(ext(read).sso, true);
+    }
+    // The rest of the body is still checked every time, list cached or not.
+    const before = rec.requests.length;
+    await assert.rejects(
+      client.createUser(withList({ name: { givenName: '', familyName: 'X' } })),
+      (err) => err instanceof VisitorInvalidRequestError && /name\.givenName/.test(err.detail ?? ''),
+    );
+    // A bad frozen list is refused, every time (a refused list is not remembered as checked).
+    const bad = Object.freeze([Object.freeze({ locationId: a.id, role: 'owner' })]) as never;
+    for (let i = 0; i < 2; i++)
+      await assert.rejects(
+        client.createUser(userBody({ [URN_VISITOR_USER]: { locationAccess: bad } })),
+        (err) => err instanceof VisitorInvalidRequestError && /0\.role/.test(err.detail ?? ''),
+      );
+    assert.equal(rec.requests.length, before, 'refused bodies are never sent');
   });
 
   it('getUser of an unknown id is null', async () => {
@@ -85,9 +127,9 @@ describe('Visitor SCIM client — users', () => {
 
   it('creates with or without the invitation and sends it later, idempotently', async () => {
     const held = await client.createUser(userBody(), { sendInvitation: false });
-    assert.equal(ext(held.user).invitation?.status, 'held');
+    assert.equal(invitationOf(held.user)?.status, 'held');
     const sent = await client.createUser(userBody(), { sendInvitation: true });
-    assert.equal(ext(sent.user).invitation?.status, 'sent');
+    assert.equal(invitationOf(sent.user)?.status, 'sent');
 
     const first = await client.sendInvitation(held.user.id);
     assert.equal(first.alreadySent, false);
@@ -97,7 +139,8 @@ describe('Visitor SCIM client — users', () => {
   });
 
   it('replaces a user with PUT, honouring If-Match', async () => {
-    const { user } = await client.createUser(userBody({ title: 'Before' }));
+    const created = await client.createUser(userBody({ title: 'Before' }));
+    const user = (await client.getUser(created.user.id))!;
     const { schemas, userName, name, emails, active } = user;
     const base = {
       schemas,
