@@ -1,9 +1,10 @@
 // All reads and writes of the sync's own state (`sync.*`). Every write is idempotent, so an activity
 // that runs twice (at-least-once) leaves the same state.
 import { createHash } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { InvitationStatus, LogTable, SyncDatabase } from '../../db/sync-schema';
 import type { DesiredVisitorUser, Role, SyncUserState } from '../../domain/types';
+import { WriteCoalescer } from './write-coalescer';
 
 export interface StoredUser extends SyncUserState {
   invitationStatus: InvitationStatus;
@@ -33,6 +34,13 @@ export class StateStore {
   private readonly storedSets = new Set<string>();
   private readonly loadedSets = new Map<string, Record<string, Role>>();
   private readonly digests = new WeakMap<Record<string, Role>, string>();
+
+  /** State saves of concurrent users go to PostgreSQL together (group commit, write-coalescer.ts). */
+  private readonly userWrites = new WriteCoalescer<Insertable<SyncDatabase['sync.users']>>({
+    key: (row) => row.engage_user_id,
+    shape: (row) => Object.keys(row).join(','),
+    write: (rows) => this.upsertUsers(rows),
+  });
 
   constructor(readonly db: Kysely<SyncDatabase>) {}
 
@@ -141,14 +149,19 @@ export class StateStore {
           }
         : {}),
     };
+    await this.userWrites.write(values);
+  }
+
+  /** One upsert of rows with the same columns and distinct ids. */
+  private async upsertUsers(rows: Insertable<SyncDatabase['sync.users']>[]): Promise<void> {
+    const columns = Object.keys(rows[0]!).filter((k) => k !== 'engage_user_id');
     await this.db
       .insertInto('sync.users')
-      .values(values)
+      .values(rows)
       .onConflict((oc) =>
         oc.column('engage_user_id').doUpdateSet(({ ref }) => {
           const set: Record<string, unknown> = {};
-          for (const k of Object.keys(values))
-            if (k !== 'engage_user_id') set[k] = ref(`excluded.${k}` as never);
+          for (const k of columns) set[k] = ref(`excluded.${k}` as never);
           return set;
         }),
       )
