@@ -536,14 +536,14 @@ const LIST_PLACEHOLDER_JSON = JSON.stringify(LIST_PLACEHOLDER);
 
 /**
  * Checks a user request. A shared (frozen) access list is checked and serialised once for all the
- * bodies that carry it (validate.ts); the rest of the body is checked every time, and the cached
- * list is spliced into its JSON.
+ * bodies that carry it (validate.ts); the rest of the body is checked every time, and the body goes
+ * out as three parts: the JSON before the list, the list's cached bytes, the JSON after it.
  */
 function encodeUserRequest<T extends UserCreateRequest | UserReplaceRequest>(
   schema: z.ZodType<T>,
   body: T,
   where: Where,
-): { request: T; json?: string } {
+): { request: T; json?: readonly Buffer[] } {
   const ext = body[URN_VISITOR_USER];
   const list = ext?.locationAccess;
   const listJson = list && checkedListJson(LocationAccessListRequestSchema, list, where);
@@ -553,10 +553,16 @@ function encodeUserRequest<T extends UserCreateRequest | UserReplaceRequest>(
     { ...body, [URN_VISITOR_USER]: { ...ext, locationAccess: [] } },
     where,
   );
-  const json = JSON.stringify({
+  const text = JSON.stringify({
     ...rest,
     [URN_VISITOR_USER]: { ...rest[URN_VISITOR_USER], locationAccess: LIST_PLACEHOLDER },
-  }).replace(LIST_PLACEHOLDER_JSON, () => listJson);
+  });
+  const at = text.indexOf(LIST_PLACEHOLDER_JSON);
+  const json = [
+    Buffer.from(text.slice(0, at), 'utf8'),
+    listJson,
+    Buffer.from(text.slice(at + LIST_PLACEHOLDER_JSON.length), 'utf8'),
+  ];
   return {
     request: { ...rest, [URN_VISITOR_USER]: { ...rest[URN_VISITOR_USER], locationAccess: list } },
     json,

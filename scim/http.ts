@@ -34,8 +34,8 @@ export interface TransportRequest {
   path: string;
   query?: Record<string, string | number | undefined> | undefined;
   body?: unknown;
-  /** The body already serialised (shared parts cached by the client); sent instead of `body`. */
-  json?: string | undefined;
+  /** The body already serialised, in parts (shared ones cached by the client); sent instead of `body`. */
+  json?: readonly Buffer[] | undefined;
   ifMatch?: string | undefined;
 }
 
@@ -44,7 +44,7 @@ export interface TransportResponse {
   headers: http.IncomingHttpHeaders;
   /** Parsed JSON, or undefined when the body is empty or not JSON. */
   body: unknown;
-  /** Start of the raw body (token redacted), used as detail when it is not a SCIM error. */
+  /** Start of the raw body (token redacted) of an error answer, used as detail when it is not a SCIM error. */
   text: string;
   etag: string | undefined;
 }
@@ -137,15 +137,15 @@ export class HttpTransport {
 
   private sendNow(req: TransportRequest): Promise<TransportResponse> {
     const init = { method: req.method, route: req.route };
-    const text = req.json ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
-    const payload = text === undefined ? undefined : Buffer.from(text, 'utf8');
+    const payload =
+      req.json ?? (req.body === undefined ? undefined : [Buffer.from(JSON.stringify(req.body), 'utf8')]);
     const headers: http.OutgoingHttpHeaders = {
       accept: `${SCIM_CONTENT_TYPE}, application/json`,
       authorization: this.#authorization,
     };
     if (payload) {
       headers['content-type'] = SCIM_CONTENT_TYPE;
-      headers['content-length'] = payload.length;
+      headers['content-length'] = payload.reduce((n, part) => n + part.length, 0);
     }
     if (req.ifMatch !== undefined) headers['if-match'] = req.ifMatch;
     const request = (this.base.protocol === 'https:' ? https : http).request(this.url(req), {
@@ -190,7 +190,8 @@ export class HttpTransport {
           finish(() => resolve(this.toResponse(res, Buffer.concat(chunks).toString('utf8')))),
         );
       });
-      request.end(payload);
+      if (payload) for (const part of payload) request.write(part);
+      request.end();
     });
   }
 
@@ -208,7 +209,7 @@ export class HttpTransport {
       status: res.statusCode ?? 0,
       headers: res.headers,
       body,
-      text: this.redact(raw.slice(0, 300)),
+      text: (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400 ? '' : this.redact(raw.slice(0, 300)),
       etag: typeof etag === 'string' ? etag : undefined,
     };
   }

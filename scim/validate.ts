@@ -45,18 +45,19 @@ export function parseResponse<S extends z.ZodType>(
  * pass was a tenth of the worker's CPU in an initial sync). Only frozen arrays are remembered: a
  * frozen list cannot change after it was checked. Keyed weakly, so lists die with their users.
  */
-const sharedListJson = new WeakMap<readonly unknown[], string>();
+const sharedListJson = new WeakMap<readonly unknown[], Buffer>();
 
+/** The list's JSON as UTF-8 bytes, checked once; undefined for a list that is not frozen. */
 export function checkedListJson<S extends z.ZodType>(
   schema: S,
   list: readonly unknown[],
   where: Where,
-): string | undefined {
+): Buffer | undefined {
   if (!Object.isFrozen(list)) return undefined;
   let json = sharedListJson.get(list);
   if (json === undefined) {
     validateRequest(schema, list, where);
-    json = JSON.stringify(list);
+    json = Buffer.from(JSON.stringify(list), 'utf8');
     sharedListJson.set(list, json);
   }
   return json;
