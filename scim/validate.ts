@@ -56,6 +56,9 @@ export function checkedListJson<S extends z.ZodType>(
   if (!Object.isFrozen(list)) return undefined;
   let json = sharedListJson.get(list);
   if (json === undefined) {
+    // Entries must be frozen too, or the cached bytes could go stale.
+    if (!list.every((entry) => typeof entry !== 'object' || entry === null || Object.isFrozen(entry)))
+      return undefined;
     validateRequest(schema, list, where);
     json = Buffer.from(JSON.stringify(list), 'utf8');
     sharedListJson.set(list, json);

@@ -155,9 +155,11 @@ export class StateStore {
   /** One upsert of rows with the same columns and distinct ids. */
   private async upsertUsers(rows: Insertable<SyncDatabase['sync.users']>[]): Promise<void> {
     const columns = Object.keys(rows[0]!).filter((k) => k !== 'engage_user_id');
+    // Rows in id order: two workers upserting overlapping ids then lock them in the same order.
+    const ordered = [...rows].sort((a, b) => a.engage_user_id - b.engage_user_id);
     await this.db
       .insertInto('sync.users')
-      .values(rows)
+      .values(ordered)
       .onConflict((oc) =>
         oc.column('engage_user_id').doUpdateSet(({ ref }) => {
           const set: Record<string, unknown> = {};

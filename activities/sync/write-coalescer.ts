@@ -5,8 +5,8 @@
  * statements instead of one round trip each; alone, a row is written at once.
  *
  * A batch holds rows of one shape (the same columns) and at most one row per key, since one
- * upsert cannot touch a row twice. When a multi-row statement fails, its rows are written one by
- * one, so each caller gets its own row's outcome, never a neighbour's error.
+ * upsert cannot touch a row twice. When a multi-row statement fails, its rows are written singly
+ * (side by side), so each caller gets its own row's outcome, never a neighbour's error.
  */
 export interface CoalescerOptions<R> {
   /** Writes the rows in one statement (all have the same shape and distinct keys). */
@@ -31,6 +31,8 @@ export class WriteCoalescer<R> {
 
   constructor(private readonly options: CoalescerOptions<R>) {
     this.maxBatch = options.maxBatch ?? 500;
+    if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1))
+      throw new RangeError('maxBatch must be ≥ 1');
   }
 
   /** Resolves once this row is committed; rejects with the error of its own write. */
@@ -45,6 +47,9 @@ export class WriteCoalescer<R> {
     this.running = true;
     try {
       while (this.queue.length > 0) await this.flush(this.nextBatch());
+    } catch (err) {
+      // Only key()/shape() can throw here: fail what is waiting rather than leave it hanging.
+      for (const p of this.queue.splice(0)) p.reject(err);
     } finally {
       this.running = false;
     }
@@ -90,13 +95,14 @@ export class WriteCoalescer<R> {
         return;
       }
     }
-    for (const p of batch) {
-      try {
-        await this.options.write([p.row]);
-        p.resolve();
-      } catch (err) {
-        p.reject(err);
-      }
-    }
+    // Distinct keys: the single-row retries may run side by side.
+    await Promise.all(
+      batch.map((p) =>
+        this.options.write([p.row]).then(
+          () => p.resolve(),
+          (err: unknown) => p.reject(err),
+        ),
+      ),
+    );
   }
 }

@@ -97,4 +97,22 @@ describe('WriteCoalescer (group commit)', () => {
     await later;
     assert.deepEqual(statements.at(-1), [{ id: 9 }]);
   });
+
+  it('refuses a batch cap below 1, and fails waiting writes when a row cannot be keyed', async () => {
+    assert.throws(
+      () =>
+        new WriteCoalescer<Row>({ key: (r) => r.id, shape: () => 'a', maxBatch: 0, write: async () => {} }),
+      RangeError,
+    );
+    const c = new WriteCoalescer<Row>({
+      key: (r) => {
+        if (r.id < 0) throw new Error('no key');
+        return r.id;
+      },
+      shape: () => 'a',
+      write: async () => {},
+    });
+    await assert.rejects(c.write({ id: -1 }), /no key/);
+    await c.write({ id: 1 }); // still usable
+  });
 });

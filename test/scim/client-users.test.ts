@@ -18,7 +18,7 @@ import {
   setUserAttributes,
 } from '../../scim/patch';
 import type { ScimUser, ScimUserWriteAnswer, UserCreateRequest } from '../../scim/wire';
-import { URN_VISITOR_LOCATION, URN_VISITOR_USER } from '../../scim/wire';
+import { LocationAccessListRequestSchema, URN_VISITOR_LOCATION, URN_VISITOR_USER } from '../../scim/wire';
 import type { Emulator, Recorded } from './harness';
 import { newClient, startEmulator, userBody } from './harness';
 
@@ -67,7 +67,22 @@ describe('Visitor SCIM client — users', () => {
     ]) as { locationId: string; role: 'regular' | 'admin' }[];
     const withList = (extra: Partial<UserCreateRequest> = {}) =>
       userBody({ ...extra, [URN_VISITOR_USER]: { locationAccess: shared, sso: true } });
-    const made = await Promise.all([client.createUser(withList()), client.createUser(withList())]);
+    // Count the checks of the list on its own: one for every body that shares it.
+    let listChecks = 0;
+    const schema = LocationAccessListRequestSchema as unknown as { safeParse: (v: unknown) => unknown };
+    const original = schema.safeParse;
+    schema.safeParse = (v: unknown) => {
+      listChecks++;
+      return original.call(LocationAccessListRequestSchema, v);
+    };
+    let made: Awaited<ReturnType<typeof client.createUser>>[];
+    try {
+      made = await Promise.all([client.createUser(withList()), client.createUser(withList())]);
+      await client.createUser(withList());
+    } finally {
+      schema.safeParse = original;
+    }
+    assert.equal(listChecks, 1, 'a shared frozen list is checked once');
     for (const { user } of made) {
       const read = (await client.getUser(user.id))!;
       assert.deepEqual(ext(read).locationAccess, shared);
