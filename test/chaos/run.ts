@@ -85,7 +85,8 @@ console.log(
 );
 
 if (!values['no-write']) {
-  const command = `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim();
+  const args = process.argv.slice(2).join(' ');
+  const command = args ? `npm run chaos -- ${args}` : 'npm run chaos';
   // The latest results of every scenario, so running one scenario again keeps the others' figures.
   const store = path.join(ROOT, '.data', 'chaos', 'results.json');
   const saved: Record<string, { command: string; at: string; results: ScenarioResult[] }> = fs.existsSync(
