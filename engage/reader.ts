@@ -69,13 +69,18 @@ function checkLimit(limit: number): void {
 export class EngageReader {
   constructor(private readonly db: Kysely<EngageDatabase>) {}
 
-  /** Users with id > afterId, ascending. Soft-deleted users only with includeDeleted. */
+  /**
+   * Users with id > afterId (and ≤ upToId when given), ascending. Soft-deleted users only with
+   * includeDeleted. With upToId, nextAfterId is null once the range is exhausted.
+   */
   async usersPage({
     afterId,
+    upToId,
     limit,
     includeDeleted = false,
   }: {
     afterId: number;
+    upToId?: number | null;
     limit: number;
     includeDeleted?: boolean;
   }): Promise<UsersPage> {
@@ -83,6 +88,7 @@ export class EngageReader {
     // One extra row tells whether another page exists without a second query.
     const rows = await this.userQuery()
       .where('u.id', '>', afterId)
+      .$if(upToId !== undefined && upToId !== null, (q) => q.where('u.id', '<=', upToId!))
       .$if(!includeDeleted, (q) => q.where('u.deleted_at', 'is', null))
       .orderBy('u.id')
       .limit(limit + 1)

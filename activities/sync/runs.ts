@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { addCounts } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, RunStatus } from '../../workflows/types';
 import type { SyncDeps } from './deps';
+import { pool } from './pool';
 import { deprovision } from './process-user';
 import type { LogEntry } from './state-store';
 
@@ -188,38 +189,48 @@ export async function applyDeletionsActivity(
   const current = await deps.engage.usersByIds(rows.map((r) => r.engage_user_id));
   const back = new Set(current.users.filter((u) => u.active && u.deletedAt === null).map((u) => u.id));
   const states = await deps.store.usersByIds(rows.map((r) => r.engage_user_id));
-  for (const r of rows) {
-    const state = states.get(r.engage_user_id);
-    if (back.has(r.engage_user_id) || !state || state.visitorUserId !== r.visitor_user_id) {
-      await deps.store.markDeletion(runId, r.engage_user_id, 'stale');
-      continue;
-    }
-    const started = Date.now();
-    await deprovision(deps, r.mode as 'delete' | 'deactivate', r.visitor_user_id);
-    const next =
-      r.mode === 'delete'
-        ? { ...state, visitorUserId: null, ownedAccess: {}, deprovisioned: true }
-        : { ...state, deprovisioned: true };
-    await deps.store.saveUser(next, runId);
-    await deps.store.markDeletion(runId, r.engage_user_id, 'applied');
-    const outcome = r.mode === 'delete' ? 'deleted' : 'deactivated';
-    counts = addCounts(counts, { [outcome]: 1 });
-    applied++;
-    log.push({
-      run_id: runId,
-      object_type: 'user',
-      engage_id: r.engage_user_id,
-      visitor_id: r.visitor_user_id,
-      user_name: state.userName,
-      action: r.mode,
-      outcome,
-      attributes: null,
-      duration_ms: Date.now() - started,
-      detail: { reason: r.reason },
+  // Side by side, like the pages' writes: each deletion is its own idempotent step (a repeated
+  // DELETE finds the user gone), and one at a time they made the end of a daily run wait.
+  let lastBeat = 0;
+  try {
+    await pool(rows, deps.concurrency, async (r) => {
+      const state = states.get(r.engage_user_id);
+      if (back.has(r.engage_user_id) || !state || state.visitorUserId !== r.visitor_user_id) {
+        await deps.store.markDeletion(runId, r.engage_user_id, 'stale');
+        return;
+      }
+      const started = Date.now();
+      await deprovision(deps, r.mode as 'delete' | 'deactivate', r.visitor_user_id);
+      const next =
+        r.mode === 'delete'
+          ? { ...state, visitorUserId: null, ownedAccess: {}, deprovisioned: true }
+          : { ...state, deprovisioned: true };
+      await deps.store.saveUser(next, runId);
+      await deps.store.markDeletion(runId, r.engage_user_id, 'applied');
+      const outcome = r.mode === 'delete' ? 'deleted' : 'deactivated';
+      counts = addCounts(counts, { [outcome]: 1 });
+      applied++;
+      log.push({
+        run_id: runId,
+        object_type: 'user',
+        engage_id: r.engage_user_id,
+        visitor_id: r.visitor_user_id,
+        user_name: state.userName,
+        action: r.mode,
+        outcome,
+        attributes: null,
+        duration_ms: Date.now() - started,
+        detail: { reason: r.reason },
+      });
+      if (Date.now() - lastBeat >= 1000) {
+        lastBeat = Date.now();
+        Context.current().heartbeat(applied);
+      }
     });
-    Context.current().heartbeat(applied);
+  } finally {
+    // What was applied is logged even when a later deletion fails the attempt.
+    await deps.store.log(log);
   }
-  await deps.store.log(log);
   deps.metrics?.outcomes(counts);
   return { applied, counts, remaining: await deps.store.countPendingDeletions(runId) };
 }

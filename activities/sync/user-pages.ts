@@ -9,6 +9,7 @@ import { addCounts } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { locationContextFor } from './location-context';
+import { pool } from './pool';
 import { processUser, type UserInput, type UserResult, type UserRunContext } from './process-user';
 import type { LogEntry, StoredUser } from './state-store';
 
@@ -23,18 +24,20 @@ export interface UserPageInput {
   defaultLocationId: string;
 }
 
-/** Engage rows of one id range, deleted ones included (they may need deprovisioning). */
+/**
+ * Engage rows of one id range, deleted ones included (they may need deprovisioning). The range bound
+ * goes into the query: reading past it parsed twice the rows a page needs.
+ */
 async function engageRange(deps: SyncDeps, afterId: number | null, upToId: number | null) {
   const users: EngageUser[] = [];
   const invalid: { id: number; reason: string }[] = [];
   let cursor = afterId ?? 0;
   for (;;) {
-    const page = await deps.engage.usersPage({ afterId: cursor, limit: 1000, includeDeleted: true });
-    for (const u of page.users) if (upToId === null || u.id <= upToId) users.push(u);
-    for (const i of page.invalid) if (upToId === null || i.id <= upToId) invalid.push(i);
-    const last = page.nextAfterId;
-    if (last === null || (upToId !== null && last >= upToId)) break;
-    cursor = last;
+    const page = await deps.engage.usersPage({ afterId: cursor, upToId, limit: 1000, includeDeleted: true });
+    users.push(...page.users);
+    invalid.push(...page.invalid);
+    if (page.nextAfterId === null) break;
+    cursor = page.nextAfterId;
   }
   return { users, invalid };
 }
@@ -97,21 +100,12 @@ export async function conflictsFor(
   return out;
 }
 
-export function countResult(counts: Counts, r: UserResult): Counts {
-  const add: Counts = { [r.outcome]: 1 };
-  if (r.invited) add.invited = 1;
-  if (r.invitationPending) add.invitationsPending = 1;
-  if (r.writeFailed) add.writeFailures = 1;
-  return addCounts(counts, add);
-}
-
-/** Runs fn over items with at most `limit` in flight. */
-export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
+/** Adds one user's result to a page's counts in place (a fresh object per user showed in profiles). */
+export function countResult(counts: Counts, r: UserResult): void {
+  counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  if (r.invited) counts.invited = (counts.invited ?? 0) + 1;
+  if (r.invitationPending) counts.invitationsPending = (counts.invitationsPending ?? 0) + 1;
+  if (r.writeFailed) counts.writeFailures = (counts.writeFailures ?? 0) + 1;
 }
 
 /** Far below the page activity's 60 s heartbeat time-out. */
@@ -189,7 +183,7 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
     };
     try {
       const r = await processUser(deps, runCtx, item);
-      counts = countResult(counts, r);
+      countResult(counts, r);
       if (r.log) logBuffer.push(r.log);
     } catch (err) {
       fatal ??= err;

@@ -96,6 +96,25 @@ describe('engage schema and reader', () => {
     assert.equal(withDeleted.users.length, 23);
     assert.ok(withDeleted.users.find((u) => u.id === ids[7])?.deletedAt instanceof Date);
 
+    // A bounded range: ids[2] < id ≤ ids[9], in pages of 3, ends exactly at the bound.
+    const ranged: number[] = [];
+    let cursor = ids[2]!;
+    let rangePages = 0;
+    for (;;) {
+      const page = await reader.usersPage({
+        afterId: cursor,
+        upToId: ids[9]!,
+        limit: 3,
+        includeDeleted: true,
+      });
+      rangePages++;
+      ranged.push(...page.users.map((u) => u.id));
+      if (page.nextAfterId === null) break;
+      cursor = page.nextAfterId;
+    }
+    assert.deepEqual(ranged, ids.slice(3, 10));
+    assert.equal(rangePages, 3);
+
     const admin = await reader.userById(ids[4]!);
     assert.equal(admin.status, 'found');
     assert.deepEqual(admin.status === 'found' && admin.user.administeredLocationIds, [
