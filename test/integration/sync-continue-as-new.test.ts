@@ -16,7 +16,7 @@ test('a run continues as new past its history budget and finishes with the same 
     const handle = await h.client.workflow.start('syncRunWorkflow', {
       taskQueue: h.taskQueue,
       workflowId: id,
-      args: [{ kind: 'initial', startedBy: 'test', historyBudget: 60 }],
+      args: [{ kind: 'initial', startedBy: 'test', historyBudget: 40 }],
     });
     const result = (await handle.result()) as SyncRunResult;
     assert.equal(result.status, 'completed', result.reason);
