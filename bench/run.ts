@@ -10,6 +10,7 @@ import { Agent, request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { tsToMs } from '@temporalio/common/lib/time';
 import type { Kysely } from 'kysely';
 import { createBody } from '../activities/sync/visitor-mapping';
 import { loadConfig } from '../config/service';
@@ -46,7 +47,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '200' },
     'rate-users': { type: 'string', default: '4000' },
     concurrency: { type: 'string', default: '16' },
-    'page-size': { type: 'string', default: '500' },
+    /** Default: the product's SYNC_PAGE_SIZE default. */
+    'page-size': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     /** Only re-render docs/benchmarks.md from bench-results.json (after editing the notes). */
@@ -62,6 +64,7 @@ for (const flag of [
   'concurrency',
   'page-size',
 ] as const) {
+  if (values[flag] === undefined) continue;
   const v = Number(values[flag]);
   if (!(Number.isInteger(v) && v >= 1)) {
     console.error(`bench: --${flag} ${values[flag]}: want a whole number ≥ 1`);
@@ -74,7 +77,8 @@ const LOCATIONS = Number(values.locations);
 const RATE = Number(values.rate);
 const RATE_USERS = Number(values['rate-users']);
 const CONCURRENCY = Number(values.concurrency);
-const PAGE_SIZE = Number(values['page-size']);
+const PAGE_SIZE =
+  values['page-size'] === undefined ? loadConfig({}).sync.pageSize : Number(values['page-size']);
 const t0 = Date.now();
 const log = (m: string) =>
   console.log(`${new Date().toISOString().slice(11, 19)} [+${Math.round((Date.now() - t0) / 1000)}s] ${m}`);
@@ -165,6 +169,60 @@ async function longestHistory(workflowId: string): Promise<{ longest: number; ru
     );
   }
   return { longest, runs };
+}
+
+/**
+ * Where a run's time went, from its workflow histories (every run of a continued chain): the span
+ * before the first user page, the users phase (first page scheduled → last page closed), and the
+ * rest (deletions, invitations, finishing); plus the page activities' mean duration.
+ */
+async function phasesOf(workflowId: string) {
+  const events: { t: number; type: string; activity?: string; scheduledId?: number; id: number }[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    const names = new Map<number, string>();
+    for (const e of history.events ?? []) {
+      const id = Number(e.eventId);
+      const t = tsToMs(e.eventTime);
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled) {
+        names.set(id, scheduled.activityType?.name ?? '?');
+        events.push({ t, type: 'scheduled', activity: names.get(id)!, id });
+      }
+      const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+      const started = e.activityTaskStartedEventAttributes;
+      if (closed || started) {
+        const sid = Number((closed ?? started)!.scheduledEventId);
+        events.push({
+          t,
+          type: closed ? 'closed' : 'started',
+          activity: names.get(sid)!,
+          scheduledId: sid,
+          id,
+        });
+      }
+      if (e.workflowExecutionStartedEventAttributes) events.push({ t, type: 'begin', id });
+      if (e.workflowExecutionCompletedEventAttributes) events.push({ t, type: 'end', id });
+    }
+  }
+  events.sort((a, b) => a.t - b.t);
+  const first = (pred: (e: (typeof events)[number]) => boolean) => events.find(pred)?.t;
+  const last = (pred: (e: (typeof events)[number]) => boolean) => events.findLast(pred)?.t;
+  const begin = first((e) => e.type === 'begin')!;
+  const end = last((e) => e.type === 'end')!;
+  const pagesFrom = first((e) => e.type === 'scheduled' && e.activity === 'syncUserPage') ?? begin;
+  const pagesTo = last((e) => e.type === 'closed' && e.activity === 'syncUserPage') ?? pagesFrom;
+  const startedAt = new Map(events.filter((e) => e.type === 'started').map((e) => [e.scheduledId, e.t]));
+  const pageRuns = events
+    .filter((e) => e.type === 'closed' && e.activity === 'syncUserPage')
+    .map((e) => e.t - (startedAt.get(e.scheduledId) ?? e.t));
+  return {
+    beforePagesSeconds: round((pagesFrom - begin) / 1000, 2),
+    pagesSeconds: round((pagesTo - pagesFrom) / 1000, 2),
+    afterPagesSeconds: round((end - pagesTo) / 1000, 2),
+    pages: pageRuns.length,
+    meanPageMs: round(pageRuns.reduce((a, b) => a + b, 0) / Math.max(1, pageRuns.length), 0),
+  };
 }
 
 const diff = (a: EmulatorStats, b: EmulatorStats) => ({
@@ -292,6 +350,7 @@ interface InitialResult {
   longestHistoryEvents: number;
   workflowRuns: number;
   scimRequestsPerUser: number;
+  phases: Awaited<ReturnType<typeof phasesOf>>;
   baseline: Awaited<ReturnType<typeof rawBaseline>>;
   counts: SyncRunResult['counts'];
 }
@@ -331,6 +390,7 @@ async function initial(size: number) {
     longestHistoryEvents: history.longest,
     workflowRuns: history.runs,
     scimRequestsPerUser: round(diff(before, after).total / provisioned, 3),
+    phases: await phasesOf(id),
     baseline,
     counts: result.counts,
   };
@@ -383,8 +443,11 @@ try {
     ratioToInitial: round(daily.seconds / again.seconds, 3),
     counts: daily.result.counts,
     workerPeakRssMb: w2.proc.peakRssMb(),
+    phases: await phasesOf(`bench-daily-${LARGE}`),
   };
-  log(`daily ${LARGE}: ${round(daily.seconds)} s, ${writes} writes for ${changes} changes`);
+  log(
+    `daily ${LARGE}: ${round(daily.seconds)} s, ${writes} writes for ${changes} changes; phases ${JSON.stringify((results.daily as { phases: unknown }).phases)}`,
+  );
   await w2.stop();
 
   // Rate-limited target.
@@ -413,7 +476,10 @@ try {
   const final = rAfter.total - rBefore.total;
   const from = samples.find((s) => s.total >= 100) ?? samples[0]!;
   const to = samples.find((s) => s.total >= final) ?? samples[samples.length - 1]!;
-  const achieved = (to.total - from.total) / ((to.t - from.t) / 1000);
+  // A run too short for a steady window (a small --rate-users) is measured over its whole length.
+  const steady = to.t - from.t >= 2000;
+  if (!steady) log('rate limit: run too short for a steady-state window; measuring the whole run');
+  const achieved = steady ? (to.total - from.total) / ((to.t - from.t) / 1000) : final / rate.seconds;
   results.rateLimited = {
     limitPerSecond: RATE,
     clientMaxPerSecond: clientRate,
