@@ -531,6 +531,7 @@ function writeDoc(r: Record<string, unknown>, command: string) {
     'changes' | 'scimWrites' | 'scimRequests' | 'seconds' | 'initialSeconds' | 'ratioToInitial',
     number
   >;
+  const dp = (r.daily as { phases?: Awaited<ReturnType<typeof phasesOf>> }).phases;
   const q = r.rateLimited as Record<
     | 'limitPerSecond'
     | 'clientMaxPerSecond'
@@ -590,7 +591,15 @@ locations, invitation on), ${CONCURRENCY} in flight over keep-alive sockets, not
 | changes in Engage | SCIM writes | SCIM requests | daily s | initial s | daily / initial |
 |---:|---:|---:|---:|---:|---:|
 | ${d.changes} | ${d.scimWrites} | ${d.scimRequests} | ${d.seconds} | ${d.initialSeconds} | ${round(d.ratioToInitial * 100, 1)} % |
-
+${
+  dp
+    ? `
+Where the daily run's time went (from its workflow history): ${dp.beforePagesSeconds} s before the first
+user page (locations, partition), ${dp.pagesSeconds} s for ${dp.pages} page activities (mean ${dp.meanPageMs} ms
+each, several in flight), ${dp.afterPagesSeconds} s after the last (deletions, finishing).
+`
+    : ''
+}
 ## Rate-limited target
 
 The emulator capped at ${q.limitPerSecond} requests/s (token bucket, burst 10, 429 + Retry-After

@@ -7,6 +7,7 @@ import { VisitorAuthError, VisitorScimError } from '../../scim/errors';
 import type { LocationCounts } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { noDefaultLocation } from './location-context';
+import { pool } from './pool';
 import type { LogEntry } from './state-store';
 import { locationBody } from './visitor-mapping';
 
@@ -50,16 +51,17 @@ export async function syncLocationsActivity(
 
   for (const bad of engageResult.invalid)
     log.push(entry(bad.id, null, 'validate', 'failed', { reason: bad.reason }));
-  const active = new Set<number>();
-  for (const l of engageResult.locations) {
-    active.add(l.id);
+  const active = new Set(engageResult.locations.map((l) => l.id));
+  // Side by side, at the client's concurrency: one at a time, an initial sync's 500 location creates
+  // took 2.5–3 s before the first user page could start. Each location is its own idempotent step.
+  await pool(engageResult.locations, deps.concurrency, async (l) => {
     const body = locationBody(l);
     const print = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
     const link = mapped.get(l.id);
     const linked = link ? byId.get(link.visitorId) : byExternalId.get(String(l.id));
     if (linked && link?.fingerprint === print && link.status === 'linked') {
       counts.unchanged++;
-      continue;
+      return;
     }
     try {
       if (linked) {
@@ -74,12 +76,12 @@ export async function syncLocationsActivity(
           counts.updated++;
           log.push(entry(l.id, linked.id, 'update', 'updated'));
         }
-        continue;
+        return;
       }
       if (dryRun) {
         counts.created++;
         log.push(entry(l.id, null, 'create', 'created'));
-        continue;
+        return;
       }
       const { location, adopted } = await visitor.createLocation(body);
       await store.saveLocation(l.id, location.id, print, 'linked');
@@ -98,7 +100,7 @@ export async function syncLocationsActivity(
         }),
       );
     }
-  }
+  });
   for (const [engageId, link] of mapped) {
     if (active.has(engageId) || link.status === 'orphaned') continue;
     counts.orphaned++;
