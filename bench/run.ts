@@ -532,6 +532,11 @@ function writeDoc(r: Record<string, unknown>, command: string) {
     number
   >;
   const dp = (r.daily as { phases?: Awaited<ReturnType<typeof phasesOf>> }).phases;
+  // The daily run reuses the 100k worker: its high-water mark covers both runs.
+  const peakRss = Math.max(
+    l.workerPeakRssMb ?? 1e9,
+    (r.daily as { workerPeakRssMb?: number }).workerPeakRssMb ?? 0,
+  );
   const q = r.rateLimited as Record<
     | 'limitPerSecond'
     | 'clientMaxPerSecond'
@@ -570,7 +575,7 @@ ${(r.loadAverageAtStart as number[] | undefined)?.join(', ') ?? '?'} — other s
 | daily: SCIM writes = changes | ${d.scimWrites} writes for ${d.changes} changes | ${mark(d.scimWrites === d.changes)} |
 | daily ≤ 10 % of the initial sync | ${d.seconds} s vs ${d.initialSeconds} s = **${round(d.ratioToInitial * 100, 1)} %** | ${mark(d.ratioToInitial <= 0.1)} |
 | ≥ 95 % of a rate limit, no 429 storm | ${q.achievedPerSecond} req/s of ${q.limitPerSecond} = **${round(q.shareOfLimit * 100, 1)} %**, ${q.provoked429} × 429 | ${mark(q.shareOfLimit >= 0.95 && q.provoked429 < q.requests * 0.01)} |
-| worker peak RSS ≤ 400 MB at ${LARGE / 1000}k | **${l.workerPeakRssMb} MB** (VmHWM) | ${mark((l.workerPeakRssMb ?? 1e9) <= 400)} |
+| worker peak RSS ≤ 400 MB at ${LARGE / 1000}k | **${peakRss} MB** (VmHWM, initial and daily runs of one worker) | ${mark(peakRss <= 400)} |
 | no history over 10k events | longest **${maxHistory}** events (${l.workflowRuns} runs in the ${LARGE / 1000}k chain) | ${mark(maxHistory <= 10_000)} |
 
 ## Initial sync
