@@ -8,8 +8,8 @@ const HEX_LENGTH = 16; // 64 bits: collisions between two states of one user are
 
 /**
  * JSON with object keys sorted at every level; undefined properties are left out (undefined elsewhere
- * becomes null). Meant for plain data: strings, finite numbers, booleans, null, arrays, plain objects.
- * Plain loops rather than map/filter/join: the daily run calls this for every user.
+ * becomes null). Meant for plain data: strings, finite numbers, booleans, null, dense arrays, plain
+ * objects. Plain loops rather than map/filter/join: the daily run calls this for every user.
  */
 export function canonicalJson(value: unknown): string {
   if (value === undefined || value === null) return 'null';
@@ -33,8 +33,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Whether two plain values have the same canonicalJson, without building either string: undefined
- * properties count as absent, undefined and null are alike elsewhere.
+ * Whether two plain values (as canonicalJson takes them: finite numbers, dense arrays) have the same
+ * canonicalJson, without building either string: undefined properties count as absent, undefined and
+ * null are alike elsewhere.
  */
 export function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;

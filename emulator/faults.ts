@@ -13,9 +13,9 @@ export const FaultConfigSchema = z.strictObject({
     .refine((l) => l.min <= l.max, 'min must not exceed max')
     .optional(),
   errorRate: z.number().min(0).max(1).default(0),
-  /** Statuses an injected error picks from (evenly). */
+  /** Statuses an injected error picks from (evenly); 400 plays a Visitor refusing what it is sent. */
   errorStatuses: z
-    .array(z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]))
+    .array(z.union([z.literal(400), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]))
     .min(1)
     .default([500, 503]),
   rateLimit: z

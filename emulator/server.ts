@@ -175,7 +175,12 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
         return;
       }
       case 'error':
-        return sendReply(res, errorReply(decision.status, undefined, 'Injected fault: service unavailable'));
+        return sendReply(
+          res,
+          decision.status === 400
+            ? errorReply(400, 'invalidValue', 'Injected fault: request refused')
+            : errorReply(decision.status, undefined, 'Injected fault: service unavailable'),
+        );
       case 'pass':
         if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     }

@@ -54,6 +54,7 @@ export async function syncLocationsActivity(
   const active = new Set(engageResult.locations.map((l) => l.id));
   // Side by side, at the client's concurrency: one at a time, an initial sync's 500 location creates
   // took 2.5–3 s before the first user page could start. Each location is its own idempotent step.
+  let failure: unknown;
   await pool(engageResult.locations, deps.concurrency, async (l) => {
     const body = locationBody(l);
     const print = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
@@ -100,7 +101,14 @@ export async function syncLocationsActivity(
         }),
       );
     }
+  }).catch((err: unknown) => {
+    failure = err;
   });
+  if (failure) {
+    // What this attempt wrote is logged before its error fails it (the retry finds those unchanged).
+    await store.log(log).catch(() => undefined);
+    throw failure;
+  }
   for (const [engageId, link] of mapped) {
     if (active.has(engageId) || link.status === 'orphaned') continue;
     counts.orphaned++;

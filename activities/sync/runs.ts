@@ -192,6 +192,7 @@ export async function applyDeletionsActivity(
   // Side by side, like the pages' writes: each deletion is its own idempotent step (a repeated
   // DELETE finds the user gone), and one at a time they made the end of a daily run wait.
   let lastBeat = 0;
+  let failure: unknown;
   try {
     await pool(rows, deps.concurrency, async (r) => {
       const state = states.get(r.engage_user_id);
@@ -227,10 +228,14 @@ export async function applyDeletionsActivity(
         Context.current().heartbeat(applied);
       }
     });
-  } finally {
-    // What was applied is logged even when a later deletion fails the attempt.
-    await deps.store.log(log);
+  } catch (err) {
+    failure = err;
   }
+  // What was applied is logged even when a later deletion fails the attempt (whose error wins).
+  await deps.store.log(log).catch((err: unknown) => {
+    failure ??= err;
+  });
+  if (failure) throw failure;
   deps.metrics?.outcomes(counts);
   return { applied, counts, remaining: await deps.store.countPendingDeletions(runId) };
 }

@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { type IdentityConflictOutcome, resolveIdentityGroup } from '../../domain/identity-conflicts';
 import type { EngageUser } from '../../domain/types';
 import { type IdentityConflictGroup, identityHash } from '../../engage/reader';
-import { addCounts } from '../../workflows/run-math';
+import { addCounts, shouldStopForFailures } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { locationContextFor } from './location-context';
@@ -172,8 +172,11 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
   // The SDK sends at most one heartbeat per interval anyway; calling it per user still cost a few
   // percent of the worker's CPU (its buffering pipeline runs on every call).
   let lastBeat = 0;
+  // The workflow checks the run's failure ratio only between pages; a page of 1,000 users, four in
+  // flight, would otherwise write thousands against a Visitor that refuses everything.
+  let stopReason: string | undefined;
   await pool(ids, deps.concurrency, async (id) => {
-    if (fatal) return;
+    if (fatal || stopReason || ctx.cancellationSignal.aborted) return;
     const item: UserInput = {
       engageUserId: id,
       engage: byId.get(id) ?? null,
@@ -185,6 +188,7 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
       const r = await processUser(deps, runCtx, item);
       countResult(counts, r);
       if (r.log) logBuffer.push(r.log);
+      if (r.writeFailed && !input.dryRun) stopReason ??= shouldStopForFailures(counts);
     } catch (err) {
       fatal ??= err;
       return;
@@ -200,5 +204,8 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
   await flush();
   if (!input.dryRun) deps.metrics?.outcomes(counts);
   if (fatal) throw fatal;
+  // Cancelled (or timed out): stop here rather than finish a page whose result nobody will take.
+  if (ctx.cancellationSignal.aborted) await ctx.cancelled;
+  if (stopReason) return { processed: done + invalid.length, counts, fatal: stopReason };
   return { processed: ids.length + invalid.length, counts };
 }

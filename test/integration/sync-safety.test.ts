@@ -203,3 +203,22 @@ test('a run that did not complete is named on the next run (memo), so the schedu
     await h.close();
   }
 });
+
+test('a Visitor refusing most user writes stops the run inside its first page, not after it', async () => {
+  // One page holds every user: only the page itself can stop before writing all of them.
+  const h = await SyncHarness.create('refusing', { env: { SYNC_PAGE_SIZE: '1000' } });
+  try {
+    await seedCompany(h.engage.db, { users: 700, locations: 2, seed: 'refusing' });
+    await h.setFaults({ errorRate: 1, errorStatuses: [400], routes: ['POST /Users'] });
+    await h.startWorker();
+    const r = await h.runSync({ kind: 'initial' }, h.newRunId('initial'));
+    assert.equal(r.status, 'failed');
+    assert.match(r.reason ?? '', /stopped early: Visitor refused \d+ of \d+ user writes/);
+    const refused = r.counts.writeFailures ?? 0;
+    // The guard needs 200 writes; at most one more per request in flight may finish after it.
+    assert.ok(refused >= 200 && refused <= 200 + 16, `refused writes: ${refused}`);
+    assert.equal((await h.visitorState()).users.length, 0);
+  } finally {
+    await h.close();
+  }
+});
