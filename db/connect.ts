@@ -21,7 +21,10 @@ export function createDb<DB>({
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client erroring (e.g. PostgreSQL restarted) must not crash the process.
+  // A client erroring (e.g. PostgreSQL restarted) must not crash the process: idle ones report on the
+  // pool; one checked out (between a query's end and its release) emits on itself, and without a
+  // listener that killed the worker (chaos scenario 4). Its query fails and the pool drops it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
