@@ -168,39 +168,40 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
   }
 
   let done = 0;
-  let fatal: unknown;
   // The SDK sends at most one heartbeat per interval anyway; calling it per user still cost a few
   // percent of the worker's CPU (its buffering pipeline runs on every call).
   let lastBeat = 0;
   // The workflow checks the run's failure ratio only between pages; a page of 1,000 users, four in
   // flight, would otherwise write thousands against a Visitor that refuses everything.
   let stopReason: string | undefined;
-  await pool(ids, deps.concurrency, async (id) => {
-    if (fatal || stopReason || ctx.cancellationSignal.aborted) return;
-    const item: UserInput = {
-      engageUserId: id,
-      engage: byId.get(id) ?? null,
-      state: states.get(id) ?? null,
-      ...(failures.get(id) ? { failure: failures.get(id)! } : {}),
-      ...(conflicts.get(id) ? { conflict: conflicts.get(id)! } : {}),
-    };
-    try {
+  // An error that is not one user's (the pool starts nothing after it) fails the page once the
+  // users under way have settled and the log is written.
+  let fatal: unknown;
+  try {
+    await pool(ids, deps.concurrency, async (id) => {
+      if (stopReason || ctx.cancellationSignal.aborted) return;
+      const item: UserInput = {
+        engageUserId: id,
+        engage: byId.get(id) ?? null,
+        state: states.get(id) ?? null,
+        ...(failures.get(id) ? { failure: failures.get(id)! } : {}),
+        ...(conflicts.get(id) ? { conflict: conflicts.get(id)! } : {}),
+      };
       const r = await processUser(deps, runCtx, item);
       countResult(counts, r);
       if (r.log) logBuffer.push(r.log);
       if (r.writeFailed && !input.dryRun) stopReason ??= shouldStopForFailures(counts);
-    } catch (err) {
-      fatal ??= err;
-      return;
-    }
-    done++;
-    if (logBuffer.length >= 200) await flush();
-    const now = Date.now();
-    if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
-      lastBeat = now;
-      ctx.heartbeat({ done, of: ids.length });
-    }
-  });
+      done++;
+      if (logBuffer.length >= 200) await flush();
+      const now = Date.now();
+      if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
+        lastBeat = now;
+        ctx.heartbeat({ done, of: ids.length });
+      }
+    });
+  } catch (err) {
+    fatal = err;
+  }
   await flush();
   if (!input.dryRun) deps.metrics?.outcomes(counts);
   if (fatal) throw fatal;
