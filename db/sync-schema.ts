@@ -38,6 +38,8 @@ export interface UsersTable {
   owned_access_digest: string;
   fingerprint: string;
   deprovisioned: Generated<boolean>;
+  /** `<context digest>:<Engage row digest>` the state was planned from; null = unknown (re-plan). */
+  plan_input: ColumnType<string | null, string | null | undefined, string | null>;
   invitation_status: ColumnType<InvitationStatus, InvitationStatus | undefined, InvitationStatus>;
   invitation_run_id: string | null;
   invitation_due_at: Date | null;

@@ -60,7 +60,7 @@ export function sameData(a: unknown, b: unknown): boolean {
 }
 
 /** sha256 in hex; the one-shot crypto.hash (Node ≥ 20.12) costs half of a Hash object per call. */
-const sha256Hex: (content: string) => string =
+export const sha256Hex: (content: string) => string =
   typeof crypto.hash === 'function'
     ? (content) => crypto.hash('sha256', content, 'hex')
     : (content) => createHash('sha256').update(content, 'utf8').digest('hex');

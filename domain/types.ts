@@ -20,6 +20,8 @@ export interface EngageUser {
   deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Opaque digest of the row as read (all columns above); the rules ignore it. */
+  sourceDigest?: string;
 }
 
 /** One Engage location as returned by the Engage DB reader. */

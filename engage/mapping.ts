@@ -35,6 +35,8 @@ export interface UserRow {
   created_at: unknown;
   updated_at: unknown;
   administered_location_ids: unknown;
+  /** Present when the reader selected it (engage/reader.ts SOURCE_DIGEST). */
+  source_digest?: string;
 }
 
 export interface LocationRow {
@@ -111,6 +113,7 @@ export function mapUserRow(row: UserRow): Mapped<EngageUser> {
       deletedAt: optionalDate(row.deleted_at, 'deleted_at'),
       createdAt: date(row.created_at, 'created_at'),
       updatedAt: date(row.updated_at, 'updated_at'),
+      ...(row.source_digest !== undefined ? { sourceDigest: row.source_digest } : {}),
     };
   });
 }

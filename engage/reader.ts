@@ -60,6 +60,15 @@ export function identityHash(userName: string): string {
 
 const MAX_PAGE = 10_000;
 
+/**
+ * Digest of a user row as the reader maps it (every column it selects, administered locations
+ * included): equal digests mean the rules see the same input. Computed in SQL so a run can compare
+ * a page of users without transferring or parsing their rows.
+ */
+const SOURCE_DIGEST = sql<string>`md5(row(u.username, u.email, u.given_name, u.family_name, u.mobile_phone,
+  u.work_phone, u.job_title, u.preferred_language, u.user_type, u.sso, u.active, u.deleted_at,
+  u.created_at, u.updated_at, la.ids)::text)`;
+
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw new RangeError(`limit must be an integer between 1 and ${MAX_PAGE}`);
@@ -97,6 +106,25 @@ export class EngageReader {
     const { values, invalid } = partition(page.map((r) => mapUserRow(r as UserRow)));
     const last = page[page.length - 1];
     return { users: values, invalid, nextAfterId: rows.length > limit && last ? last.id : null };
+  }
+
+  /**
+   * The row digest (see SOURCE_DIGEST) of every user with afterId < id ≤ upToId, deleted included:
+   * what a run compares with the plan inputs it stored before reading any user in full.
+   */
+  async userDigests({
+    afterId,
+    upToId,
+  }: {
+    afterId: number;
+    upToId: number | null;
+  }): Promise<Map<number, string>> {
+    const rows = await this.withAdministered()
+      .select(['u.id', SOURCE_DIGEST.as('source_digest')])
+      .where('u.id', '>', afterId)
+      .$if(upToId !== null, (q) => q.where('u.id', '<=', upToId!))
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.source_digest]));
   }
 
   /** The given users (deleted ones included: the caller asked for them by id), ascending by id. */
@@ -259,37 +287,39 @@ export class EngageReader {
     return rows.map((r) => ({ identityHash: r.identity_hash, userIds: r.user_ids }));
   }
 
-  /** Users with their administered location ids aggregated by a lateral subquery (no N+1). */
+  /** Users joined with their administered location ids, aggregated by a lateral subquery (no N+1). */
+  private withAdministered() {
+    return this.db.selectFrom('engage.users as u').leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('engage.location_admins as a')
+          .select(sql<number[] | null>`array_agg(a.location_id order by a.location_id)`.as('ids'))
+          .whereRef('a.user_id', '=', 'u.id')
+          .as('la'),
+      (join) => join.onTrue(),
+    );
+  }
+
   private userQuery() {
-    return this.db
-      .selectFrom('engage.users as u')
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('engage.location_admins as a')
-            .select(sql<number[] | null>`array_agg(a.location_id order by a.location_id)`.as('ids'))
-            .whereRef('a.user_id', '=', 'u.id')
-            .as('la'),
-        (join) => join.onTrue(),
-      )
-      .select([
-        'u.id',
-        'u.username',
-        'u.email',
-        'u.given_name',
-        'u.family_name',
-        'u.mobile_phone',
-        'u.work_phone',
-        'u.job_title',
-        'u.preferred_language',
-        'u.user_type',
-        'u.sso',
-        'u.active',
-        'u.deleted_at',
-        'u.created_at',
-        'u.updated_at',
-        sql<number[]>`coalesce(la.ids, '{}')`.as('administered_location_ids'),
-      ]);
+    return this.withAdministered().select([
+      'u.id',
+      'u.username',
+      'u.email',
+      'u.given_name',
+      'u.family_name',
+      'u.mobile_phone',
+      'u.work_phone',
+      'u.job_title',
+      'u.preferred_language',
+      'u.user_type',
+      'u.sso',
+      'u.active',
+      'u.deleted_at',
+      'u.created_at',
+      'u.updated_at',
+      sql<number[]>`coalesce(la.ids, '{}')`.as('administered_location_ids'),
+      SOURCE_DIGEST.as('source_digest'),
+    ]);
   }
 }
 

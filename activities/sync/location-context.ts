@@ -1,6 +1,8 @@
 // The Visitor locations a run plans against: the default location, every location that exists, and
 // the Engage → Visitor map. Read once per run and worker (cached), not once per page.
 import { ApplicationFailure } from '@temporalio/common';
+import { planContextDigest } from '../../domain/plan-input';
+import type { SyncOptions } from '../../domain/types';
 import type { SyncDeps } from './deps';
 
 /** Visitor without a default location is a setup problem: fail the run, don't retry forever. */
@@ -45,4 +47,15 @@ export function locationContextFor(deps: SyncDeps, key: string): Promise<Locatio
   value.catch(() => cache.delete(key));
   cache.set(key, { at: now, value });
   return value;
+}
+
+const digests = new WeakMap<LocationContext, { options: SyncOptions; digest: string }>();
+
+/** The planning context's digest (domain/plan-input.ts), once per cached context and options. */
+export function contextDigestOf(locations: LocationContext, options: SyncOptions): string {
+  const hit = digests.get(locations);
+  if (hit?.options === options) return hit.digest;
+  const digest = planContextDigest({ ...locations, options });
+  digests.set(locations, { options, digest });
+  return digest;
 }

@@ -44,6 +44,8 @@ export interface UserInput {
   state: StoredUser | null;
   failure?: FailureRow;
   conflict?: IdentityConflictOutcome;
+  /** What this user is planned from (domain/plan-input.ts), stored with the state it leads to. */
+  planInput?: string;
 }
 
 export interface UserResult {
@@ -53,6 +55,8 @@ export interface UserResult {
   log: LogEntry | null;
   /** A write Visitor refused (counts toward the run's stop-early ratio; validation failures don't). */
   writeFailed?: boolean;
+  /** Planned unchanged from an input the state does not record yet: the caller records it (in bulk). */
+  stampPlanInput?: boolean;
 }
 
 /** The answer for a user with nothing to write and nothing to log; shared, never changed. */
@@ -62,6 +66,7 @@ const UNCHANGED: UserResult = Object.freeze({
   invitationPending: false,
   log: null,
 });
+const UNCHANGED_STAMP: UserResult = Object.freeze({ ...UNCHANGED, stampPlanInput: true });
 
 export async function processUser(
   deps: SyncDeps,
@@ -78,7 +83,9 @@ export async function processUser(
       ctx: planContext(ctx, input.conflict, undefined),
     });
     if (early.kind === 'skip' && early.reason === 'unchanged' && early.nextState === null && !input.failure)
-      return UNCHANGED;
+      return input.planInput !== undefined && input.state && input.state.planInput !== input.planInput
+        ? UNCHANGED_STAMP
+        : UNCHANGED;
   }
   const started = Date.now();
   const id = input.engageUserId;
@@ -183,6 +190,10 @@ function failureReason(e: VisitorScimError): string {
   return 'Visitor rejected the request';
 }
 
+function vouchedPlanInput(ctx: UserRunContext, input: UserInput): string | undefined {
+  return ctx.full || ctx.replanned ? undefined : input.planInput;
+}
+
 function planContext(
   ctx: UserRunContext,
   conflict: IdentityConflictOutcome | undefined,
@@ -256,6 +267,9 @@ async function apply(
   const { store, visitor } = deps;
   const id = input.engageUserId;
   const defaultLocationId = ctx.locations.defaultLocationId;
+  // A state vouches for its input only when it is exactly the plan's next state from Engage alone:
+  // not after reading Visitor (a full run, a re-plan), whose answers are not part of the input.
+  const planInput = vouchedPlanInput(ctx, input);
   const succeeded = async () => {
     if (input.failure) await store.clearFailure(id);
   };
@@ -271,7 +285,7 @@ async function apply(
       return result('failed', entry('validate', 'failed', { detail: { failures: plan.failures } }));
     }
     case 'skip': {
-      if (plan.nextState) await store.saveUser(plan.nextState, ctx.runId);
+      if (plan.nextState) await store.saveUser(plan.nextState, ctx.runId, { planInput });
       await succeeded();
       if (plan.reason === 'unchanged') return result('unchanged', null);
       return result('skipped', entry('skip', 'skipped', { detail: { reason: plan.reason } }));
@@ -289,7 +303,7 @@ async function apply(
         return result('pendingDeletion', null);
       }
       await deprovision(deps, plan.kind, plan.visitorUserId);
-      await store.saveUser(plan.nextState, ctx.runId);
+      await store.saveUser(plan.nextState, ctx.runId, { planInput });
       await succeeded();
       const outcome = plan.kind === 'delete' ? 'deleted' : 'deactivated';
       return result(
@@ -334,7 +348,7 @@ async function apply(
         }
         throw err;
       }
-      await store.saveUser(plan.nextState, ctx.runId);
+      await store.saveUser(plan.nextState, ctx.runId, { planInput });
       await succeeded();
       const outcome = plan.kind === 'reactivate' ? 'reactivated' : 'updated';
       return result(
@@ -425,7 +439,10 @@ async function create(
         };
   } else invitation = { status: 'disabled' };
 
+  // An adopted user's state also reflects what Visitor had: it does not follow from the input alone.
+  const planInput = adopted ? undefined : vouchedPlanInput(ctx, input);
   await store.saveUser(nextState, ctx.runId, {
+    planInput,
     createdByRun: ctx.runId,
     invitation: {
       status: invitation.status,

@@ -1,9 +1,10 @@
 // Per-user provisioning: the same plan-and-apply as a page, for one Engage id, now. Deletions apply
 // at once (the bulk-deletion threshold guards runs, not one user).
 import { Context } from '@temporalio/activity';
+import { planInputOf } from '../../domain/plan-input';
 import type { Outcome } from '../../workflows/types';
 import type { SyncDeps } from './deps';
-import { loadLocationContext } from './location-context';
+import { contextDigestOf, loadLocationContext } from './location-context';
 import { processUser } from './process-user';
 import { conflictsFor } from './user-pages';
 
@@ -71,6 +72,9 @@ export async function syncSingleUserActivity(
       engageUserId,
       engage,
       state,
+      ...(engage?.sourceDigest
+        ? { planInput: planInputOf(contextDigestOf(locations, deps.settings.options), engage.sourceDigest) }
+        : {}),
       ...(failures.get(engageUserId) ? { failure: failures.get(engageUserId)! } : {}),
       ...(conflicts.get(engageUserId) ? { conflict: conflicts.get(engageUserId)! } : {}),
     },

@@ -8,6 +8,8 @@ import { WriteCoalescer } from './write-coalescer';
 
 export interface StoredUser extends SyncUserState {
   invitationStatus: InvitationStatus;
+  /** What this state was planned from (domain/plan-input.ts); null = unknown. */
+  planInput: string | null;
 }
 
 export type LogEntry = Omit<LogTable, 'id' | 'at' | 'detail'> & { detail?: Record<string, unknown> | null };
@@ -96,6 +98,39 @@ export class StateStore {
     return this.toStoredMap(rows);
   }
 
+  /** The plan input stored with each user state in the range (null = unknown). */
+  async planInputsInRange(
+    afterId: number | null,
+    upToId: number | null,
+  ): Promise<Map<number, string | null>> {
+    const rows = await this.db
+      .selectFrom('sync.users')
+      .select(['engage_user_id', 'plan_input'])
+      .$if(afterId !== null, (q) => q.where('engage_user_id', '>', afterId!))
+      .$if(upToId !== null, (q) => q.where('engage_user_id', '<=', upToId!))
+      .execute();
+    return new Map(rows.map((r) => [r.engage_user_id, r.plan_input]));
+  }
+
+  /**
+   * Records the plan input of users whose state a run planned "unchanged" from it, in one statement.
+   * Only where the state is still the one planned (same fingerprint, link and deprovisioned flag): a
+   * state saved meanwhile by another run keeps what that run recorded.
+   */
+  async stampPlanInputs(stamps: readonly { state: SyncUserState; planInput: string }[]): Promise<void> {
+    if (stamps.length === 0) return;
+    const col = <T>(f: (s: (typeof stamps)[number]) => T) => stamps.map(f);
+    await sql`
+      update sync.users u set plan_input = v.plan_input
+      from unnest(${col((s) => s.state.engageUserId)}::int[], ${col((s) => s.planInput)}::text[],
+                  ${col((s) => s.state.fingerprint)}::text[], ${col((s) => s.state.visitorUserId)}::text[],
+                  ${col((s) => s.state.deprovisioned)}::bool[])
+        as v(engage_user_id, plan_input, fingerprint, visitor_user_id, deprovisioned)
+      where u.engage_user_id = v.engage_user_id and u.fingerprint = v.fingerprint
+        and u.visitor_user_id is not distinct from v.visitor_user_id and u.deprovisioned = v.deprovisioned
+        and u.plan_input is distinct from v.plan_input`.execute(this.db);
+  }
+
   async usersByIds(ids: readonly number[]): Promise<Map<number, StoredUser>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db
@@ -127,6 +162,8 @@ export class StateStore {
         dueAt?: Date | null;
         sentAt?: Date | null;
       };
+      /** What the state was planned from; left out, the state's input is unknown (re-planned). */
+      planInput?: string;
     } = {},
   ): Promise<void> {
     const values = {
@@ -137,6 +174,7 @@ export class StateStore {
       owned_access_digest: await this.accessSetDigest(state.ownedAccess),
       fingerprint: state.fingerprint,
       deprovisioned: state.deprovisioned,
+      plan_input: extra.planInput ?? null,
       last_run_id: runId,
       updated_at: new Date(),
       ...(extra.createdByRun ? { created_by_run: extra.createdByRun } : {}),
@@ -486,6 +524,7 @@ const USER_COLUMNS = [
   'fingerprint',
   'deprovisioned',
   'invitation_status',
+  'plan_input',
 ] as const;
 
 interface UserRow {
@@ -497,6 +536,7 @@ interface UserRow {
   fingerprint: string;
   deprovisioned: boolean;
   invitation_status: InvitationStatus;
+  plan_input: string | null;
 }
 
 function toStored(r: UserRow, owned: Record<string, Role>): StoredUser {
@@ -509,5 +549,6 @@ function toStored(r: UserRow, owned: Record<string, Role>): StoredUser {
     fingerprint: r.fingerprint,
     deprovisioned: r.deprovisioned,
     invitationStatus: r.invitation_status,
+    planInput: r.plan_input,
   };
 }

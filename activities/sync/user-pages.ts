@@ -3,12 +3,13 @@
 // already done "unchanged".
 import { Context } from '@temporalio/activity';
 import { type IdentityConflictOutcome, resolveIdentityGroup } from '../../domain/identity-conflicts';
+import { planInputOf } from '../../domain/plan-input';
 import type { EngageUser } from '../../domain/types';
 import { type IdentityConflictGroup, identityHash } from '../../engage/reader';
 import { addCounts, shouldStopForFailures } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../workflows/types';
 import type { SyncDeps } from './deps';
-import { locationContextFor } from './location-context';
+import { contextDigestOf, locationContextFor } from './location-context';
 import { pool } from './pool';
 import { processUser, type UserInput, type UserResult, type UserRunContext } from './process-user';
 import type { LogEntry, StoredUser } from './state-store';
@@ -111,13 +112,68 @@ export function countResult(counts: Counts, r: UserResult): void {
 /** Far below the page activity's 60 s heartbeat time-out. */
 const HEARTBEAT_EVERY_MS = 1000;
 
+interface InputScan {
+  /** Users passed over: planned "unchanged" from the very input they would be planned from now. */
+  passed: Set<number>;
+  /** Every Engage id of the range (deleted included); empty when nothing was compared. */
+  engageIds: number[];
+}
+
+/**
+ * Compares each user's stored plan input with the one it would be planned from now (same Engage row,
+ * same context, same rules → the same "unchanged" plan), reading row digests rather than rows. Users
+ * in an identity conflict or with a failure record are always planned: their outcome depends on more
+ * than their own row. Nothing to compare in an initial or full run.
+ */
+async function scanInputs(
+  deps: SyncDeps,
+  input: UserPageInput,
+  stored: Map<number, string | null>,
+  contextDigest: string,
+): Promise<InputScan> {
+  const passed = new Set<number>();
+  if (input.full || ![...stored.values()].some((v) => v !== null)) return { passed, engageIds: [] };
+  const [digests, groups] = await Promise.all([
+    deps.engage.userDigests({ afterId: input.afterId ?? 0, upToId: input.upToId }),
+    runIdentityGroups(deps, input.runId),
+  ]);
+  const inConflict = new Set(groups.flatMap((g) => g.userIds));
+  for (const [id, digest] of digests) {
+    const planInput = stored.get(id);
+    if (planInput && !inConflict.has(id) && planInput === planInputOf(contextDigest, digest)) passed.add(id);
+  }
+  for (const id of (await deps.store.failuresByIds([...passed])).keys()) passed.delete(id);
+  return { passed, engageIds: [...digests.keys()] };
+}
+
+/** Engage rows and sync states of the users a page plans: the whole range, or all but those passed over. */
+async function pageUsers(
+  deps: SyncDeps,
+  input: UserPageInput,
+  stored: Map<number, unknown>,
+  scan: InputScan,
+) {
+  if (scan.passed.size === 0) {
+    const [engage, states] = await Promise.all([
+      engageRange(deps, input.afterId, input.upToId),
+      deps.store.usersInRange(input.afterId, input.upToId),
+    ]);
+    return { ...engage, states };
+  }
+  const needed = [...new Set([...scan.engageIds, ...stored.keys()])].filter((id) => !scan.passed.has(id));
+  const [engage, states] = await Promise.all([deps.engage.usersByIds(needed), deps.store.usersByIds(needed)]);
+  return { ...engage, states };
+}
+
 export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput): Promise<PageResult> {
   const ctx = Context.current();
-  const [{ users, invalid }, states, locations] = await Promise.all([
-    engageRange(deps, input.afterId, input.upToId),
-    deps.store.usersInRange(input.afterId, input.upToId),
+  const [stored, locations] = await Promise.all([
+    deps.store.planInputsInRange(input.afterId, input.upToId),
     locationContextFor(deps, input.runId),
   ]);
+  const contextDigest = contextDigestOf(locations, deps.settings.options);
+  const scan = await scanInputs(deps, input, stored, contextDigest);
+  const { users, invalid, states } = await pageUsers(deps, input, stored, scan);
   const byId = new Map(users.map((u) => [u.id, u]));
   const invalidIds = new Set(invalid.map((i) => i.id));
   const ids = [...new Set([...byId.keys(), ...states.keys()])]
@@ -140,8 +196,9 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
     now: new Date(),
     attempt: ctx.info.attempt,
   };
-  let counts: Counts = {};
+  let counts: Counts = scan.passed.size > 0 ? { unchanged: scan.passed.size } : {};
   let logBuffer: LogEntry[] = [];
+  const stamps: { state: StoredUser; planInput: string }[] = [];
   const flush = async () => {
     const batch = logBuffer;
     logBuffer = [];
@@ -180,16 +237,20 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
   try {
     await pool(ids, deps.concurrency, async (id) => {
       if (stopReason || ctx.cancellationSignal.aborted) return;
+      const engage = byId.get(id) ?? null;
+      const planInput = engage?.sourceDigest ? planInputOf(contextDigest, engage.sourceDigest) : undefined;
       const item: UserInput = {
         engageUserId: id,
-        engage: byId.get(id) ?? null,
+        engage,
         state: states.get(id) ?? null,
+        ...(planInput ? { planInput } : {}),
         ...(failures.get(id) ? { failure: failures.get(id)! } : {}),
         ...(conflicts.get(id) ? { conflict: conflicts.get(id)! } : {}),
       };
       const r = await processUser(deps, runCtx, item);
       countResult(counts, r);
       if (r.log) logBuffer.push(r.log);
+      if (r.stampPlanInput && item.state && planInput) stamps.push({ state: item.state, planInput });
       if (r.writeFailed && !input.dryRun) stopReason ??= shouldStopForFailures(counts);
       done++;
       if (logBuffer.length >= 200) await flush();
@@ -203,10 +264,14 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
     fatal = err;
   }
   await flush();
-  if (!input.dryRun) deps.metrics?.outcomes(counts);
+  if (!input.dryRun) {
+    await deps.store.stampPlanInputs(stamps);
+    deps.metrics?.outcomes(counts);
+  }
   if (fatal) throw fatal;
   // Cancelled (or timed out): stop here rather than finish a page whose result nobody will take.
   if (ctx.cancellationSignal.aborted) await ctx.cancelled;
-  if (stopReason) return { processed: done + invalid.length, counts, fatal: stopReason };
-  return { processed: ids.length + invalid.length, counts };
+  const passedOver = scan.passed.size;
+  if (stopReason) return { processed: passedOver + done + invalid.length, counts, fatal: stopReason };
+  return { processed: passedOver + ids.length + invalid.length, counts };
 }

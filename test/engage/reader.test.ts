@@ -178,6 +178,30 @@ describe('engage schema and reader', () => {
     );
   });
 
+  it('digests each row as read: the same until a column or an administered location changes', async () => {
+    const page = await reader.usersPage({ afterId: 0, limit: 1000, includeDeleted: true });
+    const digests = await reader.userDigests({ afterId: 0, upToId: null });
+    assert.deepEqual(
+      [...digests].sort(([x], [y]) => x - y),
+      page.users.map((u) => [u.id, u.sourceDigest]),
+    );
+    assert.equal(new Set(digests.values()).size, digests.size, 'distinct rows, distinct digests');
+    const [a, b, c] = page.users;
+    const range = await reader.userDigests({ afterId: a!.id, upToId: b!.id });
+    assert.deepEqual([...range.keys()], [b!.id], 'bounded by (afterId, upToId]');
+
+    const loc = await reader.allActiveLocations();
+    await t.db.updateTable('engage.users').set({ job_title: 'Changed' }).where('id', '=', a!.id).execute();
+    await t.db
+      .insertInto('engage.location_admins')
+      .values({ user_id: b!.id, location_id: loc.locations[0]!.id })
+      .execute();
+    const after = await reader.userDigests({ afterId: 0, upToId: null });
+    assert.notEqual(after.get(a!.id), digests.get(a!.id), 'a changed column');
+    assert.notEqual(after.get(b!.id), digests.get(b!.id), 'an administered location more');
+    assert.equal(after.get(c!.id), digests.get(c!.id), 'an untouched row');
+  });
+
   it('finds identities shared up to case, keyed by a hash', async () => {
     const a = await addUser('Dana.Scully@Example.com');
     const b = await addUser('dscully', { email: 'dana.scully@example.com' });
