@@ -216,7 +216,13 @@ async function phasesOf(workflowId: string) {
   const pageRuns = events
     .filter((e) => e.type === 'closed' && e.activity === 'syncUserPage')
     .map((e) => e.t - (startedAt.get(e.scheduledId) ?? e.t));
+  // What ran before the first page, in order: the activity and its time from scheduled to closed.
+  const scheduledAt = new Map(events.filter((e) => e.type === 'scheduled').map((e) => [e.id, e.t]));
+  const beforePages = events
+    .filter((e) => e.type === 'closed' && e.t <= pagesFrom)
+    .map((e) => `${e.activity} ${round((e.t - (scheduledAt.get(e.scheduledId!) ?? e.t)) / 1000, 2)} s`);
   return {
+    beforePages,
     beforePagesSeconds: round((pagesFrom - begin) / 1000, 2),
     pagesSeconds: round((pagesTo - pagesFrom) / 1000, 2),
     afterPagesSeconds: round((end - pagesTo) / 1000, 2),

@@ -7,7 +7,7 @@ import { VisitorAuthError, VisitorScimError } from '../../scim/errors';
 import type { LocationCounts } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { noDefaultLocation } from './location-context';
-import { pool } from './pool';
+import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
 import type { LogEntry } from './state-store';
 import { locationBody } from './visitor-mapping';
 
@@ -52,10 +52,12 @@ export async function syncLocationsActivity(
   for (const bad of engageResult.invalid)
     log.push(entry(bad.id, null, 'validate', 'failed', { reason: bad.reason }));
   const active = new Set(engageResult.locations.map((l) => l.id));
-  // Side by side, at the client's concurrency: one at a time, an initial sync's 500 location creates
-  // took 2.5–3 s before the first user page could start. Each location is its own idempotent step.
+  // Side by side: one at a time, an initial sync's 500 location creates took 2.5–3 s before the
+  // first user page could start. Each location is its own idempotent step. More steps than the
+  // client has requests in flight (which it still bounds): while some wait for their state row to be
+  // committed (group commit), others keep Visitor busy.
   let failure: unknown;
-  await pool(engageResult.locations, deps.concurrency, async (l) => {
+  await pool(engageResult.locations, deps.concurrency * STEPS_PER_REQUEST_SLOT, async (l) => {
     const body = locationBody(l);
     const print = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
     const link = mapped.get(l.id);

@@ -1,6 +1,13 @@
 // Bounded concurrency over a list, for work whose items are independent and idempotent.
 
 /**
+ * Steps (users, locations, deletions) a run keeps in flight per Visitor request slot. A step also
+ * waits for its state row's group commit (state-store.ts); with twice as many steps as request
+ * slots, others keep Visitor busy meanwhile, and the client's semaphore still bounds the requests.
+ */
+export const STEPS_PER_REQUEST_SLOT = 2;
+
+/**
  * Runs fn over items with at most `limit` in flight. After the first failure no further item starts;
  * it settles once every started item has, rejecting with that first failure — so a caller never
  * returns while some of its writes are still under way.

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { addCounts } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, RunStatus } from '../../workflows/types';
 import type { SyncDeps } from './deps';
-import { pool } from './pool';
+import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
 import { deprovision } from './process-user';
 import type { LogEntry } from './state-store';
 
@@ -194,7 +194,7 @@ export async function applyDeletionsActivity(
   let lastBeat = 0;
   let failure: unknown;
   try {
-    await pool(rows, deps.concurrency, async (r) => {
+    await pool(rows, deps.concurrency * STEPS_PER_REQUEST_SLOT, async (r) => {
       const state = states.get(r.engage_user_id);
       if (back.has(r.engage_user_id) || !state || state.visitorUserId !== r.visitor_user_id) {
         await deps.store.markDeletion(runId, r.engage_user_id, 'stale');

@@ -10,7 +10,7 @@ import { addCounts, shouldStopForFailures } from '../../workflows/run-math';
 import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { contextDigestOf, locationContextFor } from './location-context';
-import { pool } from './pool';
+import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
 import { processUser, type UserInput, type UserResult, type UserRunContext } from './process-user';
 import type { LogEntry, StoredUser } from './state-store';
 
@@ -235,7 +235,7 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
   // users under way have settled and the log is written.
   let fatal: unknown;
   try {
-    await pool(ids, deps.concurrency, async (id) => {
+    await pool(ids, deps.concurrency * STEPS_PER_REQUEST_SLOT, async (id) => {
       if (stopReason || ctx.cancellationSignal.aborted) return;
       const engage = byId.get(id) ?? null;
       const planInput = engage?.sourceDigest ? planInputOf(contextDigest, engage.sourceDigest) : undefined;

@@ -9,13 +9,14 @@ interface Row {
 }
 
 /** A fake statement runner: records each statement's rows, lets the test release them one by one. */
-function recorder(opts: { failWhen?: (rows: Row[]) => boolean; maxBatch?: number } = {}) {
+function recorder(opts: { failWhen?: (rows: Row[]) => boolean; maxBatch?: number; lingerMs?: number } = {}) {
   const statements: Row[][] = [];
   const gates: (() => void)[] = [];
   const coalescer = new WriteCoalescer<Row>({
     key: (r) => r.id,
     shape: (r) => r.shape ?? 'a',
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
+    ...(opts.lingerMs ? { lingerMs: opts.lingerMs } : {}),
     write: async (rows) => {
       statements.push(rows);
       await new Promise<void>((release) => gates.push(release));
@@ -29,7 +30,19 @@ function recorder(opts: { failWhen?: (rows: Row[]) => boolean; maxBatch?: number
       while (gates.length) gates.shift()!();
     }
   };
-  return { coalescer, statements, releaseAll };
+  /** Releases statements as they come until these writes have all settled. */
+  const settle = async (writes: Promise<void>[]) => {
+    let done = false;
+    const all = Promise.allSettled(writes).then(() => {
+      done = true;
+    });
+    while (!done) {
+      while (gates.length) gates.shift()!();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await all;
+  };
+  return { coalescer, statements, releaseAll, settle };
 }
 
 describe('WriteCoalescer (group commit)', () => {
@@ -114,5 +127,39 @@ describe('WriteCoalescer (group commit)', () => {
     });
     await assert.rejects(c.write({ id: -1 }), /no key/);
     await c.write({ id: 1 }); // still usable
+  });
+
+  it('with a linger, rows arriving within it share the first statement too', async () => {
+    const { coalescer, statements, settle } = recorder({ lingerMs: 40 });
+    const writes = [coalescer.write({ id: 1 })];
+    await new Promise((r) => setTimeout(r, 5));
+    writes.push(coalescer.write({ id: 2 }), coalescer.write({ id: 3 }));
+    await settle(writes);
+    assert.deepEqual(
+      statements.map((s) => s.map((r) => r.id)),
+      [[1, 2, 3]],
+    );
+  });
+
+  it('with a linger, a full batch starts at once and a lone row still gets written', {
+    timeout: 5000,
+  }, async () => {
+    const { coalescer, statements, settle } = recorder({ lingerMs: 60_000, maxBatch: 3 });
+    await settle([1, 2, 3].map((id) => coalescer.write({ id })));
+    assert.deepEqual(
+      statements.map((s) => s.map((r) => r.id)),
+      [[1, 2, 3]],
+    );
+    const short = recorder({ lingerMs: 5 });
+    await short.settle([short.coalescer.write({ id: 9 })]);
+    assert.deepEqual(short.statements, [[{ id: 9 }]]);
+  });
+
+  it('refuses a negative linger', () => {
+    assert.throws(
+      () =>
+        new WriteCoalescer<Row>({ key: (r) => r.id, shape: () => 'a', write: async () => {}, lingerMs: -1 }),
+      /lingerMs/,
+    );
   });
 });
