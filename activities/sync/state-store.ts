@@ -36,7 +36,7 @@ export function nextAttemptDelayMs(failureCount: number): number {
  * flight than Visitor requests (pages × pool width), so a few ms more per user costs no throughput,
  * while the batches grow from ~6 to dozens of rows (bench/NOTES.md).
  */
-const WRITE_LINGER_MS = 10;
+const WRITE_LINGER_MS = 25;
 
 export class StateStore {
   /** Access sets known to be stored, and the ones loaded (shared objects: planning memoises on them). */
