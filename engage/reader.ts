@@ -60,14 +60,32 @@ export function identityHash(userName: string): string {
 
 const MAX_PAGE = 10_000;
 
+/** The user columns the reader maps (engage/mapping.ts), besides the id and administered locations. */
+const USER_COLUMNS = [
+  'username',
+  'email',
+  'given_name',
+  'family_name',
+  'mobile_phone',
+  'work_phone',
+  'job_title',
+  'preferred_language',
+  'user_type',
+  'sso',
+  'active',
+  'deleted_at',
+  'created_at',
+  'updated_at',
+] as const;
+
 /**
- * Digest of a user row as the reader maps it (every column it selects, administered locations
- * included): equal digests mean the rules see the same input. Computed in SQL so a run can compare
- * a page of users without transferring or parsing their rows.
+ * Digest of a user row as the reader maps it (every column above and the administered locations):
+ * equal digests mean the rules see the same input. Computed in SQL so a run can compare a page of
+ * users without transferring or parsing their rows. sha256, not md5: FIPS builds refuse md5.
  */
-const SOURCE_DIGEST = sql<string>`md5(row(u.username, u.email, u.given_name, u.family_name, u.mobile_phone,
-  u.work_phone, u.job_title, u.preferred_language, u.user_type, u.sso, u.active, u.deleted_at,
-  u.created_at, u.updated_at, la.ids)::text)`;
+const SOURCE_DIGEST = sql<string>`left(encode(sha256(convert_to(row(${sql.join(
+  USER_COLUMNS.map((c) => sql.ref(`u.${c}`)),
+)}, la.ids)::text, 'UTF8')), 'hex'), 32)`;
 
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
@@ -303,20 +321,7 @@ export class EngageReader {
   private userQuery() {
     return this.withAdministered().select([
       'u.id',
-      'u.username',
-      'u.email',
-      'u.given_name',
-      'u.family_name',
-      'u.mobile_phone',
-      'u.work_phone',
-      'u.job_title',
-      'u.preferred_language',
-      'u.user_type',
-      'u.sso',
-      'u.active',
-      'u.deleted_at',
-      'u.created_at',
-      'u.updated_at',
+      ...USER_COLUMNS.map((c) => `u.${c}` as const),
       sql<number[]>`coalesce(la.ids, '{}')`.as('administered_location_ids'),
       SOURCE_DIGEST.as('source_digest'),
     ]);

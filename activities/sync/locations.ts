@@ -111,15 +111,22 @@ export async function syncLocationsActivity(
     await store.log(log).catch(() => undefined);
     throw failure;
   }
+  const orphans: Promise<void>[] = [];
   for (const [engageId, link] of mapped) {
     if (active.has(engageId) || link.status === 'orphaned') continue;
     counts.orphaned++;
-    if (!dryRun) await store.saveLocation(engageId, link.visitorId, link.fingerprint, 'orphaned');
+    // Together, so they share one group commit rather than waiting out its linger one by one.
+    if (!dryRun) orphans.push(store.saveLocation(engageId, link.visitorId, link.fingerprint, 'orphaned'));
     log.push(
       entry(engageId, link.visitorId, 'report', 'orphaned', {
         reason: 'the Engage location is gone; the Visitor location is kept',
       }),
     );
+  }
+  const failed = (await Promise.allSettled(orphans)).find((r) => r.status === 'rejected');
+  if (failed) {
+    await store.log(log).catch(() => undefined);
+    throw failed.reason;
   }
   await store.log(log);
   return { defaultLocationId: def.id, counts };

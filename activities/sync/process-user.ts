@@ -190,8 +190,13 @@ function failureReason(e: VisitorScimError): string {
   return 'Visitor rejected the request';
 }
 
-function vouchedPlanInput(ctx: UserRunContext, input: UserInput): string | undefined {
-  return ctx.full || ctx.replanned ? undefined : input.planInput;
+/**
+ * Only a linked, active state vouches for its input: a daily run may pass such a user over as
+ * "unchanged". Leavers are planned every run, the same whichever run deprovisioned them.
+ */
+function vouchedPlanInput(ctx: UserRunContext, input: UserInput, state: SyncUserState): string | undefined {
+  if (ctx.full || ctx.replanned || state.visitorUserId === null || state.deprovisioned) return undefined;
+  return input.planInput;
 }
 
 function planContext(
@@ -269,7 +274,7 @@ async function apply(
   const defaultLocationId = ctx.locations.defaultLocationId;
   // A state vouches for its input only when it is exactly the plan's next state from Engage alone:
   // not after reading Visitor (a full run, a re-plan), whose answers are not part of the input.
-  const planInput = vouchedPlanInput(ctx, input);
+  const vouched = (state: SyncUserState) => ({ planInput: vouchedPlanInput(ctx, input, state) });
   const succeeded = async () => {
     if (input.failure) await store.clearFailure(id);
   };
@@ -285,7 +290,7 @@ async function apply(
       return result('failed', entry('validate', 'failed', { detail: { failures: plan.failures } }));
     }
     case 'skip': {
-      if (plan.nextState) await store.saveUser(plan.nextState, ctx.runId, { planInput });
+      if (plan.nextState) await store.saveUser(plan.nextState, ctx.runId, vouched(plan.nextState));
       await succeeded();
       if (plan.reason === 'unchanged') return result('unchanged', null);
       return result('skipped', entry('skip', 'skipped', { detail: { reason: plan.reason } }));
@@ -303,7 +308,7 @@ async function apply(
         return result('pendingDeletion', null);
       }
       await deprovision(deps, plan.kind, plan.visitorUserId);
-      await store.saveUser(plan.nextState, ctx.runId, { planInput });
+      await store.saveUser(plan.nextState, ctx.runId, vouched(plan.nextState));
       await succeeded();
       const outcome = plan.kind === 'delete' ? 'deleted' : 'deactivated';
       return result(
@@ -348,7 +353,7 @@ async function apply(
         }
         throw err;
       }
-      await store.saveUser(plan.nextState, ctx.runId, { planInput });
+      await store.saveUser(plan.nextState, ctx.runId, vouched(plan.nextState));
       await succeeded();
       const outcome = plan.kind === 'reactivate' ? 'reactivated' : 'updated';
       return result(
@@ -440,7 +445,7 @@ async function create(
   } else invitation = { status: 'disabled' };
 
   // An adopted user's state also reflects what Visitor had: it does not follow from the input alone.
-  const planInput = adopted ? undefined : vouchedPlanInput(ctx, input);
+  const planInput = adopted ? undefined : vouchedPlanInput(ctx, input, nextState);
   await store.saveUser(nextState, ctx.runId, {
     planInput,
     createdByRun: ctx.runId,

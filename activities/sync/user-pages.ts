@@ -265,7 +265,10 @@ export async function syncUserPageActivity(deps: SyncDeps, input: UserPageInput)
   }
   await flush();
   if (!input.dryRun) {
-    await deps.store.stampPlanInputs(stamps);
+    // Stamps only save work later: an error here must not replace the page's own.
+    await deps.store.stampPlanInputs(stamps).catch((err: unknown) => {
+      fatal ??= err;
+    });
     deps.metrics?.outcomes(counts);
   }
   if (fatal) throw fatal;

@@ -2,7 +2,8 @@
  * Group commit for single-row writes. Callers write one row each and wait for it to be committed,
  * as before; while one statement runs, the rows that arrive meanwhile queue up and go together in
  * the next one. Under load (16 users in flight) a page's state saves become a few multi-row
- * statements instead of one round trip each; alone, a row is written at once.
+ * statements instead of one round trip each; alone, a row is written at once (after lingerMs,
+ * when set).
  *
  * With lingerMs, a statement also waits for company: it starts once maxBatch rows are waiting or
  * the oldest has waited lingerMs. Each statement is a commit (a WAL flush) and a wake-up of the
@@ -51,7 +52,7 @@ export class WriteCoalescer<R> {
   /** Resolves once this row is committed; rejects with the error of its own write. */
   write(row: R): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ row, at: Date.now(), resolve, reject });
+      this.queue.push({ row, at: performance.now(), resolve, reject });
       if (this.queue.length >= this.maxBatch) this.full?.();
       if (!this.running) void this.drain();
     });
@@ -59,7 +60,7 @@ export class WriteCoalescer<R> {
 
   /** Waits until the oldest row has lingered long enough or a full batch is waiting. */
   private async linger(): Promise<void> {
-    const wait = this.queue[0]!.at + this.lingerMs - Date.now();
+    const wait = this.queue[0]!.at + this.lingerMs - performance.now();
     if (wait <= 0 || this.queue.length >= this.maxBatch) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, wait);

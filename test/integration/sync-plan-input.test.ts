@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { addLocations, addUsers } from '../support/engage-fixtures';
+import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
 import { checkInvariants } from '../support/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
@@ -13,11 +13,15 @@ const writes = (s: { byMethod?: Record<string, number> }) =>
 
 test('daily runs pass over users whose plan input is unchanged and plan all others', async () => {
   const h = await SyncHarness.create('plan_input', {
-    env: { SYNC_LOCATION_ADMINS_ADMINISTER_THEIR_LOCATIONS: 'true', SYNC_PAGE_SIZE: '3' },
+    env: {
+      SYNC_LOCATION_ADMINS_ADMINISTER_THEIR_LOCATIONS: 'true',
+      SYNC_PAGE_SIZE: '3',
+      SYNC_DELETE_THRESHOLD_PERCENT: '100',
+    },
   });
   try {
     const [l1, l2] = await addLocations(h.engage.db, ['Leeds', 'Lyon', 'Lisbon']);
-    const [la, r1] = await addUsers(h.engage.db, [
+    const [la, r1, r2, r3, , r5] = await addUsers(h.engage.db, [
       { userType: 'location_admin', administers: [l1!] },
       { givenName: 'Grace' },
       {},
@@ -36,14 +40,28 @@ test('daily runs pass over users whose plan input is unchanged and plan all othe
           (r) => [r.engage_user_id, r.plan_input],
         ),
       );
-    const givenNameInState = async () =>
+    const givenNameInState = async (id = r1!) =>
       (
         await h.sync.db
           .selectFrom('sync.users')
           .select(sql<string>`attributes->>'givenName'`.as('given'))
-          .where('engage_user_id', '=', r1!)
+          .where('engage_user_id', '=', id)
           .executeTakeFirstOrThrow()
       ).given;
+    const alterState = (ids: number[]) =>
+      h.sync.db
+        .updateTable('sync.users')
+        .set({ attributes: sql`jsonb_set(attributes, '{givenName}', '"Altered"')` })
+        .where('engage_user_id', 'in', ids)
+        .execute();
+    const engageGiven = async (id: number) =>
+      (
+        await h.engage.db
+          .selectFrom('engage.users')
+          .select('given_name')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).given_name;
     const afterInitial = await inputs();
     assert.equal(afterInitial.size, 6);
     const contexts = new Set([...afterInitial.values()].map((v) => v?.split(':')[0]));
@@ -53,11 +71,7 @@ test('daily runs pass over users whose plan input is unchanged and plan all othe
     // The sync's own record of r1 is altered while its plan input still matches: the daily run trusts
     // the input and passes r1 over (this is what makes it cheap). A location admin gains a location
     // through engage.location_admins alone, which does not touch the user's updated_at.
-    await h.sync.db
-      .updateTable('sync.users')
-      .set({ attributes: sql`jsonb_set(attributes, '{givenName}', '"Altered"')` })
-      .where('engage_user_id', '=', r1!)
-      .execute();
+    await alterState([r1!]);
     await h.engage.db
       .insertInto('engage.location_admins')
       .values({ user_id: la!, location_id: l2! })
@@ -112,6 +126,44 @@ test('daily runs pass over users whose plan input is unchanged and plan all othe
     const fourth = await h.runSync({ kind: 'daily' });
     assert.deepEqual(fourth.counts, { unchanged: 6 });
     assert.equal(writes(await h.visitorStats()) - before, 0);
+
+    // Always planned, whatever their recorded input: a user with a failure record (r2), users sharing
+    // an identity (r3 and a newcomer with r3's e-mail in other case), and a leaver (r5).
+    await alterState([r2!, r3!]);
+    await h.sync.db
+      .insertInto('sync.user_failures')
+      .values({
+        engage_user_id: r2!,
+        codes: ['visitor_unavailable'],
+        detail: JSON.stringify({}),
+        last_failed_at: new Date(Date.now() - 3_600_000),
+        next_attempt_at: new Date(Date.now() - 60_000),
+        last_run_id: 'earlier',
+      })
+      .execute();
+    const { username } = await h.engage.db
+      .selectFrom('engage.users')
+      .select('username')
+      .where('id', '=', r3!)
+      .executeTakeFirstOrThrow();
+    // Usernames are unique in Engage; a non-e-mail username falls back to the e-mail as identity.
+    const [twin] = await addUsers(h.engage.db, [{ username: 'twin-of-r3', email: username.toUpperCase() }]);
+    await softDelete(h.engage.db, [r5!]);
+    const fifth = await h.runSync({ kind: 'daily' });
+    assert.equal(fifth.status, 'completed', fifth.reason);
+    assert.equal(fifth.counts.unchanged, 5, JSON.stringify(fifth.counts));
+    assert.equal(fifth.counts.failed, 1, 'the newcomer sharing r3’s identity');
+    assert.equal(fifth.counts.deleted, 1);
+    assert.equal(await givenNameInState(r2!), await engageGiven(r2!), 'r2 planned');
+    assert.equal(await givenNameInState(r3!), await engageGiven(r3!), 'r3 planned');
+    assert.deepEqual(
+      (await h.sync.db.selectFrom('sync.user_failures').select('engage_user_id').execute()).map(
+        (r) => r.engage_user_id,
+      ),
+      [twin],
+      'r2’s failure cleared; the newcomer recorded',
+    );
+    assert.equal((await inputs()).get(r5!), null, 'a leaver records no input: planned every run');
     assert.deepEqual(await checkInvariants(h, { locationAdminsAdministerTheirLocations: true }), []);
   } finally {
     await h.close();
