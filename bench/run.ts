@@ -597,6 +597,13 @@ saving state and the provisioning log. The raw baseline is \`bench/run.ts\`'s lo
 POST /Users bodies (built with the sync's own \`planUser\` + \`createBody\`, access to all ${LOCATIONS}
 locations, invitation on), ${CONCURRENCY} in flight over keep-alive sockets, nothing else.
 
+${[s, l]
+  .map(
+    (x) =>
+      `- At ${Math.round(x.users / 1000)}k users: ${x.phases.beforePagesSeconds} s before the first user page (${x.phases.beforePages.join(', ')}, scheduled to closed), ${x.phases.pagesSeconds} s for ${x.phases.pages} pages, ${x.phases.afterPagesSeconds} s after.`,
+  )
+  .join('\n')}
+
 ## Daily sync at ${LARGE / 1000}k after 1 % churn
 
 | changes in Engage | SCIM writes | SCIM requests | daily s | initial s | daily / initial |
@@ -605,6 +612,8 @@ locations, invitation on), ${CONCURRENCY} in flight over keep-alive sockets, not
 ${
   dp
     ? `
+The run reads each page's Engage row digests and recorded plan inputs and plans only the users
+whose inputs changed (README, "The daily schedule"; bench/NOTES.md, fourth round).
 Where the daily run's time went (from its workflow history): ${dp.beforePagesSeconds} s before the first
 user page (locations, partition), ${dp.pagesSeconds} s for ${dp.pages} page activities (mean ${dp.meanPageMs} ms
 each, several in flight), ${dp.afterPagesSeconds} s after the last (deletions, finishing).
