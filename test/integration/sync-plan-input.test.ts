@@ -48,10 +48,17 @@ test('daily runs pass over users whose plan input is unchanged and plan all othe
           .where('engage_user_id', '=', id)
           .executeTakeFirstOrThrow()
       ).given;
-    const alterState = (ids: number[]) =>
+    // An edit the sync.users trigger does not see (it is switched off around it), so the recorded
+    // plan input stays: what a daily run then does shows whether it trusted the record.
+    const alterUnseen = async (ids: number[], given = 'Altered') => {
+      await sql`ALTER TABLE sync.users DISABLE TRIGGER users_forget_plan_input`.execute(h.sync.db);
+      await setGiven(ids, given);
+      await sql`ALTER TABLE sync.users ENABLE TRIGGER users_forget_plan_input`.execute(h.sync.db);
+    };
+    const setGiven = (ids: number[], given: string) =>
       h.sync.db
         .updateTable('sync.users')
-        .set({ attributes: sql`jsonb_set(attributes, '{givenName}', '"Altered"')` })
+        .set({ attributes: sql`jsonb_set(attributes, '{givenName}', to_jsonb(${given}::text))` })
         .where('engage_user_id', 'in', ids)
         .execute();
     const engageGiven = async (id: number) =>
@@ -70,8 +77,8 @@ test('daily runs pass over users whose plan input is unchanged and plan all othe
 
     // The sync's own record of r1 is altered while its plan input still matches: the daily run trusts
     // the input and passes r1 over (this is what makes it cheap). A location admin gains a location
-    // through engage.location_admins alone, which does not touch the user's updated_at.
-    await alterState([r1!]);
+    // through engage.location_admins alone.
+    await alterUnseen([r1!]);
     await h.engage.db
       .insertInto('engage.location_admins')
       .values({ user_id: la!, location_id: l2! })
@@ -86,14 +93,11 @@ test('daily runs pass over users whose plan input is unchanged and plan all othe
     assert.equal(admin?.access[lyon], 'a', 'admin at the newly administered location');
     assert.equal(await givenNameInState(), 'Altered', 'r1 was passed over, not planned');
 
-    // Without a recorded input (an older state, or one saved by a path that does not vouch for it)
-    // the user is planned again: the altered record is repaired (Visitor needs no write, as the
-    // fingerprint of what was written still matches).
-    await h.sync.db
-      .updateTable('sync.users')
-      .set({ plan_input: null })
-      .where('engage_user_id', '=', r1!)
-      .execute();
+    // An edit of the state by anything that does not record an input (an operator's SQL, an older
+    // worker) makes the trigger forget the recorded one: the user is planned again and the record
+    // repaired (Visitor needs no write: the fingerprint of what was written still matches).
+    await setGiven([r1!], 'Altered again');
+    assert.equal((await inputs()).get(r1!), null, 'the trigger forgot the input');
     before = writes(await h.visitorStats());
     const second = await h.runSync({ kind: 'daily' });
     assert.deepEqual(second.counts, { unchanged: 6 });
@@ -129,7 +133,7 @@ test('daily runs pass over users whose plan input is unchanged and plan all othe
 
     // Always planned, whatever their recorded input: a user with a failure record (r2), users sharing
     // an identity (r3 and a newcomer with r3's e-mail in other case), and a leaver (r5).
-    await alterState([r2!, r3!]);
+    await alterUnseen([r2!, r3!]);
     await h.sync.db
       .insertInto('sync.user_failures')
       .values({
