@@ -64,6 +64,8 @@ export class HttpTransport {
   readonly #authorization: string;
   readonly #token: string;
   private readonly base: URL;
+  /** The host as http.request wants it (an IPv6 literal without its brackets), worked out once. */
+  private readonly hostname: string;
   private readonly agent: http.Agent;
   private readonly slots: Semaphore;
   private readonly timeoutMs: number;
@@ -79,6 +81,7 @@ export class HttpTransport {
       throw new TypeError('Visitor SCIM base URL must not carry credentials; pass the token separately');
     }
     this.base.pathname = this.base.pathname.replace(/\/+$/, '');
+    this.hostname = this.base.hostname.replace(/^\[|\]$/g, '');
     this.#token = options.token;
     this.#authorization = `Bearer ${options.token}`;
     const agentOptions = { keepAlive: true, maxSockets: options.concurrency };
@@ -149,7 +152,7 @@ export class HttpTransport {
     if (req.ifMatch !== undefined) headers['if-match'] = req.ifMatch;
     const request = (this.base.protocol === 'https:' ? https : http).request({
       protocol: this.base.protocol,
-      hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
+      hostname: this.hostname,
       port: this.base.port || undefined,
       path: this.path(req),
       method: req.method,
