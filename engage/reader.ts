@@ -261,13 +261,16 @@ export class EngageReader {
     return Number(row.n);
   }
 
-  /** Highest user id ever stored (deleted included); null for an empty table. */
-  async maxUserId(): Promise<number | null> {
-    const row = await this.db
-      .selectFrom('engage.users')
-      .select((eb) => eb.fn.max('id').as('max'))
-      .executeTakeFirst();
-    return row?.max ?? null;
+  /**
+   * Upper ids of consecutive pages of `size` users each (deleted rows count: they may need
+   * deprovisioning); the last page, after the last boundary, is open-ended.
+   */
+  async pageBoundaries(size: number): Promise<number[]> {
+    checkLimit(size);
+    const rows = await sql<{ id: number }>`
+      SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM engage.users) t
+      WHERE rn % ${size} = 0 ORDER BY id`.execute(this.db);
+    return rows.rows.map((r) => r.id);
   }
 
   /**

@@ -203,3 +203,28 @@ export function retryAfterOf(err: unknown): number | undefined {
   if (err instanceof VisitorRateLimitedError || err instanceof VisitorServerError) return err.retryAfterMs;
   return undefined;
 }
+
+/**
+ * The closed set of kinds the reconcile engine branches on: which of the classes above an error is,
+ * without the engine testing for each class (and so without it caring how the client is built).
+ */
+export type VisitorErrorKind =
+  | 'auth'
+  | 'rejected'
+  | 'notFound'
+  | 'conflict'
+  | 'preconditionFailed'
+  | 'transient'
+  | 'other';
+
+/** The kind of a Visitor SCIM error; null for anything that is not one (a bug, a database error). */
+export function visitorErrorKind(err: unknown): VisitorErrorKind | null {
+  if (!(err instanceof VisitorScimError)) return null;
+  if (err instanceof VisitorAuthError) return 'auth';
+  if (err instanceof VisitorRejectedError) return 'rejected';
+  if (err instanceof VisitorNotFoundError) return 'notFound';
+  if (err instanceof VisitorConflictError) return 'conflict';
+  if (err instanceof VisitorPreconditionFailedError) return 'preconditionFailed';
+  if (err.retryable) return 'transient';
+  return 'other';
+}

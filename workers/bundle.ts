@@ -9,8 +9,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOWS_PATH = path.join(ROOT, 'workflows', 'index.ts');
 const BUILD_DIR = path.join(ROOT, '.build');
-// Workflow code may import only these folders (pure, deterministic code).
-const SOURCE_DIRS = ['workflows', 'domain/workflow-safe'].map((d) => path.join(ROOT, d));
+// Workflow code may import only these folders (pure, deterministic code); the layer rule holds it to them.
+const SOURCE_DIRS = ['workflows', 'domain'].map((d) => path.join(ROOT, d));
 
 function sourcesHash(): string {
   const hash = createHash('sha256');

@@ -19,10 +19,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
+import { addCounts, shouldStopForFailures } from '../domain/run-math';
 import { invitationsWorkflowId as invitationsWorkflowIdOf } from './ids';
 import { invitationsWorkflow } from './invitations';
 import { decideDeletionsUpdate, progressQuery, stopRunSignal } from './messages';
-import { addCounts, progressOf, shouldStopForFailures } from './run-math';
+import { progressOf } from './progress';
 import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
 import type {
   Counts,

@@ -1,37 +1,24 @@
 // Workflow inputs, outputs and progress: ids, cursors and counts only — never names, e-mails or tokens.
 
-export type RunKind = 'initial' | 'daily' | 'user';
+import type {
+  Counts,
+  InvitationPolicy,
+  LocationCounts,
+  Outcome,
+  RunKind,
+  RunStatus,
+} from '../domain/run-types';
 
-/** When the "Join your team" e-mail goes to users a run creates. */
-export type InvitationPolicy = { mode: 'send' } | { mode: 'delay'; delayMs: number } | { mode: 'disabled' };
-
-/** What happened to one user in a run (also the outcomes the provisioning log records). */
-export const OUTCOMES = [
-  'created',
-  'adopted',
-  'updated',
-  'reactivated',
-  'unchanged',
-  'deleted',
-  'deactivated',
-  'skipped',
-  'quarantined',
-  'failed',
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-export type Counts = Partial<
-  Record<Outcome | 'invited' | 'invitationsPending' | 'planned' | 'pendingDeletion' | 'writeFailures', number>
->;
-
-export interface LocationCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  orphaned: number;
-  /** Refused by Visitor (logged with the reason); the run goes on without them. */
-  failed: number;
-}
+export type {
+  Counts,
+  InvitationPolicy,
+  LocationCounts,
+  Outcome,
+  PageResult,
+  RunKind,
+  RunStatus,
+} from '../domain/run-types';
+export { OUTCOMES } from '../domain/run-types';
 
 export interface SyncRunInput {
   kind: 'initial' | 'daily';
@@ -64,8 +51,6 @@ export interface SyncRunCarry {
   counts: Counts;
   pagesDone: number;
 }
-
-export type RunStatus = 'running' | 'awaiting-approval' | 'completed' | 'failed' | 'stopped' | 'skipped';
 
 export interface SyncRunResult {
   runId: string;
@@ -102,13 +87,6 @@ export interface RunProgress {
   etaSeconds: number | null;
   deletionsPending?: number;
   reason?: string;
-}
-
-export interface PageResult {
-  processed: number;
-  counts: Counts;
-  /** Set when Visitor refused our credentials: the run must stop. */
-  fatal?: string;
 }
 
 export interface DeletionDecision {

@@ -3,8 +3,8 @@
 // deleted; one whose Engage location is gone is reported as orphaned.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../domain/fingerprint';
+import type { LocationCounts } from '../../domain/run-types';
 import { VisitorAuthError, VisitorScimError } from '../../scim/errors';
-import type { LocationCounts } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { noDefaultLocation } from './location-context';
 import { pool, STEPS_PER_REQUEST_SLOT } from './pool';

@@ -6,6 +6,7 @@ import { driftedAttributes } from '../../domain/attribute-diff';
 import { fingerprint } from '../../domain/fingerprint';
 import type { IdentityConflictOutcome } from '../../domain/identity-conflicts';
 import { type PlanContext, planUser, type UserPlan, type VisitorActual } from '../../domain/plan-user';
+import type { InvitationPolicy, Outcome } from '../../domain/run-types';
 import type { EngageUser, SyncOptions, SyncUserState } from '../../domain/types';
 import {
   VisitorAuthError,
@@ -16,7 +17,6 @@ import {
 } from '../../scim/errors';
 import { setUserAttributes } from '../../scim/patch';
 import { URN_VISITOR_USER } from '../../scim/wire';
-import type { InvitationPolicy, Outcome } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import type { LocationContext } from './location-context';
 import type { FailureRow, LogEntry, StoredUser } from './state-store';

@@ -3,8 +3,8 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'kysely';
-import { addCounts } from '../../workflows/run-math';
-import type { Counts, InvitationPolicy, RunStatus } from '../../workflows/types';
+import { addCounts } from '../../domain/run-math';
+import type { Counts, InvitationPolicy, RunStatus } from '../../domain/run-types';
 import type { SyncDeps } from './deps';
 import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
 import { deprovision } from './process-user';

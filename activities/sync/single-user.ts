@@ -2,7 +2,7 @@
 // at once (the bulk-deletion threshold guards runs, not one user).
 import { Context } from '@temporalio/activity';
 import { planInputOf } from '../../domain/plan-input';
-import type { Outcome } from '../../workflows/types';
+import type { Outcome } from '../../domain/run-types';
 import type { SyncDeps } from './deps';
 import { contextDigestOf, loadLocationContext } from './location-context';
 import { processUser } from './process-user';

@@ -4,10 +4,10 @@
 import { Context } from '@temporalio/activity';
 import { type IdentityConflictOutcome, resolveIdentityGroup } from '../../domain/identity-conflicts';
 import { planInputOf } from '../../domain/plan-input';
+import { addCounts, shouldStopForFailures } from '../../domain/run-math';
+import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../domain/run-types';
 import type { EngageUser } from '../../domain/types';
 import { type IdentityConflictGroup, identityHash } from '../../engage/reader';
-import { addCounts, shouldStopForFailures } from '../../workflows/run-math';
-import type { Counts, InvitationPolicy, PageResult, RunKind } from '../../workflows/types';
 import type { SyncDeps } from './deps';
 import { contextDigestOf, locationContextFor } from './location-context';
 import { pool, STEPS_PER_REQUEST_SLOT } from './pool';

@@ -1,0 +1,207 @@
+// What the reconcile engine needs from the world, as small interfaces: the Engage source, the Visitor
+// target, the sync's own state, a clock, and a progress hook. Production binds them to PostgreSQL,
+// the SCIM client and the Temporal activity context (workers/deps.ts, activities/); tests bind fakes.
+import type { SyncSettings } from '../config/service';
+import type { InvitationStatus } from '../db/sync-schema';
+import type { SyncUserState } from '../domain/types';
+import type { EngageReader } from '../engage/reader';
+import type { VisitorScimClient } from '../scim/client';
+
+/** The Engage reads the engine makes (engage/reader.ts). */
+export type EngageSource = Pick<
+  EngageReader,
+  | 'usersPage'
+  | 'userDigests'
+  | 'usersByIds'
+  | 'userById'
+  | 'allActiveLocations'
+  | 'countUsers'
+  | 'identityConflicts'
+  | 'pageBoundaries'
+>;
+
+/** The Visitor SCIM calls the engine makes (scim/client.ts). */
+export type VisitorTarget = Pick<
+  VisitorScimClient,
+  | 'createUser'
+  | 'getUser'
+  | 'patchUser'
+  | 'deleteUser'
+  | 'sendInvitation'
+  | 'listLocations'
+  | 'createLocation'
+  | 'replaceLocation'
+>;
+
+export interface StoredUser extends SyncUserState {
+  invitationStatus: InvitationStatus;
+  /** What this state was planned from (domain/plan-input.ts); null = unknown. */
+  planInput: string | null;
+}
+
+export interface FailureRow {
+  engageUserId: number;
+  failureCount: number;
+  lastFailedAt: Date;
+  nextAttemptAt: Date;
+}
+
+/** One row of the provisioning log (build them with engine/log-entries.ts). */
+export interface LogEntry {
+  run_id: string;
+  object_type: 'user' | 'location' | 'run';
+  engage_id: number | null;
+  visitor_id: string | null;
+  user_name: string | null;
+  action: string;
+  outcome: string;
+  attributes: string[] | null;
+  duration_ms: number | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export interface PendingDeletion {
+  run_id: string;
+  engage_user_id: number;
+  visitor_user_id: string;
+  mode: string;
+  reason: string;
+}
+
+export interface PendingInvitation {
+  engage_user_id: number;
+  visitor_user_id: string | null;
+  deprovisioned: boolean;
+}
+
+export interface LocationLink {
+  visitorId: string;
+  fingerprint: string;
+  status: string;
+}
+
+export interface RunRow {
+  id: string;
+  kind: string;
+  workflowId: string;
+  startedBy: string;
+  dryRun: boolean;
+}
+
+export interface SaveUserExtra {
+  createdByRun?: string;
+  invitation?: {
+    status: InvitationStatus;
+    runId?: string | null;
+    dueAt?: Date | null;
+    sentAt?: Date | null;
+  };
+  /** What the state was planned from; left out, the state's input is unknown (re-planned). */
+  planInput?: string | undefined;
+}
+
+/** The sync's own state (state/): every write idempotent, so a repeated activity leaves the same state. */
+export interface SyncStore {
+  // users
+  usersInRange(afterId: number | null, upToId: number | null): Promise<Map<number, StoredUser>>;
+  usersByIds(ids: readonly number[]): Promise<Map<number, StoredUser>>;
+  planInputsInRange(afterId: number | null, upToId: number | null): Promise<Map<number, string | null>>;
+  stampPlanInputs(stamps: readonly { state: SyncUserState; planInput: string }[]): Promise<void>;
+  engageIdOfVisitorUser(visitorUserId: string): Promise<number | null>;
+  saveUser(state: SyncUserState, runId: string, extra?: SaveUserExtra): Promise<void>;
+  countLinkedUsers(): Promise<number>;
+  // failures and quarantine
+  failuresByIds(ids: readonly number[]): Promise<Map<number, FailureRow>>;
+  recordFailure(
+    engageUserId: number,
+    runId: string,
+    codes: string[],
+    detail: Record<string, unknown>,
+  ): Promise<void>;
+  clearFailure(engageUserId: number): Promise<void>;
+  // deletions held to the end of a run
+  addPendingDeletion(d: {
+    runId: string;
+    engageUserId: number;
+    visitorUserId: string;
+    mode: string;
+    reason: string;
+  }): Promise<void>;
+  pendingDeletions(runId: string, limit: number): Promise<PendingDeletion[]>;
+  countPendingDeletions(runId: string): Promise<number>;
+  markDeletion(runId: string, engageUserId: number, status: 'applied' | 'rejected' | 'stale'): Promise<void>;
+  rejectAllDeletions(runId: string): Promise<number>;
+  // delayed invitations
+  pendingInvitations(runId: string, limit: number): Promise<PendingInvitation[]>;
+  countPendingInvitations(runId: string): Promise<number>;
+  setInvitation(engageUserId: number, status: InvitationStatus, sentAt?: Date | null): Promise<void>;
+  cancelInvitations(runId: string): Promise<number>;
+  // locations
+  locationMap(): Promise<Map<number, LocationLink>>;
+  saveLocation(
+    engageId: number,
+    visitorId: string,
+    fingerprint: string,
+    status: 'linked' | 'orphaned',
+  ): Promise<void>;
+  // runs
+  /** Takes the one-active-bulk-run lock; idempotent for the same run id. */
+  beginRun(r: RunRow): Promise<{ ok: true } | { ok: false; activeRunId: string; activeWorkflowId: string }>;
+  /** Records a run that takes no lock (dry runs, per-user runs); idempotent. */
+  openRun(r: RunRow): Promise<void>;
+  activeBulkRun(): Promise<{ id: string; workflow_id: string } | undefined>;
+  markRunFull(runId: string): Promise<void>;
+  setRunStatus(
+    id: string,
+    status: string,
+    extra?: { counts?: Record<string, number>; reason?: string | null; finished?: boolean },
+  ): Promise<void>;
+  /** The latest finished bulk run other than this one. */
+  previousBulkRun(
+    excludingRunId: string,
+  ): Promise<{ id: string; status: string; reason: string | null } | undefined>;
+  /** When the last completed full reconcile (or initial sync) started; null if none did. */
+  lastFullReconcileAt(): Promise<Date | null>;
+  runKindAndStart(runId: string): Promise<{ kind: string; startedAt: Date } | undefined>;
+  // the provisioning log
+  log(entries: readonly LogEntry[]): Promise<void>;
+}
+
+/** Watches the work of one activity attempt: progress out, cancellation in. */
+export interface Progress {
+  /** Work advanced; the engine calls it at most about once a second. */
+  beat(details: unknown): void;
+  /** Aborted when the work should stop (cancelled, timed out, worker shutting down). */
+  readonly signal: AbortSignal;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export interface EngineMetrics {
+  outcomes(counts: Record<string, number | undefined>): void;
+  runFinished(kind: string, status: string, durationMs: number): void;
+}
+
+/** Everything the engine is handed, once per worker process. */
+export interface EngineDeps {
+  engage: EngageSource;
+  visitor: VisitorTarget;
+  store: SyncStore;
+  settings: SyncSettings;
+  /** Requests to Visitor in flight per page (the client still bounds them). */
+  concurrency: number;
+  clock: Clock;
+  /**
+   * Whether the workflow holding a run lock still runs; absent, a lock is never taken over. Only a
+   * definite "not running" may free it: an error must be thrown, not answered false.
+   */
+  workflowIsRunning?: (workflowId: string) => Promise<boolean>;
+  metrics?: EngineMetrics;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** For work outside an activity (a script, a test): never cancelled, progress ignored. */
+export const noProgress: Progress = { beat: () => {}, signal: new AbortController().signal };
