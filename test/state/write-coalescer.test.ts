@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WriteCoalescer } from '../../activities/sync/write-coalescer';
+import { WriteCoalescer } from '../../state/write-coalescer';
 
 interface Row {
   id: number;
