@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm install, not npm ci: the lockfile lists only linux-x64 optional binaries (see stack/bootstrap.mjs).
+# npm install, not npm ci: the lockfile lists only linux-x64 optional binaries (see dev/stack/bootstrap.mjs).
 RUN npm install --no-audit --no-fund
 COPY . .
 RUN npx tsx workers/bundle.ts

@@ -4,9 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DATA_DIR, ROOT } from '../stack/paths';
-import { startPostgres } from '../stack/postgres';
-import { startTemporal } from '../stack/temporal';
+import { DATA_DIR, ROOT } from '../dev/stack/paths';
+import { startPostgres } from '../dev/stack/postgres';
+import { startTemporal } from '../dev/stack/temporal';
 
 const filters = process.argv.slice(2);
 const log = (m: string) => console.log(m);

@@ -2,7 +2,7 @@
 // errors, 429s, hangs, drops and lost answers, at a small size in its own isolated stack.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SCENARIOS } from './scenarios';
+import { SCENARIOS } from '../../dev/chaos/scenarios';
 
 const USERS = 1_500;
 

@@ -2,7 +2,7 @@
 // SIGKILLed mid-run and restarted, at a small size in its own isolated stack. Invariants, no timings.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SCENARIOS } from './scenarios';
+import { SCENARIOS } from '../../dev/chaos/scenarios';
 
 const USERS = 1_500;
 

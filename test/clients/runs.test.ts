@@ -15,7 +15,7 @@ import {
   runsByIds,
 } from '../../clients/runs';
 import type { SyncDatabase } from '../../db/sync-schema';
-import { freshDatabase, type TestDatabase } from '../support/db';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 
 let database: TestDatabase<SyncDatabase>;
 const db = () => database.db;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { adminUrl, freshDatabase } from '../support/db';
+import { adminUrl, freshDatabase } from '../../dev/harness/db';
 
 test('a checked-out connection terminated by the server errors its query; the pool serves the next one', async () => {
   const t = await freshDatabase('connect');

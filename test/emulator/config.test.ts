@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../emulator/config';
+import { loadConfig } from '../../dev/emulator/config';
 
 describe('emulator configuration from the environment', () => {
   it('defaults', () => {
@@ -45,7 +45,7 @@ describe('emulator configuration from the environment', () => {
   }
 
   it('the CLI exits with the message on a bad value', () => {
-    const main = fileURLToPath(new URL('../../emulator/main.ts', import.meta.url));
+    const main = fileURLToPath(new URL('../../dev/emulator/main.ts', import.meta.url));
     const result = spawnSync(process.execPath, ['--import', 'tsx', main], {
       env: { ...process.env, VISITOR_EMULATOR_PORT: 'eighty' },
       encoding: 'utf8',

@@ -1,6 +1,6 @@
 /** Shared helpers for the emulator tests: start an emulator on port 0 and call it over HTTP. */
-import type { VisitorEmulator, VisitorEmulatorOptions } from '../../emulator/server';
-import { startVisitorEmulator } from '../../emulator/server';
+import type { VisitorEmulator, VisitorEmulatorOptions } from '../../dev/emulator/server';
+import { startVisitorEmulator } from '../../dev/emulator/server';
 import { URN_CORE_USER, URN_LOCATION_SCHEMA, URN_PATCH_OP, URN_VISITOR_USER } from './urns';
 
 export { URN_CORE_USER, URN_LOCATION_SCHEMA, URN_PATCH_OP, URN_VISITOR_USER };

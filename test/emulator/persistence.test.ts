@@ -116,7 +116,7 @@ describe('persistence', () => {
 
   it('SIGKILL of the CLI loses nothing that reached the journal', async () => {
     const dataFile = tempDataFile();
-    const main = fileURLToPath(new URL('../../emulator/main.ts', import.meta.url));
+    const main = fileURLToPath(new URL('../../dev/emulator/main.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
       env: {
         ...process.env,
@@ -161,7 +161,7 @@ describe('persistence', () => {
 
   it('SIGTERM stops the CLI gracefully and writes the snapshot', async () => {
     const dataFile = tempDataFile();
-    const main = fileURLToPath(new URL('../../emulator/main.ts', import.meta.url));
+    const main = fileURLToPath(new URL('../../dev/emulator/main.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
       env: {
         ...process.env,

@@ -1,9 +1,9 @@
 // A migrated fresh Engage database, the SCIM server on a random port, a client and a token.
 import type { EngageDatabase } from '../../db/engage-schema';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import type { RateLimit } from '../../engage-scim/auth/rate-limit';
 import { createClient, issueToken } from '../../engage-scim/auth/tokens';
 import { type EngageScimServer, startEngageScimServer } from '../../engage-scim/server';
-import { freshDatabase, type TestDatabase } from '../support/db';
 
 export interface ScimHarness {
   db: TestDatabase<EngageDatabase>;

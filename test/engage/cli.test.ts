@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { EngageDatabase } from '../../db/engage-schema';
-import { parseCommand, UsageError } from '../../engage/options';
-import { engageStats } from '../../engage/stats';
-import { freshDatabase, type TestDatabase } from '../support/db';
+import { parseCommand, UsageError } from '../../dev/engage-generator/options';
+import { engageStats } from '../../dev/engage-generator/stats';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -13,7 +13,7 @@ function cli(url: string, ...args: string[]): Promise<{ code: number; stdout: st
   return new Promise((resolve) => {
     execFile(
       'npx',
-      ['tsx', 'engage/cli.ts', ...args],
+      ['tsx', 'dev/engage-generator/cli.ts', ...args],
       { cwd: root, env: { ...process.env, ENGAGE_DATABASE_URL: url } },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
+import { applyChurn, type ChurnSummary } from '../../dev/engage-generator/churn';
+import { engageDigest } from '../../dev/engage-generator/digest';
+import { createRandom } from '../../dev/engage-generator/random';
+import { NotEmptyError, seedCompany } from '../../dev/engage-generator/seed';
+import { engageStats } from '../../dev/engage-generator/stats';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import { isEmailAddress } from '../../domain/identity';
 import { toE164 } from '../../domain/phone';
-import { applyChurn, type ChurnSummary } from '../../engage/generator/churn';
-import { engageDigest } from '../../engage/generator/digest';
-import { createRandom } from '../../engage/generator/random';
-import { NotEmptyError, seedCompany } from '../../engage/generator/seed';
 import { EngageReader } from '../../engage/reader';
-import { engageStats } from '../../engage/stats';
-import { freshDatabase, type TestDatabase } from '../support/db';
 
 describe('seeded PRNG', () => {
   it('repeats per seed and differs between seeds', () => {

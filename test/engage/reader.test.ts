@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import { EngageReader, identityHash } from '../../engage/reader';
-import { freshDatabase, type TestDatabase } from '../support/db';
 
 let t: TestDatabase<EngageDatabase>;
 let reader: EngageReader;

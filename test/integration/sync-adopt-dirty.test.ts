@@ -2,10 +2,10 @@
 // dirty Engage rows that are reported without blocking anyone else.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkInvariants } from '../../dev/harness/invariants';
 import { VisitorScimClient } from '../../scim/client';
 import { URN_CORE_USER, URN_VISITOR_LOCATION, URN_VISITOR_USER } from '../../scim/wire';
 import { addLocations, addUsers } from '../support/engage-fixtures';
-import { checkInvariants } from '../support/invariants';
 import { EMULATOR_TOKEN, SyncHarness } from '../support/sync-harness';
 
 test('users already in Visitor are adopted (case-insensitive userName), hand-granted admin kept, no invitation', async () => {

@@ -2,8 +2,8 @@
 // changed — one SCIM write per change — and follows the new-location rules.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkInvariants } from '../../dev/harness/invariants';
 import { addLocations, addUsers, setUserType, softDelete } from '../support/engage-fixtures';
-import { checkInvariants } from '../support/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
 const writes = (s: { byMethod?: Record<string, number> }) =>

@@ -2,9 +2,9 @@
 // cursor and counts, and ends exactly as an uninterrupted run would.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seedCompany } from '../../engage/generator/seed';
+import { seedCompany } from '../../dev/engage-generator/seed';
+import { checkInvariants } from '../../dev/harness/invariants';
 import type { SyncRunResult } from '../../workflows/types';
-import { checkInvariants } from '../support/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
 test('a run continues as new past its history budget and finishes with the same result', async () => {

@@ -2,8 +2,8 @@
 // run, never take over someone else's Visitor account, and never hold back a leaver.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkInvariants } from '../../dev/harness/invariants';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
-import { checkInvariants } from '../support/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
 const failureCodes = async (h: SyncHarness) =>

@@ -2,10 +2,10 @@
 // fingerprint-only daily run cannot see — while leaving hand-granted admin rights alone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkInvariants } from '../../dev/harness/invariants';
 import { VisitorScimClient } from '../../scim/client';
 import { removeLocationAccess, setLocationRole, setUserAttributes } from '../../scim/patch';
 import { addLocations, addUsers } from '../support/engage-fixtures';
-import { checkInvariants } from '../support/invariants';
 import { EMULATOR_TOKEN, SyncHarness } from '../support/sync-harness';
 
 test('full reconcile corrects attributes and access edited by hand and recreates users deleted by hand', async () => {

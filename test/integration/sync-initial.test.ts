@@ -1,8 +1,8 @@
 // Initial sync from scratch, then a daily run that must cost no SCIM write when nothing changed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { seedCompany } from '../../engage/generator/seed';
-import { checkInvariants } from '../support/invariants';
+import { seedCompany } from '../../dev/engage-generator/seed';
+import { checkInvariants } from '../../dev/harness/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
 let h: SyncHarness;

@@ -2,9 +2,9 @@
 // release the batch early or cancel it; per-user provisioning brings one user into line now.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { checkInvariants } from '../../dev/harness/invariants';
 import type { InvitationsResult } from '../../workflows/types';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
-import { checkInvariants } from '../support/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
 let h: SyncHarness;

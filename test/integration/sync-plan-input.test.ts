@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import { checkInvariants } from '../../dev/harness/invariants';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
-import { checkInvariants } from '../support/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
 const writes = (s: { byMethod?: Record<string, number> }) =>

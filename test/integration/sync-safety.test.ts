@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STEPS_PER_REQUEST_SLOT } from '../../activities/sync/pool';
-import { seedCompany } from '../../engage/generator/seed';
+import { seedCompany } from '../../dev/engage-generator/seed';
+import { checkInvariants } from '../../dev/harness/invariants';
 import type { RunProgress, SyncRunResult } from '../../workflows/types';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
-import { checkInvariants } from '../support/invariants';
 import { SyncHarness } from '../support/sync-harness';
 
 const writes = (s: { byMethod?: Record<string, number> }) =>

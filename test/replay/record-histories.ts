@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ensureTemporalCli } from '../../stack/temporal';
+import { ensureTemporalCli } from '../../dev/stack/temporal';
 import type { RunProgress } from '../../workflows/types';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';

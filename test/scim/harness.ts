@@ -1,6 +1,6 @@
 /** Shared set-up for the Visitor SCIM client tests: an in-process emulator and a client on it. */
-import type { FaultConfigInput } from '../../emulator/faults';
-import { startVisitorEmulator } from '../../emulator/server';
+import type { FaultConfigInput } from '../../dev/emulator/faults';
+import { startVisitorEmulator } from '../../dev/emulator/server';
 import type { RequestEvent, RetryEvent, VisitorScimClientOptions } from '../../scim/client';
 import { VisitorScimClient } from '../../scim/client';
 import type { UserCreateRequest } from '../../scim/wire';

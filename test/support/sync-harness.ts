@@ -12,42 +12,15 @@ import {
   startVisitorEmulator,
   type VisitorEmulator,
   type VisitorEmulatorOptions,
-} from '../../emulator/server';
+} from '../../dev/emulator/server';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
+import type { VisitorState } from '../../dev/harness/visitor-state';
 import { createWorker } from '../../workers/create-worker';
 import { type BuiltDeps, buildDeps } from '../../workers/deps';
 import type { ProvisionUserResult, SyncRunInput, SyncRunResult } from '../../workflows/types';
-import { freshDatabase, type TestDatabase } from './db';
 import { TEST_NAMESPACE, temporalAddress, testEnv, uniqueTaskQueue, workerConnection } from './temporal';
 
 export const EMULATOR_TOKEN = 'test-visitor-token';
-
-export interface CompactUser {
-  id: string;
-  externalId?: string;
-  userName: string;
-  name: { givenName: string; familyName: string };
-  emails: { value: string; type?: string; primary?: boolean }[];
-  phoneNumbers?: { value: string; type?: string }[];
-  title?: string;
-  preferredLanguage?: string;
-  active: boolean;
-  defaultLocationId?: string;
-  /** One char per location of `locations` (same order): '-' none, 'r' regular, 'a' admin. */
-  access: string;
-  sso: boolean;
-  invitation: { status: string; sentAt?: string };
-}
-export interface VisitorState {
-  locations: {
-    id: string;
-    externalId?: string;
-    name: string;
-    isDefault: boolean;
-    address?: Record<string, string>;
-  }[];
-  users: CompactUser[];
-  invitations: { userId: string; userName: string; sentAt: string }[];
-}
 
 export interface HarnessOptions {
   env?: Record<string, string>;

@@ -1,0 +1,270 @@
+/**
+ * The Eptura Visitor SCIM 2.0 emulator: a keep-alive `node:http` server under `/scim/v1`, with
+ * bearer auth, fault injection, request statistics, optional persistence and `/_admin`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { VISITOR_SCIM_BASE_PATH } from '../../scim/wire';
+import { handleAdmin } from './admin';
+import { bearerChecker } from './auth';
+import type { ScimHandler } from './context';
+import { discoveryRoutes } from './discovery';
+import { ScimHttpError } from './errors';
+import type { FaultConfigInput } from './faults';
+import { FaultInjector } from './faults';
+import type { Reply } from './http';
+import { errorReply, readJsonBody, sendReply } from './http';
+import { newLocationIdentity } from './location-model';
+import { locationRoutes } from './locations-routes';
+import { Persistence } from './persistence';
+import type { Address } from './records';
+import { Router } from './router';
+import { RequestStats } from './stats';
+import { VisitorStore } from './store';
+import { userRoutes } from './users-routes';
+
+export interface DefaultLocationOptions {
+  name: string;
+  externalId?: string;
+  address?: Address;
+  timeZone?: string;
+}
+
+export interface VisitorEmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  token: string;
+  /** Snapshot path; `<dataFile>.journal` holds changes since. Without it, state is in memory only. */
+  dataFile?: string;
+  maxPageSize?: number;
+  /** The primary location created when the store has none. Default name: "Headquarters". */
+  defaultLocation?: DefaultLocationOptions;
+  faults?: FaultConfigInput;
+  /** Bearer token for /_admin; none by default (loopback). */
+  adminToken?: string;
+}
+
+export interface VisitorEmulator {
+  /** e.g. http://127.0.0.1:8790/scim/v1 */
+  baseUrl: string;
+  /** e.g. http://127.0.0.1:8790/_admin */
+  adminUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function buildRouter(): Router<ScimHandler> {
+  const router = new Router<ScimHandler>();
+  for (const [method, template, handler] of [...discoveryRoutes, ...userRoutes, ...locationRoutes]) {
+    router.add(method, template, handler);
+  }
+  return router;
+}
+
+/** Creates the default location if the store has none (first start, or after it was lost). */
+function ensureDefaultLocation(store: VisitorStore, options: DefaultLocationOptions | undefined): void {
+  if (store.defaultLocation && store.locations.has(store.defaultLocation.id)) return;
+  const now = new Date().toISOString();
+  store.commit({
+    op: 'loc.put',
+    loc: {
+      ...newLocationIdentity(store),
+      name: options?.name ?? 'Headquarters',
+      externalId: options?.externalId,
+      address: options?.address,
+      timeZone: options?.timeZone,
+      isDefault: true,
+      created: now,
+      lastModified: now,
+      version: 1,
+    },
+  });
+}
+
+export async function startVisitorEmulator(options: VisitorEmulatorOptions): Promise<VisitorEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const maxPageSize = options.maxPageSize ?? 500;
+  const store = new VisitorStore();
+  const persistence = options.dataFile ? new Persistence(options.dataFile, store) : undefined;
+  await persistence?.open();
+  ensureDefaultLocation(store, options.defaultLocation);
+
+  const faults = new FaultInjector(options.faults ?? {});
+  const stats = new RequestStats();
+  const router = buildRouter();
+  const scimAuth = bearerChecker(options.token);
+  const adminAuth = options.adminToken ? bearerChecker(options.adminToken) : undefined;
+  const hung = new Set<{ timer: NodeJS.Timeout; socket: Socket }>();
+  let baseUrl = '';
+
+  const reset = (keepLocations: boolean) => {
+    store.commit({ op: 'reset' });
+    if (!keepLocations) {
+      const now = new Date().toISOString();
+      for (const loc of store.orderedLocations()) {
+        if (!loc.isDefault) store.commit({ op: 'loc.del', id: loc.id, at: now });
+      }
+    }
+    ensureDefaultLocation(store, options.defaultLocation);
+  };
+
+  async function handleScim(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) {
+    const method = req.method ?? 'GET';
+    const found = router.find(method, path);
+    const template =
+      found.kind === 'notFound'
+        ? '(unmatched)'
+        : found.kind === 'match'
+          ? found.match.template
+          : found.template;
+    res.once('finish', () => stats.record(method, template, res.statusCode));
+
+    if (!scimAuth(req.headers.authorization)) {
+      return sendReply(res, {
+        ...errorReply(401, undefined, 'Missing or invalid bearer token'),
+        headers: { 'www-authenticate': 'Bearer realm="Eptura Visitor SCIM"' },
+      });
+    }
+    if (found.kind === 'notFound') {
+      const first = path.split('/')[1] ?? '';
+      const detail =
+        first === 'Groups'
+          ? 'Groups are not supported by Eptura Visitor; only /Users and /Locations'
+          : `No resource at ${path}`;
+      return sendReply(res, errorReply(first === 'Bulk' ? 501 : 404, undefined, detail));
+    }
+    if (found.kind === 'methodNotAllowed') {
+      return sendReply(res, {
+        ...errorReply(405, undefined, `${method} is not allowed on ${template}`),
+        headers: { allow: found.allow.join(', ') },
+      });
+    }
+
+    // Faults are decided and applied before the body is read or any state changes.
+    const decision = faults.decide(method, template, MUTATING.has(method));
+    switch (decision.kind) {
+      case 'rateLimited':
+        return sendReply(res, {
+          ...errorReply(429, undefined, 'Too many requests'),
+          headers: { 'retry-after': String(decision.retryAfterSeconds) },
+        });
+      case 'drop':
+        stats.record(method, template, 'dropped');
+        req.socket.destroy();
+        return;
+      case 'hang': {
+        stats.record(method, template, 'hung');
+        const socket = req.socket;
+        const entry = {
+          socket,
+          timer: setTimeout(() => {
+            hung.delete(entry);
+            socket.destroy();
+          }, decision.ms),
+        };
+        hung.add(entry);
+        socket.once('close', () => {
+          clearTimeout(entry.timer);
+          hung.delete(entry);
+        });
+        return;
+      }
+      case 'error':
+        return sendReply(
+          res,
+          decision.status === 400
+            ? errorReply(400, 'invalidValue', 'Injected fault: request refused')
+            : errorReply(decision.status, undefined, 'Injected fault: service unavailable'),
+        );
+      case 'pass':
+        if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    }
+
+    const body = MUTATING.has(method) ? await readJsonBody(req) : undefined;
+    const reply: Reply = await found.match.handler({
+      req,
+      params: found.match.params,
+      query,
+      body,
+      store,
+      baseUrl,
+      maxPageSize,
+      now: new Date().toISOString(),
+    });
+    if (decision.errorAfterCommit !== undefined && reply.status < 300) {
+      // The write is committed; the client only sees a failure (a lost response).
+      return sendReply(res, errorReply(decision.errorAfterCommit, undefined, 'Injected fault after commit'));
+    }
+    sendReply(res, reply);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
+    try {
+      if (path === VISITOR_SCIM_BASE_PATH || path.startsWith(`${VISITOR_SCIM_BASE_PATH}/`)) {
+        await handleScim(req, res, path.slice(VISITOR_SCIM_BASE_PATH.length) || '/', query);
+      } else if (path === '/_admin' || path.startsWith('/_admin/')) {
+        if (adminAuth && !adminAuth(req.headers.authorization)) {
+          sendReply(res, { status: 401, body: { error: 'Missing or invalid admin token' } });
+        } else {
+          await handleAdmin(req, res, path, query, { store, faults, stats, baseUrl, reset });
+        }
+      } else {
+        sendReply(
+          res,
+          errorReply(
+            404,
+            undefined,
+            `No resource at ${path}; the SCIM base path is ${VISITOR_SCIM_BASE_PATH}`,
+          ),
+        );
+      }
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+      } else if (error instanceof ScimHttpError) {
+        sendReply(res, errorReply(error.status, error.scimType, error.message));
+      } else {
+        console.error('visitor emulator: unexpected error', error);
+        sendReply(res, errorReply(500, undefined, 'Internal emulator error'));
+      }
+    }
+  }
+
+  const server = createServer({ keepAlive: true }, (req, res) => void handle(req, res));
+  // Longer than clients' idle timeouts, so a reused keep-alive socket is never closed under them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  baseUrl = `${origin}${VISITOR_SCIM_BASE_PATH}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      for (const entry of hung) {
+        clearTimeout(entry.timer);
+        entry.socket.destroy();
+      }
+      hung.clear();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }).then(() => persistence?.close());
+    return closing;
+  };
+
+  return { baseUrl, adminUrl: `${origin}/_admin`, port, close };
+}
