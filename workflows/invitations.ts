@@ -3,14 +3,11 @@
 // per user, so 100k new users cost one timer.
 import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
+import { INVITATION_PAGE_ACTIVITY } from './activity-options';
 import { cancelInvitationsSignal, invitationsStatusQuery, releaseInvitationsSignal } from './messages';
 import type { InvitationsInput, InvitationsResult } from './types';
 
-const acts = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '60s',
-  retry: { initialInterval: '1s', maximumInterval: '60s', nonRetryableErrorTypes: ['VisitorAuthError'] },
-});
+const acts = proxyActivities<SyncActivities>(INVITATION_PAGE_ACTIVITY);
 
 export async function invitationsWorkflow(
   input: InvitationsInput & { sent?: number; skipped?: number; released?: boolean },

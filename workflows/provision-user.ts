@@ -2,20 +2,14 @@
 // changes arriving while it runs are coalesced into one more pass instead of racing each other.
 import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
+import { SHORT_ACTIVITY } from './activity-options';
 import { invitationsWorkflowId } from './ids';
 import { userChangedSignal } from './messages';
 import { ENGAGE_USER_ID, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
-import { startInvitations } from './sync-run';
+import { startInvitations } from './start-invitations';
 import type { Outcome, ProvisionUserInput, ProvisionUserResult } from './types';
 
-const acts = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '2m',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: ['VisitorAuthError', 'ConfigError'],
-  },
-});
+const acts = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
 
 export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<ProvisionUserResult> {
   const runId =
