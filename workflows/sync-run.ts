@@ -1,39 +1,27 @@
 // The reconcile run behind the initial sync and the daily schedule: locations first, then users in
 // pages (a sliding window of page activities), then deletions (held for approval past a threshold),
 // then the invitations of the users it created. History stays bounded by continuing as new.
-
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+//
+// Determinism: recorded histories (test/fixtures/histories) replay against this file. Every
+// activity, timer, child workflow, upsert and patched() call must stay in the order it has.
 import {
-  ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
-  ParentClosePolicy,
   patched,
   proxyActivities,
-  setHandler,
-  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
-import { addCounts, shouldStopForFailures } from '../domain/run-math';
-import { invitationsWorkflowId as invitationsWorkflowIdOf } from './ids';
-import { invitationsWorkflow } from './invitations';
-import { decideDeletionsUpdate, progressQuery, stopRunSignal } from './messages';
-import { progressOf } from './progress';
+import { shouldStopForFailures } from '../domain/run-math';
+import { PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
+import { invitationsWorkflowId } from './ids';
 import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
-import type {
-  Counts,
-  DeletionDecision,
-  Phase,
-  RunStatus,
-  SyncRunCarry,
-  SyncRunInput,
-  SyncRunResult,
-} from './types';
+import { startInvitations } from './start-invitations';
+import { fatalReason, SyncRunState } from './sync-run-state';
+import type { RunStatus, SyncRunCarry, SyncRunInput, SyncRunResult } from './types';
 
 /**
  * Page activities in flight at once (the worker's SCIM client bounds the requests they share). Four
@@ -46,158 +34,125 @@ const LEGACY_PAGE_WINDOW = 2;
 /** Continue as new well before Temporal's 10k-event warning. */
 const MAX_HISTORY_EVENTS = 4_000;
 
-const fast = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '2m',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: ['VisitorAuthError', 'ConfigError'],
-  },
-});
-const paged = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '15m',
-  heartbeatTimeout: '60s',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '60s',
-    nonRetryableErrorTypes: ['VisitorAuthError', 'ConfigError'],
-  },
-});
+const short = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
+const paged = proxyActivities<SyncActivities>(PAGE_ACTIVITY);
+
+/** What the run decided before its first page; a continued run carries it over. */
+type RunSetup = Omit<SyncRunCarry, 'boundaries' | 'nextPage' | 'counts' | 'pagesDone'>;
 
 export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResult> {
-  const info = workflowInfo();
-  const runId = input.carry?.runId ?? info.workflowId;
-  const dryRun = input.dryRun ?? false;
-  let phase: Phase = input.carry ? 'users' : 'starting';
-  let counts: Counts = input.carry?.counts ?? {};
-  let pagesDone = input.carry?.pagesDone ?? 0;
-  let boundaries = input.carry?.boundaries ?? [];
-  let deletionsPending: number | undefined;
-  let stopRequested: string | undefined;
-  let decision: DeletionDecision | undefined;
-  const startedAtMs = input.carry?.startedAtMs ?? Date.now();
+  const run = new SyncRunState(input, workflowInfo().workflowId, Date.now());
+  run.setHandlers();
 
-  setHandler(progressQuery, () =>
-    progressOf({
-      runId,
-      kind: input.kind,
-      phase,
-      dryRun,
-      pagesDone,
-      pagesTotal: boundaries.length + 1,
-      counts,
-      startedAtMs,
-      deletionsPending,
-      reason: stopRequested,
-    }),
-  );
-  setHandler(stopRunSignal, ({ by, reason }) => {
-    stopRequested = `stopped by ${by}${reason ? `: ${reason}` : ''}`;
+  const setup = input.carry ?? (await begin(run, input));
+  if ('status' in setup) return setup; // refused, or the locations failed
+
+  const fatal = await syncUsers(run, input, setup); // continues as new past the history budget
+
+  // Versioned: the pending batch is read from the sync state (a page retried after a crash does not
+  // count the users its first attempt created) and scheduled before deletions can make the run wait,
+  // also when the run failed or was stopped after creating users. Histories recorded before
+  // 'invitations-from-state' scheduled the batch after deletions, from the counts.
+  const invitationsFromState = patched('invitations-from-state');
+  if (invitationsFromState) await scheduleInvitations(run, setup, 'from-state');
+  if (fatal) return finish(run, 'failed', fatal, setup);
+  if (run.stopRequested) return finish(run, 'stopped', run.stopRequested, setup);
+
+  const deletions = await syncDeletions(run);
+  if ('fatal' in deletions) return finish(run, 'failed', deletions.fatal, setup);
+
+  if (!invitationsFromState) await scheduleInvitations(run, setup, 'from-counts');
+  const status: RunStatus = run.stopRequested ? 'stopped' : 'completed';
+  return finish(run, status, run.stopRequested ?? deletions.reason, setup, deletions.deletions);
+}
+
+/**
+ * Starts the run: search attributes, the run record (refused while another sync runs), Visitor's
+ * locations, then the page boundaries over Engage user ids.
+ */
+async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup | SyncRunResult> {
+  upsertSearchAttributes([
+    { key: RUN_KIND, value: input.kind },
+    { key: STARTED_BY, value: input.startedBy },
+    { key: DRY_RUN, value: run.dryRun },
+    { key: RUN_STATUS, value: 'running' },
+  ]);
+  const begun = await short.beginRun({
+    runId: run.runId,
+    kind: input.kind,
+    startedBy: input.startedBy,
+    dryRun: run.dryRun,
+    workflowId: workflowInfo().workflowId,
+    invitations: input.invitations ?? null,
+    full: input.full ?? null,
   });
-  setHandler(
-    decideDeletionsUpdate,
-    (d) => {
-      decision = d;
-      return { accepted: true, pending: deletionsPending ?? 0 };
-    },
-    {
-      validator: (_d: DeletionDecision) => {
-        if (phase !== 'awaiting-approval')
-          throw new Error(`this run is not waiting for a deletion decision (phase: ${phase})`);
-        if (decision)
-          throw new Error(
-            `the deletions were already ${decision.approve ? 'approved' : 'rejected'} by ${decision.by}`,
-          );
-      },
-    },
-  );
-
-  const setStatus = (status: RunStatus) =>
-    upsertSearchAttributes([
-      { key: RUN_STATUS, value: status },
-      { key: FAILED_USERS, value: counts.failed ?? 0 },
-    ]);
-  const finish = async (status: RunStatus, reason?: string, extra: Partial<SyncRunResult> = {}) => {
-    phase = 'finished';
-    await fast.finishRun({ runId, status, counts, reason: reason ?? null });
-    setStatus(status);
-    if (reason) upsertMemo({ reason });
-    return { runId, status, counts, ...(reason ? { reason } : {}), ...extra } satisfies SyncRunResult;
-  };
-
-  let carry: Omit<SyncRunCarry, 'boundaries' | 'nextPage' | 'counts' | 'pagesDone'>;
-  if (input.carry) {
-    carry = input.carry;
-  } else {
-    upsertSearchAttributes([
-      { key: RUN_KIND, value: input.kind },
-      { key: STARTED_BY, value: input.startedBy },
-      { key: DRY_RUN, value: dryRun },
-      { key: RUN_STATUS, value: 'running' },
-    ]);
-    const begun = await fast.beginRun({
-      runId,
-      kind: input.kind,
-      startedBy: input.startedBy,
-      dryRun,
-      workflowId: info.workflowId,
-      invitations: input.invitations ?? null,
-      full: input.full ?? null,
+  if (begun.status === 'refused') {
+    run.phase = 'finished';
+    setStatus(run, 'skipped');
+    const reason = `another sync is running (${begun.activeRunId})`;
+    upsertMemo({ reason });
+    return { runId: run.runId, status: 'skipped', reason, counts: run.counts };
+  }
+  // Versioned: histories recorded before this memo existed replay without it.
+  if (begun.previous && patched('previous-run-memo')) {
+    upsertMemo({
+      previousRun: `${begun.previous.runId} ${begun.previous.status}: ${begun.previous.reason ?? 'no reason recorded'}`,
     });
-    if (begun.status === 'refused') {
-      phase = 'finished';
-      setStatus('skipped');
-      const reason = `another sync is running (${begun.activeRunId})`;
-      upsertMemo({ reason });
-      return { runId, status: 'skipped', reason, counts };
-    }
-    // Versioned: histories recorded before this memo existed replay without it.
-    if (begun.previous && patched('previous-run-memo')) {
-      upsertMemo({
-        previousRun: `${begun.previous.runId} ${begun.previous.status}: ${begun.previous.reason ?? 'no reason recorded'}`,
-      });
-    }
-    phase = 'locations';
-    let locations: Awaited<ReturnType<SyncActivities['syncLocations']>>;
-    try {
-      locations = await fast.syncLocations({ runId, dryRun });
-    } catch (err) {
-      return finish('failed', fatalReason(err));
-    }
-    phase = 'planning';
-    boundaries = (await fast.partitionUsers({ pageSize: input.pageSize ?? null })).boundaries;
-    carry = {
-      runId,
-      startedAtMs,
-      invitations: begun.invitations,
-      full: begun.full,
-      defaultLocationId: locations.defaultLocationId,
-      locations: locations.counts,
-    };
   }
 
-  // --- users: a sliding window of page activities over the Engage id ranges -------------------------
-  phase = 'users';
+  run.phase = 'locations';
+  let locations: Awaited<ReturnType<SyncActivities['syncLocations']>>;
+  try {
+    locations = await short.syncLocations({ runId: run.runId, dryRun: run.dryRun });
+  } catch (err) {
+    return finish(run, 'failed', fatalReason(err));
+  }
+
+  run.phase = 'planning';
+  run.boundaries = (await short.partitionUsers({ pageSize: input.pageSize ?? null })).boundaries;
+  return {
+    runId: run.runId,
+    startedAtMs: run.startedAtMs,
+    invitations: begun.invitations,
+    full: begun.full,
+    defaultLocationId: locations.defaultLocationId,
+    locations: locations.counts,
+  };
+}
+
+/**
+ * Users, a sliding window of page activities over the Engage id ranges. Past the history budget the
+ * run waits for the pages in flight and continues as new with its cursor and counts. Returns why the
+ * run must fail (a page's fatal error, too many failed users), if it must.
+ */
+async function syncUsers(
+  run: SyncRunState,
+  input: SyncRunInput,
+  setup: RunSetup,
+): Promise<string | undefined> {
+  run.phase = 'users';
   const pageWindow = patched('page-window-4') ? PAGE_WINDOW : LEGACY_PAGE_WINDOW;
-  const pagesTotal = boundaries.length + 1;
+  const { boundaries, pagesTotal } = run;
   let nextPage = input.carry?.nextPage ?? 0;
   let inFlight = 0;
   let fatal: string | undefined;
+
+  // Schedules its activity before its first await: the window's count is right when the loop looks.
   const runPage = async (page: number) => {
     inFlight++;
     try {
       const result = await paged.syncUserPage({
-        runId,
-        kind: input.kind,
+        runId: run.runId,
+        kind: run.kind,
         afterId: page === 0 ? null : boundaries[page - 1]!,
         upToId: page < boundaries.length ? boundaries[page]! : null,
-        dryRun,
-        full: carry.full,
-        invitations: carry.invitations,
-        defaultLocationId: carry.defaultLocationId,
+        dryRun: run.dryRun,
+        full: setup.full,
+        invitations: setup.invitations,
+        defaultLocationId: setup.defaultLocationId,
       });
-      counts = addCounts(counts, result.counts);
-      pagesDone++;
+      run.addCounts(result.counts);
+      run.pagesDone++;
       if (result.fatal) fatal ??= result.fatal;
     } catch (err) {
       fatal ??= fatalReason(err);
@@ -205,10 +160,11 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       inFlight--;
     }
   };
-  while (nextPage < pagesTotal && !fatal && !stopRequested) {
+
+  while (nextPage < pagesTotal && !fatal && !run.stopRequested) {
     await condition(() => inFlight < pageWindow);
-    if (fatal || stopRequested) break;
-    const failureStop = shouldStopForFailures(counts);
+    if (fatal || run.stopRequested) break;
+    const failureStop = shouldStopForFailures(run.counts);
     if (failureStop) {
       fatal = failureStop;
       break;
@@ -219,130 +175,131 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
     ) {
       await condition(() => inFlight === 0);
       // A page failure or stop that arrived while waiting ends the run here, not in the next one.
-      if (fatal || stopRequested) break;
+      if (fatal || run.stopRequested) break;
       await condition(allHandlersFinished);
       await continueAsNew<typeof syncRunWorkflow>({
         ...input,
-        carry: { ...carry, boundaries, nextPage, counts, pagesDone },
+        carry: { ...setup, boundaries, nextPage, counts: run.counts, pagesDone: run.pagesDone },
       });
     }
     void runPage(nextPage++);
   }
   await condition(() => inFlight === 0);
+  return fatal;
+}
 
-  // --- invitations held for later: one durable workflow per run holds the whole batch -------------------
-  // Versioned: the pending batch is read from the sync state (a page retried after a crash does not
-  // count the users its first attempt created) and scheduled before deletions can make the run wait,
-  // also when the run failed or was stopped after creating users.
-  let invitationsWorkflowId: string | undefined;
-  const invitationsEarly = patched('invitations-from-state');
-  if (invitationsEarly && !dryRun && carry.invitations.mode === 'delay') {
-    const { pending } = await fast.countPendingInvitations({ runId });
-    if (pending > 0) {
-      invitationsWorkflowId = invitationsWorkflowIdOf(runId);
-      await startInvitations(invitationsWorkflowId, {
-        runId,
-        dueAtMs: startedAtMs + carry.invitations.delayMs,
-      });
-    }
-  }
-  const withInvitations = invitationsWorkflowId ? { invitationsWorkflowId } : {};
-  if (fatal) return finish('failed', fatal, { locations: carry.locations, ...withInvitations });
-  if (stopRequested)
-    return finish('stopped', stopRequested, { locations: carry.locations, ...withInvitations });
-
-  // --- deletions: applied after everything else; past the safety threshold an operator decides --------
-  phase = 'deletions';
-  let summary: Awaited<ReturnType<SyncActivities['deletionSummary']>>;
-  try {
-    summary = await fast.deletionSummary({ runId });
-  } catch (err) {
-    return finish('failed', fatalReason(err), { locations: carry.locations, ...withInvitations });
-  }
-  deletionsPending = summary.pending;
-  let applied = 0;
-  let rejected = 0;
-  if (summary.pending > 0 && summary.refuseReason) {
-    // An empty Engage never deletes anyone, approval or not.
-    if (!dryRun) rejected = (await fast.rejectDeletions({ runId, by: 'safety-guard' })).rejected;
-  } else if (summary.pending > 0) {
-    let approved = !summary.holdReason;
-    if (summary.holdReason) {
-      phase = 'awaiting-approval';
-      setStatus('awaiting-approval');
-      upsertMemo({ awaiting: summary.holdReason });
-      await condition(() => decision !== undefined || stopRequested !== undefined);
-      approved = decision?.approve ?? false;
-      upsertMemo({
-        awaiting: null,
-        deletionDecision: decision
-          ? `${decision.approve ? 'approved' : 'rejected'} by ${decision.by}`
-          : 'none',
-      });
-      setStatus('running');
-      phase = 'deletions';
-    }
-    try {
-      if (approved && !dryRun) {
-        for (;;) {
-          const r = await paged.applyDeletions({ runId, limit: 200 });
-          applied += r.applied;
-          counts = addCounts(counts, r.counts);
-          if (r.remaining === 0) break;
-        }
-      } else if (!dryRun) {
-        rejected = (await fast.rejectDeletions({ runId, by: decision?.by ?? 'nobody' })).rejected;
-      }
-    } catch (err) {
-      return finish('failed', fatalReason(err), { locations: carry.locations, ...withInvitations });
-    }
-  }
-  const deletions = { pending: summary.pending, applied, rejected };
-
-  // Histories recorded before 'invitations-from-state' scheduled the batch here, from the counts.
-  if (
-    !invitationsEarly &&
-    !dryRun &&
-    carry.invitations.mode === 'delay' &&
-    (counts.invitationsPending ?? 0) > 0
-  ) {
-    phase = 'invitations';
-    invitationsWorkflowId = invitationsWorkflowIdOf(runId);
-    await startInvitations(invitationsWorkflowId, {
-      runId,
-      dueAtMs: startedAtMs + carry.invitations.delayMs,
-    });
-  }
-  const status: RunStatus = stopRequested ? 'stopped' : 'completed';
-  return finish(status, stopRequested ?? summary.refuseReason ?? summary.holdReason ?? undefined, {
-    locations: carry.locations,
-    deletions,
-    ...(invitationsWorkflowId ? { invitationsWorkflowId } : {}),
+/**
+ * Invitations held for later: one durable workflow per run holds the whole batch. 'from-state' (the
+ * current path) asks the sync state whether any invitation waits; 'from-counts' (runs recorded before
+ * the 'invitations-from-state' patch) trusts the pages' counts.
+ */
+async function scheduleInvitations(
+  run: SyncRunState,
+  setup: RunSetup,
+  source: 'from-state' | 'from-counts',
+): Promise<void> {
+  if (run.dryRun || setup.invitations.mode !== 'delay') return;
+  const due =
+    source === 'from-state'
+      ? (await short.countPendingInvitations({ runId: run.runId })).pending > 0
+      : (run.counts.invitationsPending ?? 0) > 0;
+  if (!due) return;
+  if (source === 'from-counts') run.phase = 'invitations';
+  run.invitationsWorkflowId = invitationsWorkflowId(run.runId);
+  await startInvitations(run.invitationsWorkflowId, {
+    runId: run.runId,
+    dueAtMs: run.startedAtMs + setup.invitations.delayMs,
   });
 }
 
 /**
- * Starts the run's invitations workflow; it outlives the run (ABANDON). Already started (a retried
- * or continued run) is fine: it is the same batch.
+ * Deletions, applied after everything else. Past the safety threshold the run waits for an operator
+ * (or a stop); an empty Engage never deletes anyone, approval or not.
  */
-export async function startInvitations(
-  workflowId: string,
-  input: { runId: string; dueAtMs: number },
-): Promise<void> {
+async function syncDeletions(
+  run: SyncRunState,
+): Promise<
+  { deletions: NonNullable<SyncRunResult['deletions']>; reason: string | undefined } | { fatal: string }
+> {
+  run.phase = 'deletions';
+  let summary: Awaited<ReturnType<SyncActivities['deletionSummary']>>;
   try {
-    await startChild(invitationsWorkflow, {
-      workflowId,
-      args: [input],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
+    summary = await short.deletionSummary({ runId: run.runId });
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { fatal: fatalReason(err) };
   }
+  run.deletionsPending = summary.pending;
+  let applied = 0;
+  let rejected = 0;
+  if (summary.pending > 0 && summary.refuseReason) {
+    if (!run.dryRun)
+      rejected = (await short.rejectDeletions({ runId: run.runId, by: 'safety-guard' })).rejected;
+  } else if (summary.pending > 0) {
+    const approved = summary.holdReason ? await awaitDecision(run, summary.holdReason) : true;
+    try {
+      if (approved && !run.dryRun) {
+        for (;;) {
+          const r = await paged.applyDeletions({ runId: run.runId, limit: 200 });
+          applied += r.applied;
+          run.addCounts(r.counts);
+          if (r.remaining === 0) break;
+        }
+      } else if (!run.dryRun) {
+        rejected = (await short.rejectDeletions({ runId: run.runId, by: run.decision?.by ?? 'nobody' }))
+          .rejected;
+      }
+    } catch (err) {
+      return { fatal: fatalReason(err) };
+    }
+  }
+  return {
+    deletions: { pending: summary.pending, applied, rejected },
+    reason: summary.refuseReason ?? summary.holdReason ?? undefined,
+  };
 }
 
-/** The operator-facing reason of a failure that ends the run. */
-function fatalReason(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return err instanceof Error ? err.message : String(err);
+/** Shows why the run waits (status and memo), waits for a decision or a stop; true when approved. */
+async function awaitDecision(run: SyncRunState, holdReason: string): Promise<boolean> {
+  run.phase = 'awaiting-approval';
+  setStatus(run, 'awaiting-approval');
+  upsertMemo({ awaiting: holdReason });
+  await condition(() => run.decision !== undefined || run.stopRequested !== undefined);
+  const { decision } = run;
+  upsertMemo({
+    awaiting: null,
+    deletionDecision: decision ? `${decision.approve ? 'approved' : 'rejected'} by ${decision.by}` : 'none',
+  });
+  setStatus(run, 'running');
+  run.phase = 'deletions';
+  return decision?.approve ?? false;
+}
+
+function setStatus(run: SyncRunState, status: RunStatus): void {
+  upsertSearchAttributes([
+    { key: RUN_STATUS, value: status },
+    { key: FAILED_USERS, value: run.counts.failed ?? 0 },
+  ]);
+}
+
+/** Records the run's end (run record, search attributes, memo) and builds its result. */
+async function finish(
+  run: SyncRunState,
+  status: RunStatus,
+  reason: string | undefined,
+  setup?: RunSetup,
+  deletions?: SyncRunResult['deletions'],
+): Promise<SyncRunResult> {
+  run.phase = 'finished';
+  await short.finishRun({ runId: run.runId, status, counts: run.counts, reason: reason ?? null });
+  setStatus(run, status);
+  if (reason) upsertMemo({ reason });
+  return {
+    runId: run.runId,
+    status,
+    counts: run.counts,
+    ...(reason ? { reason } : {}),
+    ...(setup ? { locations: setup.locations } : {}),
+    ...(deletions ? { deletions } : {}),
+    ...(run.invitationsWorkflowId ? { invitationsWorkflowId: run.invitationsWorkflowId } : {}),
+  };
 }
