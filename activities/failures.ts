@@ -1,27 +1,12 @@
 /**
- * Turns Visitor SCIM errors into Temporal ApplicationFailures so activity retries do the right
+ * Turns the engine's errors into Temporal ApplicationFailures so activity retries do the right
  * thing: configuration and per-user problems stop at once, transient ones retry — after the
  * server's Retry-After when it gave one.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  retryAfterOf,
-  VisitorAuthError,
-  VisitorConflictError,
-  VisitorNotFoundError,
-  VisitorPreconditionFailedError,
-  VisitorRejectedError,
-  VisitorScimError,
-} from './errors';
-
-/** Failure types, for RetryPolicy.nonRetryableErrorTypes and for workflow code that branches on them. */
-export const VISITOR_FAILURE_TYPES = {
-  auth: 'VisitorAuthError',
-  rejected: 'VisitorRejected',
-  notFound: 'VisitorNotFound',
-  conflict: 'VisitorConflict',
-  preconditionFailed: 'VisitorPreconditionFailed',
-} as const;
+import { FAILURE_TYPES } from '../domain/failure-types';
+import { EngineConfigError } from '../engine/errors';
+import { retryAfterOf, type VisitorErrorKind, type VisitorScimError, visitorErrorKind } from '../scim/errors';
 
 export interface VisitorFailureDetails {
   scimType: string | undefined;
@@ -41,45 +26,37 @@ function detailsOf(err: VisitorScimError): VisitorFailureDetails {
   };
 }
 
+/** Kinds no retry of the same call can cure, and the failure type each is raised as. */
+const NON_RETRYABLE: Partial<Record<VisitorErrorKind, string>> = {
+  auth: FAILURE_TYPES.visitorAuth,
+  rejected: FAILURE_TYPES.visitorRejected,
+  notFound: FAILURE_TYPES.visitorNotFound,
+  conflict: FAILURE_TYPES.visitorConflict,
+  // The workflow re-reads and re-plans; retrying the same stale write cannot succeed.
+  preconditionFailed: FAILURE_TYPES.visitorPreconditionFailed,
+};
+
 /**
- * Maps an error thrown by the Visitor client to what an activity should throw. Errors that are
- * not Visitor SCIM errors are returned unchanged (Temporal's default handling applies).
+ * Maps an error thrown by the engine to what an activity should throw. Errors that are neither
+ * Visitor SCIM errors nor engine configuration errors are returned unchanged (Temporal's default
+ * handling applies: retried).
  */
-export function toActivityFailure(err: VisitorScimError): ApplicationFailure;
+export function toActivityFailure(err: VisitorScimError | EngineConfigError): ApplicationFailure;
 export function toActivityFailure(err: unknown): unknown;
 export function toActivityFailure(err: unknown): unknown {
-  if (!(err instanceof VisitorScimError)) return err;
-  if (err instanceof VisitorAuthError) {
-    return ApplicationFailure.nonRetryable(err.message, VISITOR_FAILURE_TYPES.auth, detailsOf(err));
-  }
-  if (err instanceof VisitorRejectedError) {
-    return ApplicationFailure.nonRetryable(err.message, VISITOR_FAILURE_TYPES.rejected, detailsOf(err));
-  }
-  if (err instanceof VisitorNotFoundError) {
-    return ApplicationFailure.nonRetryable(err.message, VISITOR_FAILURE_TYPES.notFound, detailsOf(err));
-  }
-  if (err instanceof VisitorConflictError) {
-    return ApplicationFailure.nonRetryable(err.message, VISITOR_FAILURE_TYPES.conflict, detailsOf(err));
-  }
-  if (err instanceof VisitorPreconditionFailedError) {
-    // The workflow re-reads and re-plans; retrying the same stale write cannot succeed.
-    return ApplicationFailure.nonRetryable(
-      err.message,
-      VISITOR_FAILURE_TYPES.preconditionFailed,
-      detailsOf(err),
-    );
-  }
-  const retryAfterMs = retryAfterOf(err);
+  if (err instanceof EngineConfigError)
+    return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.config);
+  const kind = visitorErrorKind(err);
+  if (kind === null) return err;
+  const e = err as VisitorScimError;
+  const type = NON_RETRYABLE[kind];
+  if (type) return ApplicationFailure.nonRetryable(e.message, type, detailsOf(e));
+  const retryAfterMs = retryAfterOf(e);
   return ApplicationFailure.create({
-    message: err.message,
-    type: err.name,
-    nonRetryable: !err.retryable,
-    details: [detailsOf(err)],
-    ...(err.retryable && retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
+    message: e.message,
+    type: e.name,
+    nonRetryable: !e.retryable,
+    details: [detailsOf(e)],
+    ...(e.retryable && retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
   });
-}
-
-/** Convenience for activities: `try { … } catch (e) { rethrowAsActivityFailure(e) }`. */
-export function rethrowAsActivityFailure(err: unknown): never {
-  throw toActivityFailure(err);
 }

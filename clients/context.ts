@@ -7,7 +7,7 @@ import type { SyncDatabase } from '../db/sync-schema';
 import { cliActor } from './args';
 import { workflowUrl } from './format';
 import type { Db } from './runs';
-import { connectClient } from './temporal';
+import { connectClient } from '../temporal/connection';
 
 /** A failure the operator can act on: printed as is (no stack), exit code 1. */
 export class CliError extends Error {

@@ -15,7 +15,7 @@ import {
   type ScheduleOpts,
   triggerSchedule,
   updateSchedule,
-} from './schedule';
+} from '../temporal/schedule';
 
 const ID = DEFAULT_SCHEDULE_ID;
 

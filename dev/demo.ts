@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { cliContext } from '../clients/context';
 import { countsSummary, formatDuration } from '../clients/format';
-import { describeSchedule, ensureSchedule, triggerSchedule } from '../clients/schedule';
+import { describeSchedule, ensureSchedule, triggerSchedule } from '../temporal/schedule';
 import { watchRun } from '../clients/watch';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';

@@ -1,78 +1,84 @@
-// Delayed invitations: sent in pages when their run's timer fires. The send endpoint is idempotent,
-// so a retried page never e-mails anyone twice; users deleted meanwhile are skipped.
-import { Context } from '@temporalio/activity';
-import { VisitorNotFoundError, VisitorRejectedError } from '../../scim/errors';
-import type { SyncDeps } from './deps';
-import type { LogEntry } from './state-store';
+// Delayed invitations: sent in batches when their run's timer fires. The send endpoint is idempotent,
+// so a retried batch never e-mails anyone twice; users deleted meanwhile are skipped.
+import { visitorErrorKind } from '../scim/errors';
+import type { Engine } from './engine';
+import { runEntry, userEntry } from './log-entries';
+import type { LogEntry, Progress } from './ports';
 
-export async function sendPendingInvitationsActivity(
-  deps: SyncDeps,
+export async function sendPendingInvitations(
+  engine: Engine,
   { runId, limit }: { runId: string; limit: number },
+  progress: Progress,
 ): Promise<{ sent: number; skipped: number; remaining: number }> {
-  const rows = await deps.store.pendingInvitations(runId, limit);
-  const engage = await deps.engage.usersByIds(rows.map((r) => r.engage_user_id));
+  const { store } = engine;
+  const rows = await store.pendingInvitations(runId, limit);
+  const engage = await engine.engage.usersByIds(rows.map((r) => r.engage_user_id));
   const stillActive = new Set(engage.users.filter((u) => u.active && u.deletedAt === null).map((u) => u.id));
   let sent = 0;
   let skipped = 0;
   const log: LogEntry[] = [];
-  for (const r of rows) {
-    const entry = (outcome: string, reason?: string): LogEntry => ({
-      run_id: runId,
-      object_type: 'user',
-      engage_id: r.engage_user_id,
+  const entry = (r: (typeof rows)[number], outcome: string, reason?: string) =>
+    userEntry(runId, r.engage_user_id, 'invite', outcome, {
       visitor_id: r.visitor_user_id,
-      user_name: null,
-      action: 'invite',
-      outcome,
-      attributes: null,
-      duration_ms: null,
       detail: reason ? { reason } : null,
     });
-    if (!r.visitor_user_id || r.deprovisioned || !stillActive.has(r.engage_user_id)) {
-      await deps.store.setInvitation(r.engage_user_id, 'skipped');
-      log.push(entry('skipped', 'the user was deleted or deactivated before the invitation was due'));
-      skipped++;
-      continue;
-    }
-    try {
-      const res = await deps.visitor.sendInvitation(r.visitor_user_id);
-      await deps.store.setInvitation(r.engage_user_id, 'sent', new Date(res.sentAt));
-      log.push(entry('invited'));
-      sent++;
-    } catch (err) {
-      // Gone from Visitor, or refused for this one user (say, deactivated there by hand): skip it,
-      // never the rest of the batch.
-      if (!(err instanceof VisitorNotFoundError) && !(err instanceof VisitorRejectedError)) throw err;
-      await deps.store.setInvitation(r.engage_user_id, 'skipped');
-      log.push(
-        entry(
-          'skipped',
-          err instanceof VisitorNotFoundError
+  const skip = async (r: (typeof rows)[number], reason: string) => {
+    await store.setInvitation(r.engage_user_id, 'skipped');
+    log.push(entry(r, 'skipped', reason));
+    skipped++;
+  };
+  let failure: unknown;
+  try {
+    for (const r of rows) {
+      if (progress.signal.aborted) break;
+      if (!r.visitor_user_id || r.deprovisioned || !stillActive.has(r.engage_user_id)) {
+        await skip(r, 'the user was deleted or deactivated before the invitation was due');
+        continue;
+      }
+      try {
+        const res = await engine.visitor.sendInvitation(r.visitor_user_id);
+        await store.setInvitation(r.engage_user_id, 'sent', new Date(res.sentAt));
+        log.push(entry(r, 'invited'));
+        sent++;
+      } catch (err) {
+        // Gone from Visitor, or refused for this one user (say, deactivated there by hand): skip it,
+        // never the rest of the batch.
+        const kind = visitorErrorKind(err);
+        if (kind !== 'notFound' && kind !== 'rejected') throw err;
+        await skip(
+          r,
+          kind === 'notFound'
             ? 'the user no longer exists in Visitor'
             : 'Visitor refused the invitation for this user',
-        ),
-      );
-      skipped++;
+        );
+      }
+      progress.beat(sent + skipped);
     }
-    Context.current().heartbeat(sent + skipped);
+  } catch (err) {
+    failure = err;
   }
-  await deps.store.log(log);
-  const remaining = rows.length < limit ? 0 : (await deps.store.pendingInvitations(runId, 1)).length;
+  // What was sent is logged even when a later send fails the attempt (whose error wins).
+  await store.log(log).catch((err: unknown) => {
+    failure ??= err;
+  });
+  if (failure) throw failure;
+  const complete = rows.length < limit && !progress.signal.aborted;
+  const remaining = complete ? 0 : (await store.pendingInvitations(runId, 1)).length;
   return { sent, skipped, remaining };
 }
 
-export async function cancelPendingInvitationsActivity(
-  deps: SyncDeps,
+export async function cancelPendingInvitations(
+  engine: Engine,
   { runId }: { runId: string },
 ): Promise<{ cancelled: number }> {
-  const cancelled = await deps.store.cancelInvitations(runId);
-  await deps.store.logRunEvent(runId, 'invitations', 'cancelled', { cancelled });
+  const cancelled = await engine.store.cancelInvitations(runId);
+  await engine.store.log([runEntry(runId, 'invitations', 'cancelled', { cancelled })]);
   return { cancelled };
 }
 
-export async function countPendingInvitationsActivity(
-  deps: SyncDeps,
+export async function countPendingInvitations(
+  engine: Engine,
   { runId }: { runId: string },
 ): Promise<{ pending: number }> {
-  return { pending: await deps.store.countPendingInvitations(runId) };
+  return { pending: await engine.store.countPendingInvitations(runId) };
 }

@@ -1,14 +1,10 @@
 // The Visitor locations a run plans against: the default location, every location that exists, and
 // the Engage → Visitor map. Read once per run and worker (cached), not once per page.
-import { ApplicationFailure } from '@temporalio/common';
-import { planContextDigest } from '../../domain/plan-input';
-import type { SyncOptions } from '../../domain/types';
-import type { SyncDeps } from './deps';
-
-/** Visitor without a default location is a setup problem: fail the run, don't retry forever. */
-export function noDefaultLocation(message: string): Error {
-  return ApplicationFailure.nonRetryable(message, 'ConfigError');
-}
+import { planContextDigest } from '../domain/plan-input';
+import type { SyncOptions } from '../domain/types';
+import type { Engine } from './engine';
+import { noDefaultLocation } from './errors';
+import type { EngineDeps } from './ports';
 
 export interface LocationContext {
   defaultLocationId: string;
@@ -16,16 +12,12 @@ export interface LocationContext {
   locationMap: Map<number, string>;
 }
 
-const TTL_MS = 5 * 60_000;
-const cache = new Map<string, { at: number; value: Promise<LocationContext> }>();
-
-export async function loadLocationContext(deps: SyncDeps): Promise<LocationContext> {
+export async function loadLocationContext(
+  deps: Pick<EngineDeps, 'visitor' | 'store'>,
+): Promise<LocationContext> {
   const [locations, map] = await Promise.all([deps.visitor.listLocations(), deps.store.locationMap()]);
   const def = locations.find((l) => l.isDefault);
-  if (!def)
-    throw noDefaultLocation(
-      'Visitor reports no default location: install the SCIM integration in a primary location',
-    );
+  if (!def) throw noDefaultLocation();
   const existing = new Set(locations.map((l) => l.id));
   const locationMap = new Map<number, string>();
   for (const [engageId, m] of map)
@@ -37,16 +29,9 @@ export async function loadLocationContext(deps: SyncDeps): Promise<LocationConte
   };
 }
 
-/** Per-run cache key: every page of a run sees the same locations. */
-export function locationContextFor(deps: SyncDeps, key: string): Promise<LocationContext> {
-  const now = Date.now();
-  for (const [k, v] of cache) if (now - v.at > TTL_MS) cache.delete(k);
-  const hit = cache.get(key);
-  if (hit) return hit.value;
-  const value = loadLocationContext(deps);
-  value.catch(() => cache.delete(key));
-  cache.set(key, { at: now, value });
-  return value;
+/** The same context object for every page of a run (planning shares structures by identity). */
+export function locationContextFor(engine: Engine, runId: string): Promise<LocationContext> {
+  return engine.locationContexts.get(runId, () => loadLocationContext(engine));
 }
 
 const digests = new WeakMap<LocationContext, { options: SyncOptions; digest: string }>();

@@ -1,31 +1,28 @@
 // Locations first: every active Engage location exists in Visitor (created when missing, matched by
 // Engage id afterwards, updated when its name or address changes). Visitor locations are never
 // deleted; one whose Engage location is gone is reported as orphaned.
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../domain/fingerprint';
-import type { LocationCounts } from '../../domain/run-types';
-import { VisitorAuthError, VisitorScimError } from '../../scim/errors';
-import type { SyncDeps } from './deps';
-import { noDefaultLocation } from './location-context';
+import { canonicalJson, sha256Hex } from '../domain/fingerprint';
+import type { LocationCounts } from '../domain/run-types';
+import { type VisitorScimError, visitorErrorKind } from '../scim/errors';
+import type { Engine } from './engine';
+import { noDefaultLocation } from './errors';
+import { locationEntry } from './log-entries';
 import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
-import type { LogEntry } from './state-store';
+import type { LogEntry } from './ports';
 import { locationBody } from './visitor-mapping';
 
-export async function syncLocationsActivity(
-  deps: SyncDeps,
+export async function reconcileLocations(
+  engine: Engine,
   { runId, dryRun }: { runId: string; dryRun: boolean },
 ): Promise<{ defaultLocationId: string; counts: LocationCounts }> {
-  const { visitor, store, engage } = deps;
+  const { visitor, store, engage } = engine;
   const [visitorLocations, engageResult, mapped] = await Promise.all([
     visitor.listLocations(),
     engage.allActiveLocations(),
     store.locationMap(),
   ]);
   const def = visitorLocations.find((l) => l.isDefault);
-  if (!def)
-    throw noDefaultLocation(
-      'Visitor reports no default location: install the SCIM integration in a primary location',
-    );
+  if (!def) throw noDefaultLocation();
   const byId = new Map(visitorLocations.map((l) => [l.id, l]));
   const byExternalId = new Map(visitorLocations.filter((l) => l.externalId).map((l) => [l.externalId!, l]));
   const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 };
@@ -36,30 +33,21 @@ export async function syncLocationsActivity(
     action: string,
     outcome: string,
     detail?: Record<string, unknown>,
-  ): LogEntry => ({
-    run_id: runId,
-    object_type: 'location',
-    engage_id: engageId,
-    visitor_id: visitorId,
-    user_name: null,
-    action,
-    outcome: dryRun ? 'planned' : outcome,
-    attributes: null,
-    duration_ms: null,
-    detail: detail ?? null,
-  });
+  ) =>
+    locationEntry(runId, engageId, action, dryRun ? 'planned' : outcome, {
+      visitor_id: visitorId,
+      detail: detail ?? null,
+    });
 
   for (const bad of engageResult.invalid)
     log.push(entry(bad.id, null, 'validate', 'failed', { reason: bad.reason }));
   const active = new Set(engageResult.locations.map((l) => l.id));
-  // Side by side: one at a time, an initial sync's 500 location creates took 2.5–3 s before the
-  // first user page could start. Each location is its own idempotent step. More steps than the
-  // client has requests in flight (which it still bounds): while some wait for their state row to be
-  // committed (group commit), others keep Visitor busy.
+  // Side by side, each location its own idempotent step: one at a time, an initial sync's location
+  // creates held back the first user page.
   let failure: unknown;
-  await pool(engageResult.locations, deps.concurrency * STEPS_PER_REQUEST_SLOT, async (l) => {
+  await pool(engageResult.locations, engine.concurrency * STEPS_PER_REQUEST_SLOT, async (l) => {
     const body = locationBody(l);
-    const print = createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
+    const print = sha256Hex(canonicalJson(body)).slice(0, 16);
     const link = mapped.get(l.id);
     const linked = link ? byId.get(link.visitorId) : byExternalId.get(String(l.id));
     if (linked && link?.fingerprint === print && link.status === 'linked') {
@@ -93,13 +81,15 @@ export async function syncLocationsActivity(
     } catch (err) {
       // One location Visitor refuses (say, a time zone it does not know) must not stop the run:
       // its users simply get no access there until it is fixed.
-      if (!(err instanceof VisitorScimError) || err instanceof VisitorAuthError || err.retryable) throw err;
+      const kind = visitorErrorKind(err);
+      if (kind === null || kind === 'auth' || kind === 'transient') throw err;
+      const e = err as VisitorScimError;
       counts.failed++;
       log.push(
         entry(l.id, linked?.id ?? null, linked ? 'update' : 'create', 'failed', {
-          status: err.status ?? null,
-          scimType: err.scimType ?? null,
-          detail: err.detail ?? null,
+          status: e.status ?? null,
+          scimType: e.scimType ?? null,
+          detail: e.detail ?? null,
         }),
       );
     }

@@ -1,7 +1,7 @@
 // Translation between the domain's desired user / access plans and Visitor's SCIM wire format.
-import type { AccessPlan } from '../../domain/access-diff';
-import type { AttributeChange, VisitorUserSnapshot } from '../../domain/attribute-diff';
-import type { AccessMap, DesiredVisitorUser, EngageLocation, Role } from '../../domain/types';
+import type { AccessPlan } from '../domain/access-diff';
+import type { AttributeChange, VisitorUserSnapshot } from '../domain/attribute-diff';
+import type { AccessMap, DesiredVisitorUser, EngageLocation, Role } from '../domain/types';
 import {
   addLocationAccess,
   removeLocationAccess,
@@ -12,7 +12,7 @@ import {
   setOrRemovePhoneNumber,
   setSso,
   setUserAttributes,
-} from '../../scim/patch';
+} from '../scim/patch';
 import {
   type LocationRequest,
   type PatchOperation,
@@ -21,7 +21,7 @@ import {
   URN_VISITOR_LOCATION,
   URN_VISITOR_USER,
   type UserCreateRequest,
-} from '../../scim/wire';
+} from '../scim/wire';
 
 /**
  * The wire form of an access map, built once per map: users with the same role share one map (the

@@ -1,18 +1,20 @@
-// Builds the activities' dependencies from the configuration: database pools, the Engage reader,
-// the state store and the Visitor SCIM client. One set per worker process.
+// Builds the engine the activities adapt, from the configuration: database pools, the Engage reader,
+// the state store and the Visitor SCIM client. One per worker process.
 import type { Client } from '@temporalio/client';
-import type { ActivityDeps } from '../activities';
-import { StateStore } from '../activities/sync/state-store';
 import type { ServiceConfig } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
 import type { SyncDatabase } from '../db/sync-schema';
 import { createEngageReader } from '../engage/reader';
+import { createEngine, type Engine } from '../engine/engine';
+import { systemClock } from '../engine/ports';
 import type { SyncMetrics } from '../observability/metrics';
 import { VisitorScimClient, type VisitorScimClientOptions } from '../scim/client';
+import { PgSyncStore } from '../state/sync-store';
+import { workflowProbe } from '../temporal/workflow-probe';
 
 export interface BuiltDeps {
-  deps: ActivityDeps;
+  engine: Engine;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export function buildDeps(
     poolSize: config.database.poolSize,
     applicationName: 'engage-visitor-sync (reader)',
   });
+  const metrics = extra.metrics;
   const visitor = new VisitorScimClient({
     baseUrl: config.visitor.url,
     token: config.visitor.token,
@@ -34,25 +37,21 @@ export function buildDeps(
     ...(config.visitor.maxRequestsPerSecond
       ? { maxRequestsPerSecond: config.visitor.maxRequestsPerSecond }
       : {}),
-    ...(extra.metrics
-      ? { onRequest: (e) => extra.metrics!.request(e), onRetry: (e) => extra.metrics!.retry(e) }
-      : {}),
+    ...(metrics ? { onRequest: (e) => metrics.request(e), onRetry: (e) => metrics.retry(e) } : {}),
     ...extra.visitor,
   });
+  const engine = createEngine({
+    engage: createEngageReader(engageDb),
+    visitor,
+    store: new PgSyncStore(syncDb),
+    settings: config.sync,
+    concurrency: config.visitor.concurrency,
+    clock: systemClock,
+    ...(extra.temporal ? { workflowIsRunning: workflowProbe(extra.temporal) } : {}),
+    ...(metrics ? { metrics } : {}),
+  });
   return {
-    deps: {
-      syncDb,
-      sync: {
-        engageDb,
-        engage: createEngageReader(engageDb),
-        store: new StateStore(syncDb),
-        visitor,
-        settings: config.sync,
-        concurrency: config.visitor.concurrency,
-        ...(extra.temporal ? { temporal: extra.temporal } : {}),
-        ...(extra.metrics ? { metrics: extra.metrics } : {}),
-      },
-    },
+    engine,
     async close() {
       visitor.close();
       await Promise.all([syncDb.destroy(), engageDb.destroy()]);

@@ -1,10 +1,10 @@
 // `npm start`: one worker for every workflow and activity on the configured task queue.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { connectionOptions } from '../clients/temporal';
 import { loadConfigOrExit } from '../config/service';
 import { SyncMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/server';
+import { connectionOptions } from '../temporal/connection';
 import { createWorker } from './create-worker';
 import { buildDeps } from './deps';
 

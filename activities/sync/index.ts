@@ -1,50 +1,45 @@
-// The sync's activities, bound to their dependencies. Workflows import only the type.
-import { toActivityFailure } from '../../scim/activity-failure';
-import type { SyncDeps } from './deps';
+// The sync's activities: thin adapters from Temporal to the reconcile engine (engine/). Names and
+// payloads are part of recorded workflow histories: keep them as they are.
+import { Context } from '@temporalio/activity';
+import { applyDeletions, deletionSummary, rejectDeletions } from '../../engine/deletions';
+import type { Engine } from '../../engine/engine';
 import {
-  cancelPendingInvitationsActivity,
-  countPendingInvitationsActivity,
-  sendPendingInvitationsActivity,
-} from './invitations';
-import { syncLocationsActivity } from './locations';
-import {
-  applyDeletionsActivity,
-  beginRunActivity,
-  deletionSummaryActivity,
-  finishRunActivity,
-  partitionUsersActivity,
-  rejectDeletionsActivity,
-} from './runs';
-import { syncSingleUserActivity } from './single-user';
-import { syncUserPageActivity } from './user-pages';
+  cancelPendingInvitations,
+  countPendingInvitations,
+  sendPendingInvitations,
+} from '../../engine/invitations';
+import { reconcileLocations } from '../../engine/reconcile-locations';
+import { reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
+import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
+import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
+import { runActivity, runHeartbeating } from '../attempt';
 
-type Tail<F> = F extends (deps: SyncDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
-/** Binds deps and maps Visitor errors to Temporal failures (retryable or not) in one place. */
-const bind = <F extends (deps: SyncDeps, ...args: never[]) => Promise<unknown>>(deps: SyncDeps, f: F) =>
-  (async (...args: never[]) => {
-    try {
-      return await f(deps, ...args);
-    } catch (err) {
-      throw toActivityFailure(err);
-    }
-  }) as Tail<F>;
+type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
 
-export function createSyncActivities(deps: SyncDeps) {
+export function createSyncActivities(engine: Engine) {
   return {
-    beginRun: bind(deps, beginRunActivity),
-    finishRun: bind(deps, finishRunActivity),
-    syncLocations: bind(deps, syncLocationsActivity),
-    partitionUsers: bind(deps, partitionUsersActivity),
-    syncUserPage: bind(deps, syncUserPageActivity),
-    deletionSummary: bind(deps, deletionSummaryActivity),
-    applyDeletions: bind(deps, applyDeletionsActivity),
-    rejectDeletions: bind(deps, rejectDeletionsActivity),
-    syncSingleUser: bind(deps, syncSingleUserActivity),
-    sendPendingInvitations: bind(deps, sendPendingInvitationsActivity),
-    cancelPendingInvitations: bind(deps, cancelPendingInvitationsActivity),
-    countPendingInvitations: bind(deps, countPendingInvitationsActivity),
+    beginRun: (input: BeginRunInput) => runActivity(() => beginRun(engine, input)),
+    finishRun: (input: Arg<typeof finishRun>) => runActivity(() => finishRun(engine, input)),
+    syncLocations: (input: Arg<typeof reconcileLocations>) =>
+      runActivity(() => reconcileLocations(engine, input)),
+    partitionUsers: (input: Arg<typeof partitionUsers>) => runActivity(() => partitionUsers(engine, input)),
+    syncUserPage: (input: UserPageInput) =>
+      runHeartbeating((progress, attempt) => reconcilePage(engine, input, { progress, attempt })),
+    deletionSummary: (input: Arg<typeof deletionSummary>) =>
+      runActivity(() => deletionSummary(engine, input)),
+    applyDeletions: (input: Arg<typeof applyDeletions>) =>
+      runHeartbeating((progress) => applyDeletions(engine, input, progress)),
+    rejectDeletions: (input: Arg<typeof rejectDeletions>) =>
+      runActivity(() => rejectDeletions(engine, input)),
+    syncSingleUser: (input: SingleUserInput) =>
+      runActivity(() => reconcileSingleUser(engine, input, Context.current().info.attempt)),
+    sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
+      runHeartbeating((progress) => sendPendingInvitations(engine, input, progress)),
+    cancelPendingInvitations: (input: Arg<typeof cancelPendingInvitations>) =>
+      runActivity(() => cancelPendingInvitations(engine, input)),
+    countPendingInvitations: (input: Arg<typeof countPendingInvitations>) =>
+      runActivity(() => countPendingInvitations(engine, input)),
   };
 }
 
 export type SyncActivities = ReturnType<typeof createSyncActivities>;
-export type { SyncDeps } from './deps';

@@ -4,7 +4,7 @@ import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { countsSummary, formatDuration, formatTime, table } from '../format';
 import { type FailingUsers, failingUsers, type RunRow, recentRuns } from '../runs';
-import { DEFAULT_SCHEDULE_ID, describeSchedule } from '../schedule';
+import { DEFAULT_SCHEDULE_ID, describeSchedule } from '../../temporal/schedule';
 
 export const statusCommand: Command = {
   spec: {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { tsToMs } from '@temporalio/common/lib/time';
 import type { Kysely } from 'kysely';
-import { createBody } from '../../activities/sync/visitor-mapping';
+import { createBody } from '../../engine/visitor-mapping';
 import { loadConfig } from '../../config/service';
 import type { EngageDatabase } from '../../db/engage-schema';
 import type { SyncDatabase } from '../../db/sync-schema';

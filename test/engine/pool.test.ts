@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pool } from '../../activities/sync/pool';
+import { pool } from '../../engine/pool';
 
 describe('pool', () => {
   it('runs every item, never more than the limit at once', async () => {

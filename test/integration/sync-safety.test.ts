@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { STEPS_PER_REQUEST_SLOT } from '../../activities/sync/pool';
+import { STEPS_PER_REQUEST_SLOT } from '../../engine/pool';
 import { seedCompany } from '../../dev/engage-generator/seed';
 import { checkInvariants } from '../../dev/harness/invariants';
 import type { RunProgress, SyncRunResult } from '../../workflows/types';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
-import { toActivityFailure } from '../../scim/activity-failure';
+import { toActivityFailure } from '../../activities/failures';
 import { VisitorScimClient } from '../../scim/client';
 import {
   VisitorAuthError,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { toActivityFailure, VISITOR_FAILURE_TYPES } from '../../scim/activity-failure';
+import { toActivityFailure } from '../../activities/failures';
+import { FAILURE_TYPES } from '../../domain/failure-types';
 import {
   errorForStatus,
   parseRetryAfter,
@@ -87,7 +88,7 @@ describe('toActivityFailure', () => {
     );
     assert.ok(f instanceof ApplicationFailure);
     assert.equal(f.nonRetryable, true);
-    assert.equal(f.type, VISITOR_FAILURE_TYPES.rejected);
+    assert.equal(f.type, FAILURE_TYPES.visitorRejected);
     assert.deepEqual(f.details?.[0], {
       scimType: 'invalidValue',
       detail: 'bad phone',

@@ -12,8 +12,8 @@ import {
   pauseSchedule,
   resumeSchedule,
   scheduleId,
-} from '../../clients/schedule';
-import { connectClient } from '../../clients/temporal';
+} from '../../temporal/schedule';
+import { connectClient } from '../../temporal/connection';
 import { loadConfig } from '../../config/service';
 import { RUN_KIND, STARTED_BY } from '../../workflows/search-attributes';
 import { TEST_NAMESPACE, temporalAddress, uniqueTaskQueue } from '../support/temporal';

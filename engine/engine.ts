@@ -1,0 +1,24 @@
+// The reconcile engine as one value: its ports and the caches it keeps across the activities of a
+// worker process. Free of Temporal: activities/ adapts it, tests drive it with fakes.
+import type { IdentityConflictGroup } from '../engage/reader';
+import type { LocationContext } from './location-context';
+import type { EngineDeps } from './ports';
+import { TtlCache } from './ttl-cache';
+
+/** Every page of a run sees the same Visitor locations; re-read after this long. */
+const LOCATION_CONTEXT_TTL_MS = 5 * 60_000;
+/** Engage's identity groups scan every user: read at most once a minute per run. */
+const IDENTITY_GROUPS_TTL_MS = 60_000;
+
+export interface Engine extends EngineDeps {
+  readonly locationContexts: TtlCache<LocationContext>;
+  readonly identityGroups: TtlCache<IdentityConflictGroup[]>;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  return {
+    ...deps,
+    locationContexts: new TtlCache(LOCATION_CONTEXT_TTL_MS, deps.clock),
+    identityGroups: new TtlCache(IDENTITY_GROUPS_TTL_MS, deps.clock),
+  };
+}
