@@ -14,6 +14,14 @@
  * upsert cannot touch a row twice. When a multi-row statement fails, its rows are written singly
  * (side by side), so each caller gets its own row's outcome, never a neighbour's error.
  */
+
+/**
+ * The linger of the sync's state writes (users, locations). A run keeps far more users in flight than
+ * Visitor requests (pages × pool width), so a few ms more per user costs no throughput, while the
+ * batches grow from ~6 to dozens of rows (dev/bench/NOTES.md).
+ */
+export const WRITE_LINGER_MS = 25;
+
 export interface CoalescerOptions<R> {
   /** Writes the rows in one statement (all have the same shape and distinct keys). */
   write: (rows: R[]) => Promise<void>;
