@@ -1,20 +1,14 @@
-// Every activity the worker registers, built from their dependencies.
-import type { Kysely } from 'kysely';
-import type { SyncDatabase } from '../db/sync-schema';
-import { stackCheckActivities } from './stack-check';
-import { createSyncActivities, type SyncDeps } from './sync';
+// Every activity the production worker registers, built from their dependencies. (The stack check's
+// activity is test support: test/support/stack-check/activity.ts.)
+import { createSyncActivities } from './sync';
+
+export type Activities = ReturnType<typeof createSyncActivities>;
 
 export interface ActivityDeps {
-  syncDb: Kysely<SyncDatabase>;
-  /** Absent in workers that only serve the stack check (foundation tests). */
-  sync?: SyncDeps;
+  /** What the sync activities are built from. Absent in test workers that serve only the stack check. */
+  sync?: Parameters<typeof createSyncActivities>[0];
 }
 
-export function createActivities(deps: ActivityDeps) {
-  return {
-    ...stackCheckActivities(deps.syncDb),
-    ...(deps.sync ? createSyncActivities(deps.sync) : {}),
-  };
+export function createActivities(deps: ActivityDeps): Partial<Activities> {
+  return deps.sync ? createSyncActivities(deps.sync) : {};
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -1,5 +1,7 @@
 // Workflow code bundled ahead of time, cached by a hash of the sources that go into it, so a worker
 // starts in a second instead of re-running webpack. `npm run build:workflows` builds it explicitly.
+// Production bundles workflows/index.ts; tests may bundle another index (test/support/workflows.ts,
+// which adds the stack check) into a bundle of its own.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +14,20 @@ const BUILD_DIR = path.join(ROOT, '.build');
 // Workflow code may import only these folders (pure, deterministic code); the layer rule holds it to them.
 const SOURCE_DIRS = ['workflows', 'domain'].map((d) => path.join(ROOT, d));
 
-function sourcesHash(): string {
+export interface BundleOptions {
+  /** The workflows index to bundle; default the production one, workflows/index.ts. */
+  workflowsPath?: string;
+  /** Folders outside workflows/ and domain/ the index pulls workflow code from (test support). */
+  extraSourceDirs?: string[];
+}
+
+function sourcesHash(workflowsPath: string, dirs: string[]): string {
   const hash = createHash('sha256');
   hash.update(fs.readFileSync(path.join(ROOT, 'package-lock.json')));
-  for (const dir of SOURCE_DIRS) {
+  hash.update(path.relative(ROOT, workflowsPath)).update(fs.readFileSync(workflowsPath));
+  for (const dir of dirs) {
     if (!fs.existsSync(dir)) continue;
+    hash.update(path.relative(ROOT, dir));
     for (const file of fs.readdirSync(dir, { recursive: true }).map(String).sort()) {
       const full = path.join(dir, file);
       if (fs.statSync(full).isFile()) hash.update(file).update(fs.readFileSync(full));
@@ -26,12 +37,25 @@ function sourcesHash(): string {
 }
 
 /** Path of an up-to-date bundle, building it when the workflow sources changed. */
-export async function ensureWorkflowBundle(): Promise<string> {
-  const file = path.join(BUILD_DIR, `workflow-bundle-${sourcesHash()}.js`);
+export async function ensureWorkflowBundle(o: BundleOptions = {}): Promise<string> {
+  const workflowsPath = path.resolve(o.workflowsPath ?? WORKFLOWS_PATH);
+  const dirs = [...SOURCE_DIRS, ...(o.extraSourceDirs ?? []).map((d) => path.resolve(d))];
+  // One name per index, so the production and the test bundle are cached side by side.
+  const name = path
+    .relative(ROOT, workflowsPath)
+    .replace(/\.ts$/, '')
+    .replace(/[^A-Za-z0-9]+/g, '-');
+  const prefix = `workflow-bundle-${name}-`;
+  const file = path.join(BUILD_DIR, `${prefix}${sourcesHash(workflowsPath, dirs)}.js`);
   if (fs.existsSync(file)) return file;
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
   fs.mkdirSync(BUILD_DIR, { recursive: true });
-  for (const old of fs.readdirSync(BUILD_DIR)) fs.rmSync(path.join(BUILD_DIR, old), { force: true });
+  // Stale bundles of this index go (and those named before bundles were named by index); another
+  // index's bundle and other processes' temp files stay.
+  for (const old of fs.readdirSync(BUILD_DIR)) {
+    if ((old.startsWith(prefix) && old.endsWith('.js')) || /^workflow-bundle-[0-9a-f]{16}\.js$/.test(old))
+      fs.rmSync(path.join(BUILD_DIR, old), { force: true });
+  }
   // Write then rename: two processes bundling at once never read a half-written file.
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, code);

@@ -1,7 +1,8 @@
-// Builds a worker that registers every workflow and activity; used by `npm start`, the demo and tests.
+// Builds a worker that registers the sync's workflows and activities; used by `npm start`, the demo and
+// tests. Tests may register more (the stack check): another workflows index and extra activities.
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
-import { ensureWorkflowBundle } from './bundle';
+import { type BundleOptions, ensureWorkflowBundle } from './bundle';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -10,6 +11,10 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   maxConcurrentActivities?: number;
   identity?: string;
+  /** Tests: bundle another workflows index than workflows/index.ts. */
+  bundle?: BundleOptions;
+  /** Tests: activities registered beside the sync's. */
+  extraActivities?: object;
 }
 
 export async function createWorker(o: WorkerOptions): Promise<Worker> {
@@ -17,8 +22,8 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    workflowBundle: { codePath: await ensureWorkflowBundle() },
-    activities: createActivities(o.deps),
+    workflowBundle: { codePath: await ensureWorkflowBundle(o.bundle) },
+    activities: { ...createActivities(o.deps), ...o.extraActivities },
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 32,
     ...(o.identity ? { identity: o.identity } : {}),
     // Let in-flight activities finish (they are idempotent anyway) before the process exits.

@@ -1,5 +1,4 @@
-// Every workflow the worker registers.
+// Every workflow the production worker registers (tests add the stack check: test/support/workflows.ts).
 export { invitationsWorkflow } from './invitations';
 export { provisionUserWorkflow } from './provision-user';
-export { stackCheckWorkflow } from './stack-check';
 export { syncRunWorkflow } from './sync-run';

@@ -1,11 +1,13 @@
-// The foundation end to end: real Temporal server, real worker, real PostgreSQL.
+// The foundation end to end: real Temporal server, real worker, real PostgreSQL. The stack check is
+// test support (test/support/stack-check): a test worker registers it, the production worker does not.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { SyncDatabase } from '../../db/sync-schema';
-import { createWorker } from '../../workers/create-worker';
-import { stackCheckWorkflow } from '../../workflows';
-import { freshDatabase, type TestDatabase } from '../support/db';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
+import { stackCheckActivities } from '../support/stack-check/activity';
+import { createStackCheckWorker } from '../support/stack-check/worker';
+import { stackCheckWorkflow } from '../support/stack-check/workflow';
 import { TEST_NAMESPACE, testEnv, uniqueTaskQueue, workerConnection } from '../support/temporal';
 
 let database: TestDatabase<SyncDatabase>;
@@ -20,11 +22,11 @@ test('stackCheckWorkflow records its run in PostgreSQL and its activity is idemp
   const env = await testEnv();
   const connection = await workerConnection();
   const taskQueue = uniqueTaskQueue('stack-check');
-  const worker = await createWorker({
+  const worker = await createStackCheckWorker({
     connection,
     namespace: TEST_NAMESPACE,
     taskQueue,
-    deps: { syncDb: database.db as Kysely<SyncDatabase> },
+    syncDb: database.db as Kysely<SyncDatabase>,
   });
   try {
     await worker.runUntil(async () => {
@@ -45,7 +47,6 @@ test('stackCheckWorkflow records its run in PostgreSQL and its activity is idemp
       ['completed', 'completed'],
     );
     // The activity is idempotent: executing it again for a recorded id does not add a row.
-    const { stackCheckActivities } = await import('../../activities/stack-check');
     const again = await stackCheckActivities(database.db).recordStackCheck(`${taskQueue}-a`);
     assert.equal(again, 2);
   } finally {

@@ -9,8 +9,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ensureTemporalCli } from '../../dev/stack/temporal';
 import type { RunProgress } from '../../workflows/types';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
+import { createStackCheckWorker } from '../support/stack-check/worker';
 import { SyncHarness } from '../support/sync-harness';
-import { TEST_NAMESPACE, temporalAddress } from '../support/temporal';
+import { TEST_NAMESPACE, temporalAddress, workerConnection } from '../support/temporal';
 
 const OUT = path.join(
   import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
@@ -119,13 +120,28 @@ try {
       { kind: 'daily', startedBy: 'recorder', full: true, historyBudget: 40 },
     ]),
   );
-  await save(
-    'stack-check',
-    await h.client.workflow.start('stackCheckWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: `replay-stack-check-${suffix}`,
-    }),
-  );
+  // The stack check is test support: a worker of the test bundle on its own task queue runs it.
+  const connection = await workerConnection();
+  const taskQueue = `${h.taskQueue}-stack-check`;
+  const stackCheckWorker = await createStackCheckWorker({
+    connection,
+    namespace: TEST_NAMESPACE,
+    taskQueue,
+    syncDb: h.sync.db,
+  });
+  try {
+    await stackCheckWorker.runUntil(async () =>
+      save(
+        'stack-check',
+        await h.client.workflow.start('stackCheckWorkflow', {
+          taskQueue,
+          workflowId: `replay-stack-check-${suffix}`,
+        }),
+      ),
+    );
+  } finally {
+    await connection.close();
+  }
 } finally {
   await h.close();
 }

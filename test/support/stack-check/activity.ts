@@ -1,5 +1,6 @@
+// The stack check's activity: a row in sync.runs, so the check proves the worker reaches PostgreSQL.
 import type { Kysely } from 'kysely';
-import type { SyncDatabase } from '../db/sync-schema';
+import type { SyncDatabase } from '../../../db/sync-schema';
 
 export function stackCheckActivities(db: Kysely<SyncDatabase>) {
   return {

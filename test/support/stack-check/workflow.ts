@@ -1,6 +1,7 @@
-// The smallest end-to-end proof of the stack: a workflow whose activity writes to PostgreSQL.
+// The smallest end-to-end proof of the stack: a workflow whose activity writes to PostgreSQL. Test
+// support only: the production worker does not register it (see test/support/workflows.ts).
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { StackCheckActivities } from '../activities/stack-check';
+import type { StackCheckActivities } from './activity';
 
 const { recordStackCheck } = proxyActivities<StackCheckActivities>({
   startToCloseTimeout: '30s',
