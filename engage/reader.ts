@@ -19,24 +19,6 @@ export interface UsersPage extends UsersResult {
   nextAfterId: number | null;
 }
 
-export interface UpdatedCursor {
-  updatedAt: Date;
-  id: number;
-}
-
-export interface UpdatedUsersPage extends UsersResult {
-  /** Position of the last row read (valid or not); null when nothing matched. Persist it as the high-water mark. */
-  cursor: UpdatedCursor | null;
-  /** More rows follow the cursor. */
-  hasMore: boolean;
-}
-
-export interface LocationsPage {
-  locations: EngageLocation[];
-  invalid: InvalidRow[];
-  nextAfterId: number | null;
-}
-
 export type UserLookup =
   | { status: 'found'; user: EngageUser }
   | { status: 'invalid'; invalid: InvalidRow }
@@ -165,59 +147,6 @@ export class EngageReader {
       : { status: 'invalid', invalid: mapped.invalid };
   }
 
-  /**
-   * Users changed at or after `since` (soft deletions included), ordered by (updated_at, id). To continue,
-   * pass the returned cursor back as { since: cursor.updatedAt, afterId: cursor.id }.
-   * updated_at is now() of the writing transaction: callers should start from a little before their last
-   * high-water mark, as a long transaction can commit after a later one.
-   */
-  async usersUpdatedSince({
-    since,
-    afterId,
-    limit,
-  }: {
-    since: Date;
-    afterId?: number;
-    limit: number;
-  }): Promise<UpdatedUsersPage> {
-    checkLimit(limit);
-    const after =
-      afterId === undefined
-        ? sql<SqlBool>`u.updated_at >= ${since}`
-        : sql<SqlBool>`(u.updated_at, u.id) > (${since}::timestamptz, ${afterId}::int)`;
-    const rows = await this.userQuery()
-      .where(after)
-      .orderBy('u.updated_at')
-      .orderBy('u.id')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const { values, invalid } = partition(page.map((r) => mapUserRow(r as UserRow)));
-    const last = page[page.length - 1];
-    return {
-      users: values,
-      invalid,
-      cursor: last ? { updatedAt: last.updated_at, id: last.id } : null,
-      hasMore: rows.length > limit,
-    };
-  }
-
-  /** All locations (deleted included, so the sync can see removals) with id > afterId, ascending. */
-  async locationsPage({ afterId, limit }: { afterId: number; limit: number }): Promise<LocationsPage> {
-    checkLimit(limit);
-    const rows = await this.db
-      .selectFrom('engage.locations')
-      .selectAll()
-      .where('id', '>', afterId)
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
-    const { values, invalid } = partition(page.map(mapLocationRow));
-    const last = page[page.length - 1];
-    return { locations: values, invalid, nextAfterId: rows.length > limit && last ? last.id : null };
-  }
-
   /** Active, non-deleted locations (hundreds at most), ascending by id. */
   async allActiveLocations(): Promise<{ locations: EngageLocation[]; invalid: InvalidRow[] }> {
     const rows = await this.db
@@ -229,25 +158,6 @@ export class EngageReader {
       .execute();
     const { values, invalid } = partition(rows.map(mapLocationRow));
     return { locations: values, invalid };
-  }
-
-  async locationById(
-    id: number,
-  ): Promise<
-    | { status: 'found'; location: EngageLocation }
-    | { status: 'invalid'; invalid: InvalidRow }
-    | { status: 'missing' }
-  > {
-    const row = await this.db
-      .selectFrom('engage.locations')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) return { status: 'missing' };
-    const mapped = mapLocationRow(row);
-    return mapped.ok
-      ? { status: 'found', location: mapped.value }
-      : { status: 'invalid', invalid: mapped.invalid };
   }
 
   /** Non-deleted users; with activeOnly, only active ones. */
