@@ -39,7 +39,7 @@ const worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  deps: built.deps,
+  deps: { sync: built.engine },
   maxConcurrentActivities: config.worker.maxConcurrentActivities,
 });
 console.log(

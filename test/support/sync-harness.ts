@@ -77,7 +77,7 @@ export class SyncHarness {
       connection,
       namespace: TEST_NAMESPACE,
       taskQueue: this.taskQueue,
-      deps: this.built.deps,
+      deps: { sync: this.built.engine },
       maxConcurrentActivities: 8,
     });
     this.running = this.worker.run().finally(() => connection.close());
