@@ -1,0 +1,267 @@
+// syncRunWorkflow on the real Temporal dev server with stub activities (no database, no Visitor): the
+// order of its phases, the page window, continue-as-new, held deletions, stop and early failures.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { ensureWorkflowBundle } from '../../workers/bundle';
+import type { InvitationsResult, RunProgress, SyncRunInput, SyncRunResult } from '../../workflows/types';
+import { TEST_NAMESPACE, testEnv, uniqueTaskQueue, workerConnection } from '../support/temporal';
+
+type Input = Record<string, unknown>;
+type Stubs = Record<string, (input: Input) => Promise<unknown>>;
+interface Call {
+  type: string;
+  input: Input;
+}
+
+const LOCATIONS = { created: 1, updated: 0, unchanged: 2, orphaned: 0, failed: 0 };
+
+/** Activities that answer like a healthy run over `boundaries.length + 1` pages; `over` replaces some. */
+function stubs(calls: Call[], boundaries: number[], over: Stubs = {}): Stubs {
+  const defaults: Stubs = {
+    beginRun: async () => ({ status: 'started', invitations: { mode: 'send' }, full: false }),
+    syncLocations: async () => ({ defaultLocationId: 'loc-default', counts: LOCATIONS }),
+    partitionUsers: async () => ({ boundaries }),
+    syncUserPage: async () => ({ processed: 2, counts: { created: 2 } }),
+    countPendingInvitations: async () => ({ pending: 0 }),
+    deletionSummary: async () => ({ pending: 0, refuseReason: null, holdReason: null }),
+    applyDeletions: async () => ({ applied: 0, counts: {}, remaining: 0 }),
+    rejectDeletions: async () => ({ rejected: 0 }),
+    finishRun: async () => undefined,
+    sendPendingInvitations: async () => ({ sent: 0, skipped: 0, remaining: 0 }),
+    cancelPendingInvitations: async () => ({ cancelled: 0 }),
+  };
+  const all = { ...defaults, ...over };
+  return Object.fromEntries(
+    Object.entries(all).map(([type, f]) => [
+      type,
+      async (input: Input) => {
+        calls.push({ type, input });
+        return f(input);
+      },
+    ]),
+  );
+}
+
+let env: TestWorkflowEnvironment;
+let connection: NativeConnection;
+let codePath: string;
+before(async () => {
+  env = await testEnv();
+  connection = await workerConnection();
+  codePath = await ensureWorkflowBundle();
+});
+after(async () => {
+  await connection?.close();
+  await env?.teardown();
+});
+
+/** Runs `body` against a worker of the production bundle with these activities. */
+async function withWorker<T>(
+  name: string,
+  activities: Stubs,
+  body: (start: (input: Partial<SyncRunInput>) => Promise<string>, taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = uniqueTaskQueue(name);
+  const worker = await Worker.create({
+    connection,
+    namespace: TEST_NAMESPACE,
+    taskQueue,
+    workflowBundle: { codePath },
+    activities,
+  });
+  const start = async (input: Partial<SyncRunInput>) => {
+    const workflowId = `${taskQueue}-run`;
+    await env.client.workflow.start('syncRunWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ kind: 'daily', startedBy: 'test', ...input } satisfies SyncRunInput],
+    });
+    return workflowId;
+  };
+  return worker.runUntil(body(start, taskQueue));
+}
+
+const result = (workflowId: string) =>
+  env.client.workflow.getHandle(workflowId).result() as Promise<SyncRunResult>;
+const types = (calls: Call[], exclude: string[] = []) =>
+  calls.map((c) => c.type).filter((t) => !exclude.includes(t));
+
+test('a run: locations, every page once over the id ranges, invitations held, deletions, finish', async () => {
+  const calls: Call[] = [];
+  const activities = stubs(calls, [10, 20], {
+    beginRun: async () => ({ status: 'started', invitations: { mode: 'delay', delayMs: 1 }, full: true }),
+    syncUserPage: async () => ({ processed: 2, counts: { created: 2, invitationsPending: 2 } }),
+    countPendingInvitations: async () => ({ pending: 6 }),
+    sendPendingInvitations: async () => ({ sent: 6, skipped: 0, remaining: 0 }),
+  });
+  await withWorker('run', activities, async (start) => {
+    const id = await start({ kind: 'initial' });
+    const r = await result(id);
+    assert.deepEqual(r, {
+      runId: id,
+      status: 'completed',
+      counts: { created: 6, invitationsPending: 6 },
+      locations: LOCATIONS,
+      deletions: { pending: 0, applied: 0, rejected: 0 },
+      invitationsWorkflowId: `invitations-${id}`,
+    });
+    const invitations = (await env.client.workflow
+      .getHandle(`invitations-${id}`)
+      .result()) as InvitationsResult;
+    assert.deepEqual(invitations, { runId: id, status: 'sent', sent: 6, skipped: 0, cancelled: 0 });
+  });
+  assert.deepEqual(types(calls, ['sendPendingInvitations']), [
+    'beginRun',
+    'syncLocations',
+    'partitionUsers',
+    'syncUserPage',
+    'syncUserPage',
+    'syncUserPage',
+    'countPendingInvitations',
+    'deletionSummary',
+    'finishRun',
+  ]);
+  // The worker may run the three pages in any order; together they cover every id range once.
+  const pages = calls.filter((c) => c.type === 'syncUserPage').map((c) => c.input);
+  assert.deepEqual(pages.map((p) => `${p.afterId}..${p.upToId}`).sort(), ['10..20', '20..null', 'null..10']);
+  assert.ok(pages.every((p) => p.full === true && p.defaultLocationId === 'loc-default'));
+  assert.equal(calls.find((c) => c.type === 'finishRun')?.input.status, 'completed');
+});
+
+test('past its history budget a run continues as new, keeps at most four pages in flight, and ends with every page counted once', async () => {
+  const calls: Call[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const activities = stubs(
+    calls,
+    Array.from({ length: 11 }, (_, i) => (i + 1) * 10),
+    {
+      syncUserPage: async () => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await sleep(30);
+        inFlight--;
+        return { processed: 1, counts: { created: 1 } };
+      },
+    },
+  );
+  await withWorker('can', activities, async (start) => {
+    const id = await start({ historyBudget: 25 });
+    const r = await result(id);
+    assert.equal(r.status, 'completed');
+    assert.equal(r.runId, id, 'the run keeps its id across continue-as-new');
+    assert.deepEqual(r.counts, { created: 12 });
+    const executions: number[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${id}"` }))
+      executions.push(wf.historyLength ?? 0);
+    assert.ok(executions.length >= 2, `continued as new ${executions.length - 1} times`);
+  });
+  const afterIds = calls.filter((c) => c.type === 'syncUserPage').map((c) => c.input.afterId);
+  assert.equal(afterIds.length, 12);
+  assert.equal(new Set(afterIds).size, 12, 'no page ran twice');
+  assert.ok(maxInFlight <= 4, `at most four pages in flight (saw ${maxInFlight})`);
+  assert.equal(
+    types(calls).filter((t) => t === 'beginRun').length,
+    1,
+    'a continued run does not begin again',
+  );
+});
+
+test('deletions past the threshold wait for the operator; approval applies them in batches', async () => {
+  const calls: Call[] = [];
+  const batches = [
+    { applied: 2, counts: { deleted: 2 }, remaining: 1 },
+    { applied: 1, counts: { deleted: 1 }, remaining: 0 },
+  ];
+  const activities = stubs(calls, [], {
+    deletionSummary: async () => ({ pending: 3, refuseReason: null, holdReason: '3 deletions exceed 10 %' }),
+    applyDeletions: async () => batches.shift(),
+  });
+  await withWorker('held', activities, async (start) => {
+    const id = await start({});
+    const handle = env.client.workflow.getHandle(id);
+    let progress: RunProgress | undefined;
+    for (let i = 0; i < 100 && progress?.phase !== 'awaiting-approval'; i++) {
+      progress = await handle.query<RunProgress>('progress');
+      if (progress.phase !== 'awaiting-approval') await sleep(50);
+    }
+    assert.equal(progress?.phase, 'awaiting-approval');
+    assert.equal(progress?.deletionsPending, 3);
+    const desc = await handle.describe();
+    assert.equal(desc.searchAttributes.EvsRunStatus?.[0], 'awaiting-approval');
+    assert.equal(desc.memo?.awaiting, '3 deletions exceed 10 %');
+
+    const accepted = await handle.executeUpdate('decideDeletions', {
+      args: [{ approve: true, by: 'alice' }],
+    });
+    assert.deepEqual(accepted, { accepted: true, pending: 3 });
+    // The validator refuses a second decision before it reaches the history.
+    await assert.rejects(
+      handle.executeUpdate('decideDeletions', { args: [{ approve: false, by: 'bob' }] }),
+      (err: Error) => /not waiting for a deletion decision|already approved by alice/.test(String(err.cause)),
+    );
+    const r = await result(id);
+    assert.equal(r.status, 'completed');
+    assert.deepEqual(r.deletions, { pending: 3, applied: 3, rejected: 0 });
+    assert.equal(r.counts.deleted, 3);
+    assert.equal(r.reason, '3 deletions exceed 10 %');
+    assert.equal((await handle.describe()).memo?.deletionDecision, 'approved by alice');
+  });
+  assert.equal(types(calls).filter((t) => t === 'applyDeletions').length, 2);
+  assert.equal(types(calls).includes('rejectDeletions'), false);
+});
+
+test('a stop before the first page ends the run as stopped without touching users', async () => {
+  const calls: Call[] = [];
+  await withWorker('stop', stubs(calls, [10]), async (_start, taskQueue) => {
+    const workflowId = `${taskQueue}-run`;
+    await env.client.workflow.signalWithStart('syncRunWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ kind: 'daily', startedBy: 'test' } satisfies SyncRunInput],
+      signal: 'stop',
+      signalArgs: [{ by: 'test', reason: 'now' }],
+    });
+    const r = await result(workflowId);
+    assert.equal(r.status, 'stopped');
+    assert.equal(r.reason, 'stopped by test: now');
+  });
+  assert.deepEqual(types(calls), ['beginRun', 'syncLocations', 'partitionUsers', 'finishRun']);
+  assert.equal(calls.at(-1)?.input.status, 'stopped');
+});
+
+test('a configuration failure in the locations fails the run with its type, before any page', async () => {
+  const calls: Call[] = [];
+  const activities = stubs(calls, [], {
+    syncLocations: async () => {
+      throw ApplicationFailure.nonRetryable('Visitor reports no default location', 'ConfigError');
+    },
+  });
+  await withWorker('config', activities, async (start) => {
+    const r = await result(await start({}));
+    assert.equal(r.status, 'failed');
+    assert.equal(r.reason, 'ConfigError: Visitor reports no default location');
+    assert.equal(r.locations, undefined);
+  });
+  assert.deepEqual(types(calls), ['beginRun', 'syncLocations', 'finishRun']);
+});
+
+test('a run refused because another sync runs is skipped and records nothing', async () => {
+  const calls: Call[] = [];
+  const activities = stubs(calls, [], {
+    beginRun: async () => ({ status: 'refused', activeRunId: 'initial-sync-other' }),
+  });
+  await withWorker('refused', activities, async (start) => {
+    const id = await start({});
+    assert.deepEqual(await result(id), {
+      runId: id,
+      status: 'skipped',
+      reason: 'another sync is running (initial-sync-other)',
+      counts: {},
+    });
+  });
+  assert.deepEqual(types(calls), ['beginRun']);
+});
