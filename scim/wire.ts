@@ -334,17 +334,13 @@ export const InvitationSendResponseSchema = z.looseObject({
 // Types
 
 export type LocationRole = z.infer<typeof LocationRoleSchema>;
-export type ScimMeta = z.infer<typeof MetaSchema>;
 export type ScimUser = z.infer<typeof UserSchema>;
 export type ScimUserWriteAnswer = z.infer<typeof UserWriteAnswerSchema>;
-export type VisitorUserExtension = z.infer<typeof VisitorUserExtensionSchema>;
-export type LocationAccess = z.infer<typeof LocationAccessSchema>;
 export type UserCreateRequest = z.infer<typeof UserCreateRequestSchema>;
 export type UserReplaceRequest = z.infer<typeof UserReplaceRequestSchema>;
 export type UserInbound = z.infer<typeof UserInboundSchema>;
 export type ScimLocation = z.infer<typeof LocationSchema>;
 export type LocationRequest = z.infer<typeof LocationRequestSchema>;
-export type LocationInbound = z.infer<typeof LocationInboundSchema>;
 export type ListResponse<T> = {
   schemas: string[];
   totalResults: number;
@@ -353,8 +349,7 @@ export type ListResponse<T> = {
   Resources: T[];
 };
 export type PatchOperation = z.infer<typeof PatchOperationSchema>;
-/** What a client writes (op may be any case); `PatchRequest` is the parsed, lower-cased form. */
-export type PatchRequestInput = z.input<typeof PatchRequestSchema>;
+/** A PATCH request as parsed: op names lower-cased. */
 export type PatchRequest = z.infer<typeof PatchRequestSchema>;
 export type ScimType = z.infer<typeof ScimTypeSchema>;
 export type ScimError = z.infer<typeof ScimErrorSchema>;
