@@ -1,80 +1,95 @@
 // The layer rule (.dependency-cruiser.cjs) must fail on a back-up import, not only pass on a clean tree:
-// each case plants a one-file violation, runs the rule on that file alone, and removes it.
+// it plants one-file violations (one per rule), runs the rule once over them, and removes them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin', 'depcruise');
 
-function cruise(dir: string, source: string): { status: number | null; out: string } {
-  const file = path.join(dir, `layer-probe-${process.pid}.ts`);
-  fs.writeFileSync(path.join(ROOT, file), source);
-  try {
-    const res = spawnSync(BIN, ['--config', '.dependency-cruiser.cjs', file], {
+interface Probe {
+  dir: string;
+  source: string;
+  /** The rule it must break; undefined: it must pass. */
+  rule?: string;
+}
+
+const probes: Probe[] = [
+  {
+    dir: 'engine',
+    source: "import { Context } from '@temporalio/activity';\nexport const f = () => Context.current();\n",
+    rule: 'engine-imports-temporal-or-adapters',
+  },
+  {
+    dir: 'engine',
+    source: "import { PgSyncStore } from '../state/sync-store';\nexport const S = PgSyncStore;\n",
+    rule: 'engine-imports-temporal-or-adapters',
+  },
+  {
+    dir: 'activities',
+    source: "import { progressOf } from '../workflows/progress';\nexport const p = progressOf;\n",
+    rule: 'activities-import-workflows',
+  },
+  {
+    dir: 'domain',
+    source: "import fs from 'node:fs';\nexport const read = fs.readFileSync;\n",
+    rule: 'domain-uses-io-core-modules',
+  },
+  {
+    dir: 'domain',
+    source: "import { createDb } from '../db/connect';\nexport const c = createDb;\n",
+    rule: 'domain-does-io',
+  },
+  {
+    dir: 'scim',
+    source:
+      "import { startVisitorEmulator } from '../dev/emulator/server';\nexport const s = startVisitorEmulator;\n",
+    rule: 'product-imports-dev-or-tests',
+  },
+  {
+    dir: 'workflows',
+    source: "import { createDb } from '../db/connect';\nexport const c = createDb;\n",
+    rule: 'workflows-import-non-deterministic-code',
+  },
+  {
+    dir: 'dev',
+    source: "import { freshDatabase } from '../test/support/db';\nexport const f = freshDatabase;\n",
+    rule: 'dev-imports-tests',
+  },
+  {
+    dir: 'workflows',
+    source: "import type { SyncActivities } from '../activities/sync';\nexport type A = SyncActivities;\n",
+  },
+];
+
+const fileOf = (p: Probe, i: number) => path.join(p.dir, `layer-probe-${process.pid}-${i}.ts`);
+let output = '';
+
+describe('layer rule', () => {
+  before(() => {
+    probes.forEach((p, i) => fs.writeFileSync(path.join(ROOT, fileOf(p, i)), p.source));
+    const res = spawnSync(BIN, ['--config', '.dependency-cruiser.cjs', ...probes.map(fileOf)], {
       cwd: ROOT,
       encoding: 'utf8',
     });
-    return { status: res.status, out: res.stdout + res.stderr };
-  } finally {
-    fs.rmSync(path.join(ROOT, file), { force: true });
-  }
-}
+    output = res.stdout + res.stderr;
+    assert.notEqual(res.status, 0, output);
+  });
+  after(() => {
+    probes.forEach((p, i) => fs.rmSync(path.join(ROOT, fileOf(p, i)), { force: true }));
+  });
 
-const cases: [string, string, string][] = [
-  [
-    'engine',
-    "import { Context } from '@temporalio/activity';\nexport const f = () => Context.current();\n",
-    'engine-imports-temporal-or-adapters',
-  ],
-  [
-    'engine',
-    "import { PgSyncStore } from '../state/sync-store';\nexport const S = PgSyncStore;\n",
-    'engine-imports-temporal-or-adapters',
-  ],
-  [
-    'activities',
-    "import { progressOf } from '../workflows/progress';\nexport const p = progressOf;\n",
-    'activities-import-workflows',
-  ],
-  [
-    'domain',
-    "import fs from 'node:fs';\nexport const read = fs.readFileSync;\n",
-    'domain-uses-io-core-modules',
-  ],
-  ['domain', "import { createDb } from '../db/connect';\nexport const c = createDb;\n", 'domain-does-io'],
-  [
-    'scim',
-    "import { startVisitorEmulator } from '../dev/emulator/server';\nexport const s = startVisitorEmulator;\n",
-    'product-imports-dev-or-tests',
-  ],
-  [
-    'workflows',
-    "import { createDb } from '../db/connect';\nexport const c = createDb;\n",
-    'workflows-import-non-deterministic-code',
-  ],
-  [
-    'dev',
-    "import { freshDatabase } from '../test/support/db';\nexport const f = freshDatabase;\n",
-    'dev-imports-tests',
-  ],
-];
-
-describe('layer rule', () => {
-  for (const [dir, source, rule] of cases)
-    it(`refuses ${rule} (${dir}/)`, () => {
-      const r = cruise(dir, source);
-      assert.notEqual(r.status, 0, r.out);
-      assert.match(r.out, new RegExp(`error ${rule}:`));
-    });
-
-  it('lets a workflow name the activities by type only', () => {
-    const r = cruise(
-      'workflows',
-      "import type { SyncActivities } from '../activities/sync';\nexport type A = SyncActivities;\n",
-    );
-    assert.equal(r.status, 0, r.out);
+  probes.forEach((p, i) => {
+    const file = fileOf(p, i).replaceAll('.', '\\.');
+    if (p.rule)
+      it(`refuses ${p.rule} (${p.dir}/)`, () => {
+        assert.match(output, new RegExp(`error ${p.rule}: ${file} →`));
+      });
+    else
+      it(`lets ${p.dir}/ name the activities by type only`, () => {
+        assert.doesNotMatch(output, new RegExp(`: ${file} →`));
+      });
   });
 });
