@@ -233,8 +233,10 @@ export class FakeVisitor implements VisitorTarget {
       (u) => u.userName.toLowerCase() === body.userName.toLowerCase(),
     );
     if (existing) return { user: existing, adopted: true as const };
+    // Visitor keeps what it was sent (name, e-mails, phones, title…): a full run reads it back.
+    const { schemas: _schemas, ...fields } = body;
     const user = scimUser(`v-${this.nextId++}`, body.userName, {
-      externalId: body.externalId,
+      ...fields,
       [URN_VISITOR_USER]: {
         ...body[URN_VISITOR_USER],
         ...(options.sendInvitation ? { invitation: { status: 'sent' } } : {}),
