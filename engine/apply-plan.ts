@@ -111,7 +111,11 @@ async function replanAfter(
         engage: engageNow.status === 'found' ? engageNow.user : null,
         state,
       });
-    return reconcileUser(engine, again, { ...input, state: { ...state, visitorUserId: null } });
+    return reconcileUser(engine, again, {
+      ...input,
+      engage: engageNow.user,
+      state: { ...state, visitorUserId: null },
+    });
   }
   // Visitor changed under us (e.g. a location removed by hand): re-plan once against what it has.
   if (kind === 'rejected' && (err as VisitorScimError).scimType === 'noTarget')

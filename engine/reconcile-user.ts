@@ -84,7 +84,8 @@ export async function reconcileUser(
       detail: e.detail ?? null,
       route: e.route,
     };
-    await engine.store.recordFailure(id, ctx.runId, [failureCode(kind!)], detail);
+    // A dry run writes nothing but the log: its failures must not count toward quarantine.
+    if (!ctx.dryRun) await engine.store.recordFailure(id, ctx.runId, [failureCode(kind!)], detail);
     return userResult(
       'failed',
       entry('write', 'failed', { detail: { reason: failureReason(kind!), ...detail } }),
