@@ -65,31 +65,27 @@ export const sha256Hex: (content: string) => string =
     ? (content) => crypto.hash('sha256', content, 'hex')
     : (content) => createHash('sha256').update(content, 'utf8').digest('hex');
 
-/** Digest of an access map (sorted by location id); computed once per distinct map object. */
-const accessDigests = new WeakMap<ReadonlyMap<string, Role>, string>();
-function accessDigest(access: ReadonlyMap<string, Role>): string {
-  let digest = accessDigests.get(access);
-  if (digest === undefined) {
-    const sorted = [...access].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    // Arrays of string pairs: JSON.stringify is canonical already, and much faster than canonicalJson.
-    digest = createHash('sha256').update(JSON.stringify(sorted), 'utf8').digest('hex');
-    accessDigests.set(access, digest);
-  }
-  return digest;
+/** Digest of an access map, sorted by location id (a planning step: engine/planning-cache.ts shares it). */
+export function accessDigest(access: ReadonlyMap<string, Role>): string {
+  const sorted = [...access].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Arrays of string pairs: JSON.stringify is canonical already, and much faster than canonicalJson.
+  return sha256Hex(JSON.stringify(sorted));
 }
 
 /**
  * 16 hex chars of sha256 over the canonical form of user + a digest of the access (sorted by location
  * id) + default location. Independent of property and map insertion order. The content is
  * canonicalJson({ v, user, access, defaultLocationId }), spelled out with its keys in sorted order.
+ * digest: accessDigest, or a memoised one (PlanningSteps.accessDigest) with the same answers.
  */
 export function fingerprint(
   user: DesiredVisitorUser,
   ownedAccess: ReadonlyMap<string, Role>,
   defaultLocationId: string,
+  digest: (access: ReadonlyMap<string, Role>) => string = accessDigest,
 ): string {
   const content =
-    `{"access":${JSON.stringify(accessDigest(ownedAccess))},` +
+    `{"access":${JSON.stringify(digest(ownedAccess))},` +
     `"defaultLocationId":${JSON.stringify(defaultLocationId)},` +
     `"user":${canonicalJson(user)},"v":${FINGERPRINT_VERSION}}`;
   return sha256Hex(content).slice(0, HEX_LENGTH);

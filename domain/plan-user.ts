@@ -10,7 +10,7 @@ import {
 import { desiredVisitorUser } from './desired-user';
 import { fingerprint, sameData } from './fingerprint';
 import type { IdentityConflictOutcome } from './identity-conflicts';
-import { memoByPair } from './memo';
+import { type PlanningSteps, plainSteps } from './planning-steps';
 import type {
   AccessMap,
   DesiredVisitorUser,
@@ -106,8 +106,10 @@ export type UserPlan =
  * - A linked user missing from Visitor in a full reconcile is created again.
  * - A user deactivated by hand in Visitor (state not deprovisioned) is updated but not reactivated.
  * - An e-mail change is an update of userName + emails (the link is the Visitor id, not the userName).
+ * steps: how the costly parts are computed — plainSteps, or a run's shared cache (engine/planning-cache.ts);
+ * the plan is the same either way, but with a cache its maps and records may be shared between users.
  */
-export function planUser({ engage, state, ctx }: PlanUserInput): UserPlan {
+export function planUser({ engage, state, ctx }: PlanUserInput, steps: PlanningSteps = plainSteps): UserPlan {
   if (engage !== null && state !== null && engage.id !== state.engageUserId) {
     return {
       kind: 'fail',
@@ -117,7 +119,7 @@ export function planUser({ engage, state, ctx }: PlanUserInput): UserPlan {
   }
   if (engage === null || engage.deletedAt !== null || !engage.active)
     return planDeprovision(engage, state, ctx);
-  return planActive(engage, state, ctx);
+  return planActive(engage, state, ctx, steps);
 }
 
 function planDeprovision(engage: EngageUser | null, state: SyncUserState | null, ctx: PlanContext): UserPlan {
@@ -172,7 +174,12 @@ function planDeprovision(engage: EngageUser | null, state: SyncUserState | null,
   };
 }
 
-function planActive(engage: EngageUser, state: SyncUserState | null, ctx: PlanContext): UserPlan {
+function planActive(
+  engage: EngageUser,
+  state: SyncUserState | null,
+  ctx: PlanContext,
+  steps: PlanningSteps,
+): UserPlan {
   const desired = desiredVisitorUser(engage);
   const failures = desired.ok ? [] : [...desired.failures];
   if (ctx.identityConflict?.outcome === 'fails') {
@@ -189,28 +196,32 @@ function planActive(engage: EngageUser, state: SyncUserState | null, ctx: PlanCo
   const user = desired.user;
   const actual = ctx.visitorActual;
   const visitorUserId = state?.visitorUserId ?? null;
-  if (state === null || visitorUserId === null || actual?.user === null) return planCreate(engage, user, ctx);
+  if (state === null || visitorUserId === null || actual?.user === null)
+    return planCreate(engage, user, ctx, steps);
 
-  const owned = ownedMapOf(state.ownedAccess);
-  const eligible = eligibleLocations({
-    owned: ownedSetOf(owned),
-    allVisitorLocationIds: ctx.allVisitorLocationIds,
-    defaultLocationId: ctx.defaultLocationId,
-    options: ctx.options,
-  });
-  const wanted = desiredAccess(accessInput(engage, eligible, ctx));
+  const owned = steps.ownedMap(state.ownedAccess);
+  const eligible = eligibleLocations(
+    {
+      owned: steps.ownedSet(owned),
+      allVisitorLocationIds: ctx.allVisitorLocationIds,
+      defaultLocationId: ctx.defaultLocationId,
+      options: ctx.options,
+    },
+    steps,
+  );
+  const wanted = desiredAccess(accessInput(engage, eligible, ctx), steps);
   const access =
     actual === undefined
-      ? plannedAccess(owned, wanted)
+      ? steps.plannedAccess(owned, wanted)
       : planAccessChanges({ owned, desired: wanted, actual: actual.access });
   const attributes =
     actual?.user != null ? driftedAttributes(user, actual.user) : changedAttributes(state.attributes, user);
-  const print = fingerprint(user, access.nextOwned, ctx.defaultLocationId);
+  const print = fingerprint(user, access.nextOwned, ctx.defaultLocationId, steps.accessDigest);
   const nextState: SyncUserState = {
     ...state,
     userName: user.userName,
     attributes: user,
-    ownedAccess: recordOf(access.nextOwned),
+    ownedAccess: steps.accessRecord(access.nextOwned),
     fingerprint: print,
     deprovisioned: false,
   };
@@ -241,15 +252,23 @@ function planActive(engage: EngageUser, state: SyncUserState | null, ctx: PlanCo
   return { kind: 'update', ...base };
 }
 
-function planCreate(engage: EngageUser, user: DesiredVisitorUser, ctx: PlanContext): UserPlan {
-  const eligible = eligibleLocations({
-    owned: null,
-    allVisitorLocationIds: ctx.allVisitorLocationIds,
-    defaultLocationId: ctx.defaultLocationId,
-    options: ctx.options,
-  });
-  const access = desiredAccess(accessInput(engage, eligible, ctx));
-  const print = fingerprint(user, access, ctx.defaultLocationId);
+function planCreate(
+  engage: EngageUser,
+  user: DesiredVisitorUser,
+  ctx: PlanContext,
+  steps: PlanningSteps,
+): UserPlan {
+  const eligible = eligibleLocations(
+    {
+      owned: null,
+      allVisitorLocationIds: ctx.allVisitorLocationIds,
+      defaultLocationId: ctx.defaultLocationId,
+      options: ctx.options,
+    },
+    steps,
+  );
+  const access = desiredAccess(accessInput(engage, eligible, ctx), steps);
+  const print = fingerprint(user, access, ctx.defaultLocationId, steps.accessDigest);
   return {
     kind: 'create',
     engageUserId: engage.id,
@@ -261,45 +280,11 @@ function planCreate(engage: EngageUser, user: DesiredVisitorUser, ctx: PlanConte
       visitorUserId: null,
       userName: user.userName,
       attributes: user,
-      ownedAccess: recordOf(access),
+      ownedAccess: steps.accessRecord(access),
       fingerprint: print,
       deprovisioned: false,
     },
   };
-}
-
-// State rows loaded together share identical owned-access records (see the state store), so the maps,
-// sets and plans derived from them are computed once per distinct record, not once per user.
-const ownedMaps = new WeakMap<Record<string, Role>, ReadonlyMap<string, Role>>();
-function ownedMapOf(record: Record<string, Role>): ReadonlyMap<string, Role> {
-  let map = ownedMaps.get(record);
-  if (!map) {
-    map = new Map(Object.entries(record));
-    ownedMaps.set(record, map);
-  }
-  return map;
-}
-const ownedSets = new WeakMap<ReadonlyMap<string, Role>, ReadonlySet<string>>();
-function ownedSetOf(map: ReadonlyMap<string, Role>): ReadonlySet<string> {
-  let set = ownedSets.get(map);
-  if (!set) {
-    set = new Set(map.keys());
-    ownedSets.set(map, set);
-  }
-  return set;
-}
-const plannedAccess = memoByPair((owned: ReadonlyMap<string, Role>, desired: ReadonlyMap<string, Role>) =>
-  planAccessChanges({ owned, desired }),
-);
-const records = new WeakMap<ReadonlyMap<string, Role>, Record<string, Role>>();
-function recordOf(map: ReadonlyMap<string, Role>): Record<string, Role> {
-  let record = records.get(map);
-  if (!record) {
-    record = Object.fromEntries(map);
-    records.set(map, record);
-    ownedMaps.set(record, map);
-  }
-  return record;
 }
 
 function accessInput(engage: EngageUser, eligible: ReadonlySet<string>, ctx: PlanContext) {
