@@ -67,7 +67,8 @@ describe('planContextDigest', () => {
 
 // The guard behind RULES_VERSION: a run passes over users whose stored plan input still matches, so
 // a change to the rules that plans anything differently must bump the version (which makes every
-// stored input stale). This corpus covers each rule; its plans' digest is recorded per version.
+// stored input stale). The corpus (plan-corpus.ts) covers each rule; its plans' digest is recorded
+// per version.
 describe('RULES_VERSION', () => {
   it('is bumped whenever the rules plan the corpus differently', () => {
     const plans = sha256Hex(canonicalJson(plainData(corpusInputs().map((input) => planUser(input)))));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type PlanContext, planUser, type UserPlan } from '../../domain/plan-user';
+import { type PlanningSteps, plainSteps } from '../../domain/planning-steps';
 import type { EngageUser, Role, SyncOptions, SyncUserState } from '../../domain/types';
 import { defaultOptions, engageUser } from './fixtures';
 
@@ -458,5 +459,40 @@ describe('planUser: determinism', () => {
       'create',
     );
     assert.equal(a.fingerprint, b.fingerprint);
+  });
+});
+
+describe('planUser: planning steps', () => {
+  it('computes the costly parts only through the steps it is given', () => {
+    const calls: string[] = [];
+    const counting = Object.fromEntries(
+      Object.entries(plainSteps).map(([name, step]) => [
+        name,
+        (...args: unknown[]) => {
+          calls.push(name);
+          return (step as (...a: unknown[]) => unknown)(...args);
+        },
+      ]),
+    ) as unknown as PlanningSteps;
+    const engage = engageUser({ userType: 'global_admin' });
+    const created = expectKind(planUser({ engage, state: null, ctx: ctx() }, counting), 'create');
+    assert.deepEqual(calls.sort(), ['accessDigest', 'accessMap', 'accessRecord', 'allLocations']);
+    calls.length = 0;
+    const state = { ...created.nextState, visitorUserId: 'visitor-42' };
+    const updated = expectKind(planUser({ engage: engageUser(), state, ctx: ctx() }, counting), 'update');
+    assert.deepEqual(calls.sort(), [
+      'accessDigest',
+      'accessMap',
+      'accessRecord',
+      'ownedLocations',
+      'ownedMap',
+      'ownedSet',
+      'plannedAccess',
+    ]);
+    assert.deepEqual(
+      updated,
+      planUser({ engage: engageUser(), state, ctx: ctx() }),
+      'the same plan as plainly',
+    );
   });
 });
