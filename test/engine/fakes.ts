@@ -125,9 +125,13 @@ export class FakeEngage implements EngageSource {
     const users = this.sorted(o.includeDeleted ?? false).filter(
       (u) => inRange(u.id) && !this.invalid.has(u.id),
     );
-    const invalid = [...this.invalid].filter(([id]) => inRange(id)).map(([id, reason]) => ({ id, reason }));
     const page = users.slice(0, o.limit);
     const more = users.length > o.limit;
+    // Like the reader, a page reports the invalid rows among its own ids only (not again on every page).
+    const last = more ? page.at(-1)!.id : Number.POSITIVE_INFINITY;
+    const invalid = [...this.invalid]
+      .filter(([id]) => inRange(id) && id <= last)
+      .map(([id, reason]) => ({ id, reason }));
     return { users: page, invalid, nextAfterId: more ? page.at(-1)!.id : null };
   }
 
