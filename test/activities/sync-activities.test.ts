@@ -1,0 +1,382 @@
+// activities/sync: the Temporal adapters over the engine, run in a MockActivityEnvironment over the
+// fakes: heartbeats and cancellation through the activity context, errors mapped to failures, the
+// attempt number handed to the engine.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { toActivityFailure } from '../../activities/failures';
+import { createSyncActivities } from '../../activities/sync';
+import { FAILURE_TYPES } from '../../domain/failure-types';
+import { EngineConfigError, noDefaultLocation } from '../../engine/errors';
+import type { UserPageInput } from '../../engine/reconcile-page';
+import { errorForStatus, VisitorScimError } from '../../scim/errors';
+import { engageLocation, engageUser, type FakeWorld, fakeWorld, visitorError } from '../engine/fakes';
+
+const quiet = { logger: new DefaultLogger('ERROR') };
+/** A mock activity environment whose `run` keeps the activity's own types. */
+function env(info: { attempt?: number } = {}) {
+  const e = new MockActivityEnvironment(info, quiet);
+  return {
+    run: <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+      e.run(fn as never, ...args) as Promise<R>,
+    on: (event: 'heartbeat', listener: (details: unknown) => void) => e.on(event, listener),
+    cancel: () => e.cancel(),
+  };
+}
+
+const page = (runId: string, o: Partial<UserPageInput> = {}): UserPageInput => ({
+  runId,
+  kind: 'initial',
+  afterId: null,
+  upToId: null,
+  dryRun: false,
+  full: false,
+  invitations: { mode: 'send' },
+  defaultLocationId: 'loc-default',
+  ...o,
+});
+
+function world(users: number) {
+  const w = fakeWorld();
+  for (let id = 1; id <= users; id++) w.engage.add(engageUser(id));
+  return { w, acts: createSyncActivities(w.engine) };
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Holds every createUser of `w` until released; counts the calls that entered. */
+function holdCreates(w: FakeWorld) {
+  const gate = deferred();
+  const first = deferred();
+  const create = w.visitor.createUser.bind(w.visitor);
+  const hold = { entered: 0, release: gate.resolve, firstEntered: first.promise };
+  w.visitor.createUser = async (body, o) => {
+    hold.entered++;
+    first.resolve();
+    await gate.promise;
+    return create(body, o);
+  };
+  return hold;
+}
+
+/** The ApplicationFailure an activity rejected with. */
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, `an ApplicationFailure, not ${String(err)}`);
+    return err;
+  }
+  assert.fail('the activity did not fail');
+}
+
+describe('sync activities: heartbeats and cancellation', () => {
+  it('a page activity heartbeats its progress through the activity context', async () => {
+    const { w, acts } = world(3);
+    const e = env();
+    const beats: unknown[] = [];
+    e.on('heartbeat', (d) => beats.push(d));
+    const r = await e.run(acts.syncUserPage, page('r1'));
+    assert.deepEqual(r.counts, { created: 3, invited: 3 });
+    assert.ok(beats.length >= 1);
+    assert.deepEqual(beats[0], { done: 1, of: 3 });
+    assert.equal(w.visitor.users.size, 3);
+  });
+
+  it('deletions and invitations heartbeat too', async () => {
+    const { w, acts } = world(0);
+    const state = (id: number, visitorUserId: string) => ({
+      engageUserId: id,
+      visitorUserId,
+      userName: `user${id}@example.com`,
+      attributes: {
+        externalId: String(id),
+        userName: `user${id}@example.com`,
+        email: `user${id}@example.com`,
+        givenName: 'G',
+        familyName: 'F',
+        sso: false,
+      },
+      ownedAccess: {},
+      fingerprint: 'f',
+      deprovisioned: false,
+    });
+    // user 1: still in Engage, its invitation due; user 2: left Engage, its deletion pending
+    const v1 = w.visitor.seedUser('user1@example.com');
+    const v2 = w.visitor.seedUser('user2@example.com');
+    w.engage.add(engageUser(1));
+    w.store.seedUser(state(1, v1.id), { invitationStatus: 'pending', invitationRunId: 'r1' });
+    w.store.seedUser(state(2, v2.id));
+    w.store.deletions.push({
+      run_id: 'r1',
+      engage_user_id: 2,
+      visitor_user_id: v2.id,
+      mode: 'delete',
+      reason: 'removed_from_engage',
+      status: 'pending',
+    });
+    const e = env();
+    const beats: unknown[] = [];
+    e.on('heartbeat', (d) => beats.push(d));
+    assert.deepEqual(await e.run(acts.sendPendingInvitations, { runId: 'r1', limit: 10 }), {
+      sent: 1,
+      skipped: 0,
+      remaining: 0,
+    });
+    assert.deepEqual(beats, [1]);
+    assert.deepEqual(await e.run(acts.applyDeletions, { runId: 'r1', limit: 10 }), {
+      applied: 1,
+      counts: { deleted: 1 },
+      remaining: 0,
+    });
+    assert.deepEqual(beats, [1, 1]);
+    assert.equal(w.visitor.users.has(v2.id), false);
+  });
+
+  it('cancelled while a page is in flight: rejects with CancelledFailure, starts no further user', async () => {
+    const { w, acts } = world(40);
+    const hold = holdCreates(w);
+    const e = env();
+    const running = e.run(acts.syncUserPage, page('r1'));
+    await hold.firstEntered;
+    await tick(); // let every lane reach Visitor
+    const inFlight = hold.entered;
+    assert.ok(inFlight > 0 && inFlight < 40);
+    e.cancel();
+    hold.release();
+    await assert.rejects(running, (err) => err instanceof CancelledFailure);
+    assert.equal(hold.entered, inFlight, 'no user started after the cancellation');
+    assert.equal(w.store.users.size, inFlight, 'the users under way were finished and saved');
+    assert.equal(w.visitor.users.size, inFlight);
+  });
+
+  it('cancelled before it starts: no user at all', async () => {
+    const { w, acts } = world(5);
+    const e = env();
+    e.cancel();
+    await assert.rejects(e.run(acts.syncUserPage, page('r1')), CancelledFailure);
+    assert.equal(w.visitor.count('createUser'), 0);
+  });
+});
+
+describe('sync activities: errors become Temporal failures', () => {
+  it('Visitor 401 → non-retryable VisitorAuthError', async () => {
+    const { w, acts } = world(3);
+    w.visitor.failNext('createUser', visitorError(401));
+    const f = await failureOf(env().run(acts.syncUserPage, page('r1')));
+    assert.equal(f.type, FAILURE_TYPES.visitorAuth);
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /VISITOR_SCIM_TOKEN/);
+  });
+
+  it('Visitor 503 with Retry-After → retryable, after the server’s delay', async () => {
+    const { w, acts } = world(0);
+    w.engage.locations.push(engageLocation(1));
+    w.visitor.failNext(
+      'createLocation',
+      errorForStatus({ method: 'POST', route: '/Locations', status: 503 }, '7'),
+    );
+    const f = await failureOf(env().run(acts.syncLocations, { runId: 'r1', dryRun: false }));
+    assert.equal(f.nonRetryable, false);
+    assert.equal(f.type, 'VisitorServerError');
+    assert.equal(f.nextRetryDelay, 7000);
+    assert.deepEqual(f.details?.[0], {
+      scimType: undefined,
+      detail: undefined,
+      status: 503,
+      method: 'POST',
+      route: '/Locations',
+    });
+  });
+
+  it('Visitor without a default location → non-retryable ConfigError (locations and pages)', async () => {
+    const { w, acts } = world(2);
+    w.visitor.locations = [];
+    for (const p of [
+      env().run(acts.syncLocations, { runId: 'r1', dryRun: false }),
+      env().run(acts.syncUserPage, page('r1')),
+    ]) {
+      const f = await failureOf(p);
+      assert.equal(f.type, FAILURE_TYPES.config);
+      assert.equal(f.nonRetryable, true);
+      assert.match(f.message, /no default location/);
+    }
+  });
+
+  it('a plain Error passes through unchanged (Temporal retries it)', async () => {
+    const { w, acts } = world(3);
+    const boom = new Error('database gone');
+    w.store.failNext('saveUser', boom);
+    await assert.rejects(env().run(acts.syncUserPage, page('r1')), (err) => err === boom);
+  });
+
+  it('the short activities map errors too', async () => {
+    const { w, acts } = world(0);
+    w.store.failNext('log', new Error('log down'));
+    await assert.rejects(env().run(acts.rejectDeletions, { runId: 'r1', by: 'x' }), /log down/);
+    const probeFails = fakeWorld({
+      workflowIsRunning: async () => {
+        throw visitorError(503);
+      },
+    });
+    const a = createSyncActivities(probeFails.engine);
+    const begin = {
+      runId: 'r1',
+      kind: 'daily' as const,
+      startedBy: 's',
+      dryRun: false,
+      workflowId: 'wf1',
+      invitations: null,
+      full: false,
+    };
+    await env().run(a.beginRun, begin);
+    const f = await failureOf(env().run(a.beginRun, { ...begin, runId: 'r2', workflowId: 'wf2' }));
+    assert.equal(f.nonRetryable, false);
+  });
+});
+
+describe('sync activities: the attempt number reaches the engine', () => {
+  it('a transient per-user error fails the page on attempt 4 and is that user’s failure on attempt 5', async () => {
+    for (const [attempt, recorded] of [
+      [4, false],
+      [5, true],
+    ] as const) {
+      const { w, acts } = world(3);
+      w.visitor.failNext('createUser', visitorError(503));
+      const run = env({ attempt }).run(acts.syncUserPage, page('r1'));
+      if (!recorded) {
+        const f = await failureOf(run);
+        assert.equal(f.nonRetryable, false, 'retried by Temporal');
+        assert.equal(w.store.failures.size, 0);
+      } else {
+        const r = await run;
+        assert.deepEqual(r.counts, { failed: 1, writeFailures: 1, created: 2, invited: 2 });
+        assert.deepEqual(
+          [...w.store.failures.values()].map((f) => f.codes),
+          [['visitor_unavailable']],
+        );
+      }
+    }
+  });
+
+  it('the single-user activity gets it too', async () => {
+    for (const [attempt, recorded] of [
+      [1, false],
+      [5, true],
+    ] as const) {
+      const { w, acts } = world(1);
+      w.visitor.failNext('createUser', visitorError(503));
+      const run = env({ attempt }).run(acts.syncSingleUser, {
+        runId: 'wf@1',
+        engageUserId: 1,
+        dryRun: false,
+      });
+      if (!recorded) {
+        await failureOf(run);
+        assert.equal(w.store.failures.size, 0);
+      } else {
+        assert.deepEqual(await run, { outcome: 'failed', invitationDueAtMs: null });
+        assert.ok(w.store.failures.has(1));
+      }
+    }
+  });
+});
+
+describe('sync activities: a whole run through the adapters', () => {
+  it('every activity reaches its engine call with its input', async () => {
+    const { w, acts } = world(4);
+    w.engage.locations.push(engageLocation(1));
+    const e = env();
+    const begun = await e.run(acts.beginRun, {
+      runId: 'r1',
+      kind: 'initial',
+      startedBy: 'test',
+      dryRun: false,
+      workflowId: 'wf',
+      invitations: { mode: 'delay', delayMs: 60_000 },
+      full: null,
+    });
+    assert.deepEqual(begun, {
+      status: 'started',
+      invitations: { mode: 'delay', delayMs: 60_000 },
+      full: false,
+    });
+    assert.deepEqual((await e.run(acts.syncLocations, { runId: 'r1', dryRun: false })).counts.created, 1);
+    assert.deepEqual(await e.run(acts.partitionUsers, { pageSize: 2 }), { boundaries: [2, 4] });
+    const p1 = await e.run(
+      acts.syncUserPage,
+      page('r1', {
+        upToId: 2,
+        invitations: begun.status === 'started' ? begun.invitations : { mode: 'send' },
+      }),
+    );
+    assert.deepEqual(p1.counts, { created: 2, invitationsPending: 2 });
+    assert.deepEqual(await e.run(acts.countPendingInvitations, { runId: 'r1' }), { pending: 2 });
+    assert.deepEqual(await e.run(acts.cancelPendingInvitations, { runId: 'r1' }), { cancelled: 2 });
+    assert.deepEqual(await e.run(acts.deletionSummary, { runId: 'r1' }), {
+      pending: 0,
+      linked: 2,
+      holdReason: null,
+      refuseReason: null,
+    });
+    assert.deepEqual(await e.run(acts.rejectDeletions, { runId: 'r1', by: 'x' }), { rejected: 0 });
+    await e.run(acts.finishRun, { runId: 'r1', status: 'completed', counts: p1.counts, reason: null });
+    assert.equal(w.store.runs.get('r1')!.status, 'completed');
+    assert.equal(w.metrics.runs.length, 1);
+  });
+});
+
+describe('toActivityFailure: the cases test/scim/errors.test.ts leaves out', () => {
+  const at = { method: 'PATCH', route: '/Users/{id}' };
+
+  it('an engine configuration error → non-retryable ConfigError with its message', () => {
+    const f = toActivityFailure(noDefaultLocation());
+    assert.ok(f instanceof ApplicationFailure);
+    assert.equal(f.type, FAILURE_TYPES.config);
+    assert.equal(f.nonRetryable, true);
+    assert.match(f.message, /no default location/);
+    const other = toActivityFailure(new EngineConfigError('bad setting'));
+    assert.equal(other.message, 'bad setting');
+  });
+
+  it('503 with Retry-After → retryable with nextRetryDelay', () => {
+    const f = toActivityFailure(errorForStatus({ ...at, status: 503 }, '3'));
+    assert.ok(f instanceof ApplicationFailure);
+    assert.equal(f.nonRetryable, false);
+    assert.equal(f.nextRetryDelay, 3000);
+  });
+
+  it('429 without Retry-After → retryable, Temporal picks the delay', () => {
+    const f = toActivityFailure(errorForStatus({ ...at, status: 429 }));
+    assert.ok(f instanceof ApplicationFailure);
+    assert.equal(f.nonRetryable, false);
+    assert.equal(f.nextRetryDelay, undefined);
+  });
+
+  it('any other Visitor status (kind "other") → not retried, typed by its class', () => {
+    const f = toActivityFailure(errorForStatus({ ...at, status: 415, detail: 'media' }));
+    assert.ok(f instanceof ApplicationFailure);
+    assert.equal(f.type, 'VisitorScimError');
+    assert.equal(f.nonRetryable, true);
+    assert.deepEqual(f.details?.[0], { scimType: undefined, detail: 'media', status: 415, ...at });
+  });
+
+  it('every Visitor error kind maps to a failure whose retryability matches the error', () => {
+    for (const status of [400, 401, 403, 404, 408, 409, 412, 415, 429, 500, 502, 503]) {
+      const err = errorForStatus({ ...at, status });
+      const f = toActivityFailure(err);
+      assert.ok(f instanceof ApplicationFailure, `${status}`);
+      assert.equal(f.nonRetryable, !err.retryable, `${status}`);
+    }
+    assert.ok(new VisitorScimError(at) instanceof Error);
+  });
+});
