@@ -2,7 +2,7 @@
 // target, the sync's own state, a clock, and a progress hook. Production binds them to PostgreSQL,
 // the SCIM client and the Temporal activity context (workers/deps.ts, activities/); tests bind fakes.
 import type { SyncSettings } from '../config/service';
-import type { InvitationStatus } from '../db/sync-schema';
+import type { InvitationStatus, LogTable } from '../db/sync-schema';
 import type { SyncUserState } from '../domain/types';
 import type { EngageReader } from '../engage/reader';
 import type { VisitorScimClient } from '../scim/client';
@@ -47,17 +47,15 @@ export interface FailureRow {
 }
 
 /** One row of the provisioning log (build them with engine/log-entries.ts). */
-export interface LogEntry {
-  run_id: string;
-  object_type: 'user' | 'location' | 'run';
-  engage_id: number | null;
-  visitor_id: string | null;
-  user_name: string | null;
-  action: string;
-  outcome: string;
-  attributes: string[] | null;
-  duration_ms: number | null;
-  detail?: Record<string, unknown> | null;
+export type LogEntry = Omit<LogTable, 'id' | 'at' | 'detail'> & { detail?: Record<string, unknown> | null };
+
+/** A deletion a bulk run holds until everything else is applied. */
+export interface NewPendingDeletion {
+  runId: string;
+  engageUserId: number;
+  visitorUserId: string;
+  mode: 'delete' | 'deactivate';
+  reason: string;
 }
 
 export interface PendingDeletion {
@@ -120,13 +118,7 @@ export interface SyncStore {
   ): Promise<void>;
   clearFailure(engageUserId: number): Promise<void>;
   // deletions held to the end of a run
-  addPendingDeletion(d: {
-    runId: string;
-    engageUserId: number;
-    visitorUserId: string;
-    mode: string;
-    reason: string;
-  }): Promise<void>;
+  addPendingDeletion(d: NewPendingDeletion): Promise<void>;
   pendingDeletions(runId: string, limit: number): Promise<PendingDeletion[]>;
   countPendingDeletions(runId: string): Promise<number>;
   markDeletion(runId: string, engageUserId: number, status: 'applied' | 'rejected' | 'stale'): Promise<void>;

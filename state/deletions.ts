@@ -2,7 +2,7 @@
 // change, or all rejected when they exceed the safety threshold and the operator says no.
 import type { Kysely } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
-import type { PendingDeletion } from '../engine/ports';
+import type { NewPendingDeletion, PendingDeletion } from '../engine/ports';
 
 export type DeletionStatus = 'applied' | 'rejected' | 'stale';
 
@@ -14,13 +14,7 @@ export class Deletions {
   }
 
   /** Holds a deletion; one per run and user (a repeated add keeps the first). */
-  async add(d: {
-    runId: string;
-    engageUserId: number;
-    visitorUserId: string;
-    mode: string;
-    reason: string;
-  }): Promise<void> {
+  async add(d: NewPendingDeletion): Promise<void> {
     await this.#db
       .insertInto('sync.pending_deletions')
       .values({

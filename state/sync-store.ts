@@ -7,6 +7,7 @@ import type {
   FailureRow,
   LocationLink,
   LogEntry,
+  NewPendingDeletion,
   PendingDeletion,
   PendingInvitation,
   RunRow,
@@ -97,13 +98,7 @@ export class PgSyncStore implements SyncStore {
 
   // --- deletions held to the end of a run --------------------------------------------------------
 
-  addPendingDeletion(d: {
-    runId: string;
-    engageUserId: number;
-    visitorUserId: string;
-    mode: string;
-    reason: string;
-  }): Promise<void> {
+  addPendingDeletion(d: NewPendingDeletion): Promise<void> {
     return this.#deletions.add(d);
   }
 

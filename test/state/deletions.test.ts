@@ -5,7 +5,7 @@ import { syncDatabase } from './fixtures';
 
 const { store } = syncDatabase('deletions');
 
-const add = (runId: string, engageUserId: number, mode = 'delete') =>
+const add = (runId: string, engageUserId: number, mode: 'delete' | 'deactivate' = 'delete') =>
   store().addPendingDeletion({
     runId,
     engageUserId,
