@@ -41,7 +41,11 @@ export async function reconcileLocations(
 
   for (const bad of engageResult.invalid)
     log.push(entry(bad.id, null, 'validate', 'failed', { reason: bad.reason }));
-  const active = new Set(engageResult.locations.map((l) => l.id));
+  // A malformed row is still a location in Engage: reported as invalid, never as gone.
+  const active = new Set([
+    ...engageResult.locations.map((l) => l.id),
+    ...engageResult.invalid.map((l) => l.id),
+  ]);
   // Side by side, each location its own idempotent step: one at a time, an initial sync's location
   // creates held back the first user page.
   let failure: unknown;

@@ -123,7 +123,10 @@ export async function reconcilePage(
   } catch (err) {
     fatal = err;
   }
-  await flush();
+  // The log write never replaces the page's own error (a non-retryable one must stay so).
+  await flush().catch((err: unknown) => {
+    fatal ??= err;
+  });
   if (!input.dryRun) {
     // Stamps only save work later: an error here must not replace the page's own.
     await engine.store.stampPlanInputs(stamps).catch((err: unknown) => {

@@ -294,6 +294,15 @@ describe('reconcilePage: plan-input stamps', () => {
     w.store.failNext('stampPlanInputs', new Error('stamp failed'));
     await assert.rejects(run(w, daily('r1')), (e) => e === pageError);
   });
+
+  it('a log error does not replace the page’s own error (a final one must stay final)', async () => {
+    const w = fakeWorld();
+    w.engage.add(engageUser(1), engageUser(2));
+    const authError = visitorError(401);
+    w.visitor.failNext('createUser', authError, 2);
+    w.store.failNext('log', new Error('log write failed'));
+    await assert.rejects(run(w, page('r1')), (e) => e === authError);
+  });
 });
 
 describe('reconcilePage: Visitor errors', () => {
