@@ -192,8 +192,3 @@ export interface EngineDeps {
   workflowIsRunning?: (workflowId: string) => Promise<boolean>;
   metrics?: EngineMetrics;
 }
-
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** For work outside an activity (a script, a test): never cancelled, progress ignored. */
-export const noProgress: Progress = { beat: () => {}, signal: new AbortController().signal };

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SyncUserState } from '../../domain/types';
+import { noProgress } from '../../engine/defaults';
 import { applyDeletions, deletionSummary, judgeDeletions, rejectDeletions } from '../../engine/deletions';
-import { noProgress } from '../../engine/ports';
 import { engageUser, type FakeWorld, fakeWorld, RecordingProgress, visitorError } from './fakes';
 
 const threshold = { count: 500, percent: 20 };

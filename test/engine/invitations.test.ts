@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InvitationStatus } from '../../db/sync-schema';
 import type { SyncUserState } from '../../domain/types';
+import { noProgress } from '../../engine/defaults';
 import {
   cancelPendingInvitations,
   countPendingInvitations,
   sendPendingInvitations,
 } from '../../engine/invitations';
-import { noProgress } from '../../engine/ports';
 import { engageUser, type FakeWorld, fakeWorld, RecordingProgress, visitorError } from './fakes';
 
 function state(id: number, visitorUserId: string | null): SyncUserState {
