@@ -1,52 +1,20 @@
 // Records real histories of every workflow as replay fixtures: `npx tsx test/replay/record-histories.ts`
 // (needs the stack: `npm run stack:up`). When a workflow changes, keep the old files (rename them
 // *.vN.json) so the versioned (patched) paths stay covered, and record the current behaviour anew.
+// It ends with record-continue-as-new.ts (a run that really continues as new, one file per execution).
 
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ensureTemporalCli } from '../../dev/stack/temporal';
 import type { RunProgress } from '../../workflows/types';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
 import { createStackCheckWorker } from '../support/stack-check/worker';
 import { SyncHarness } from '../support/sync-harness';
-import { TEST_NAMESPACE, temporalAddress, workerConnection } from '../support/temporal';
-
-const OUT = path.join(
-  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
-  '..',
-  'fixtures',
-  'histories',
-);
+import { TEST_NAMESPACE, workerConnection } from '../support/temporal';
+import { recordContinueAsNew } from './record-continue-as-new';
+import { showHistory, writeHistory } from './save-history';
 
 async function save(name: string, handle: WorkflowHandle) {
   await handle.result().catch(() => undefined);
-  // The CLI's JSON is the format historyFromJSON reads (the SDK's own exporter trips over duplicate protobufjs copies).
-  const out = execFileSync(
-    ensureTemporalCli(),
-    [
-      'workflow',
-      'show',
-      '--address',
-      temporalAddress(),
-      '-n',
-      TEST_NAMESPACE,
-      '-w',
-      handle.workflowId,
-      '--output',
-      'json',
-    ],
-    {
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  const json = JSON.parse(out.toString());
-  fs.writeFileSync(
-    path.join(OUT, `${name}.json`),
-    `${JSON.stringify({ workflowId: handle.workflowId, history: json }, null, 1)}\n`,
-  );
-  console.log(`recorded ${name} (${json.events.length} events)`);
+  writeHistory(name, handle.workflowId, showHistory(handle.workflowId));
 }
 
 const h = await SyncHarness.create('record', {
@@ -54,7 +22,6 @@ const h = await SyncHarness.create('record', {
 });
 const suffix = Date.now().toString(36);
 try {
-  fs.mkdirSync(OUT, { recursive: true });
   await addLocations(h.engage.db, ['Amsterdam', 'Utrecht']);
   const ids = await addUsers(
     h.engage.db,
@@ -110,7 +77,8 @@ try {
   const cancel = h.client.workflow.getHandle(`invitations-replay-daily-invites-${suffix}`);
   await cancel.signal('cancelInvitations', { by: 'recorder' });
   await save('invitations-cancelled', cancel);
-  // A stopped run, then a run that continues as new (and names the stopped one in its memo).
+  // A stopped run, then a run with a history budget (and names the stopped one in its memo). Its
+  // three pages finish inside the budget: record-continue-as-new.ts records a run that continues as new.
   const stopped = await start(`replay-stopped-${suffix}`, [{ kind: 'daily', startedBy: 'recorder' }]);
   await stopped.signal('stop', { by: 'recorder', reason: 'recording' });
   await save('sync-run-stopped', stopped);
@@ -145,3 +113,4 @@ try {
 } finally {
   await h.close();
 }
+await recordContinueAsNew();
