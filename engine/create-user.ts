@@ -100,7 +100,7 @@ async function bringInLine(engine: Engine, plan: CreatePlan, user: ScimUser, def
   return {
     state: {
       ownedAccess: Object.fromEntries(access.nextOwned),
-      fingerprint: fingerprint(plan.user, access.nextOwned, defaultLocationId),
+      fingerprint: fingerprint(plan.user, access.nextOwned, defaultLocationId, engine.planning.accessDigest),
     },
     attributes: drift.map((d) => d.attribute),
   };

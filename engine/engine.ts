@@ -1,7 +1,9 @@
 // The reconcile engine as one value: its ports and the caches it keeps across the activities of a
 // worker process. Free of Temporal: activities/ adapts it, tests drive it with fakes.
+import type { PlanningSteps } from '../domain/planning-steps';
 import type { IdentityConflictGroup } from '../engage/reader';
 import type { LocationContext } from './location-context';
+import { createPlanningCache } from './planning-cache';
 import type { EngineDeps } from './ports';
 import { TtlCache } from './ttl-cache';
 
@@ -13,6 +15,8 @@ const IDENTITY_GROUPS_TTL_MS = 60_000;
 export interface Engine extends EngineDeps {
   readonly locationContexts: TtlCache<LocationContext>;
   readonly identityGroups: TtlCache<IdentityConflictGroup[]>;
+  /** The planning steps, memoised across the users, pages and runs of this worker. */
+  readonly planning: PlanningSteps;
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -20,5 +24,6 @@ export function createEngine(deps: EngineDeps): Engine {
     ...deps,
     locationContexts: new TtlCache(LOCATION_CONTEXT_TTL_MS, deps.clock),
     identityGroups: new TtlCache(IDENTITY_GROUPS_TTL_MS, deps.clock),
+    planning: createPlanningCache(),
   };
 }

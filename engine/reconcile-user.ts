@@ -31,7 +31,10 @@ export async function reconcileUser(
   // They return before any per-user closure is built.
   let early: UserPlan | undefined;
   if (!ctx.full) {
-    early = planUser({ engage: input.engage, state: input.state, ctx: planContext(ctx, input.conflict) });
+    early = planUser(
+      { engage: input.engage, state: input.state, ctx: planContext(ctx, input.conflict) },
+      engine.planning,
+    );
     if (early.kind === 'skip' && early.reason === 'unchanged' && early.nextState === null && !input.failure)
       return input.planInput !== undefined && input.state && input.state.planInput !== input.planInput
         ? UNCHANGED_STAMP
@@ -57,11 +60,10 @@ export async function reconcileUser(
     }
     const plan =
       early ??
-      planUser({
-        engage: input.engage,
-        state: input.state,
-        ctx: planContext(ctx, input.conflict, visitorActual),
-      });
+      planUser(
+        { engage: input.engage, state: input.state, ctx: planContext(ctx, input.conflict, visitorActual) },
+        engine.planning,
+      );
     if (quarantined(ctx, input, plan)) {
       const f = input.failure!;
       return userResult(
