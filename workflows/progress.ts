@@ -1,21 +1,22 @@
 // A run's progress as the `progress` query answers it: pure, tested alone.
 import { processedOf } from '../domain/run-math';
-import type { Counts } from '../domain/run-types';
-import type { Phase, RunKind, RunProgress } from './types';
+import type { RunProgress } from './types';
 
-export function progressOf(p: {
-  runId: string;
-  kind: RunKind;
-  phase: Phase;
-  dryRun: boolean;
-  pagesDone: number;
-  pagesTotal: number;
-  counts: Counts;
-  startedAtMs: number;
-  deletionsPending?: number;
-  reason?: string;
-  nowMs?: number;
-}): RunProgress {
+/** What the run knows; the rest of its progress is computed from it. */
+export type ProgressInput = Pick<
+  RunProgress,
+  | 'runId'
+  | 'kind'
+  | 'phase'
+  | 'dryRun'
+  | 'pagesDone'
+  | 'pagesTotal'
+  | 'counts'
+  | 'deletionsPending'
+  | 'reason'
+> & { startedAtMs: number; nowMs?: number };
+
+export function progressOf(p: ProgressInput): RunProgress {
   const elapsedMs = Math.max(0, (p.nowMs ?? Date.now()) - p.startedAtMs);
   const usersProcessed = processedOf(p.counts);
   const usersPerSecond = elapsedMs > 0 ? (usersProcessed * 1000) / elapsedMs : 0;
