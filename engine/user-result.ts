@@ -54,7 +54,7 @@ export function userResult(
 export const UNCHANGED: UserResult = Object.freeze(userResult('unchanged', null));
 export const UNCHANGED_STAMP: UserResult = Object.freeze({ ...UNCHANGED, stampPlanInput: true });
 
-/** Adds one user's result to a page's counts in place (a fresh object per user showed in profiles). */
+/** Adds one user's result to a page's counts, in place: it runs once per user. */
 export function countResult(counts: Counts, r: UserResult): void {
   counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
   if (r.invited) counts.invited = (counts.invited ?? 0) + 1;

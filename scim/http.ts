@@ -126,7 +126,7 @@ export class HttpTransport {
     return `HttpTransport(${this.baseUrl})`;
   }
 
-  /** Path and query below the origin, built as a string: a URL object per request showed in profiles. */
+  /** Path and query below the origin, built as a string (no URL object per request). */
   private path(req: TransportRequest): string {
     const query = Object.entries(req.query ?? {})
       .filter((entry): entry is [string, string | number] => entry[1] !== undefined)

@@ -41,8 +41,8 @@ export function parseResponse<S extends z.ZodType>(
 
 /**
  * Big lists that many request bodies share — the 500-entry `locationAccess` of every user with the
- * same role — are checked and serialised once per list instead of once per body (the per-body zod
- * pass was a tenth of the worker's CPU in an initial sync). Only frozen arrays are remembered: a
+ * same role — are checked and serialised once per list instead of once per body. Only frozen arrays
+ * are remembered: a
  * frozen list cannot change after it was checked. Keyed weakly, so lists die with their users.
  */
 const sharedListJson = new WeakMap<readonly unknown[], Buffer>();

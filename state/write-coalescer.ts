@@ -7,8 +7,7 @@
  *
  * With lingerMs, a statement also waits for company: it starts once maxBatch rows are waiting or
  * the oldest has waited lingerMs. Each statement is a commit (a WAL flush) and a wake-up of the
- * database on CPUs the Visitor client shares; under an initial sync's load, rows arrive a few per
- * millisecond, and batches of ~6 meant thousands of statements per 20k users.
+ * database on CPUs the Visitor client shares, so fewer, larger statements leave more for the client.
  *
  * A batch holds rows of one shape (the same columns) and at most one row per key, since one
  * upsert cannot touch a row twice. When a multi-row statement fails, its rows are written singly
@@ -18,7 +17,7 @@
 /**
  * The linger of the sync's state writes (users, locations). A run keeps far more users in flight than
  * Visitor requests (pages × pool width), so a few ms more per user costs no throughput, while the
- * batches grow from ~6 to dozens of rows (dev/bench/NOTES.md).
+ * batches grow (dev/bench/NOTES.md).
  */
 export const WRITE_LINGER_MS = 25;
 

@@ -24,9 +24,8 @@ import { fatalReason, SyncRunState } from './sync-run-state';
 import type { RunStatus, SyncRunCarry, SyncRunInput, SyncRunResult } from './types';
 
 /**
- * Page activities in flight at once (the worker's SCIM client bounds the requests they share). Four
- * rather than two: with two, the worker idled a third of a daily run while each page waited for
- * its reads or for Temporal to hand it the next one.
+ * Page activities in flight at once (the worker's SCIM client bounds the requests they share): enough
+ * that the worker stays busy while a page waits for its reads or for its next task.
  */
 const PAGE_WINDOW = 4;
 /** Runs recorded before the 'page-window-4' patch kept two pages in flight. */
