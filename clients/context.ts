@@ -4,10 +4,10 @@ import type { Client } from '@temporalio/client';
 import type { ServiceConfig } from '../config/service';
 import { createDb } from '../db/connect';
 import type { SyncDatabase } from '../db/sync-schema';
+import { connectClient } from '../temporal/connection';
 import { cliActor } from './args';
 import { workflowUrl } from './format';
 import type { Db } from './runs';
-import { connectClient } from '../temporal/connection';
 
 /** A failure the operator can act on: printed as is (no stack), exit code 1. */
 export class CliError extends Error {

@@ -1,10 +1,5 @@
 // The `npm run schedule` commands: create, change, pause, run now and inspect the daily schedule.
 import type { Client, ScheduleDescription } from '@temporalio/client';
-import { boolFlag, durationFlag, type FlagSpec, type ParsedCommand, stringFlag } from './args';
-import type { Command } from './command';
-import { type CliContext, CliError } from './context';
-import { countsSummary, formatInterval, formatTime, table } from './format';
-import { runsByIds } from './runs';
 import {
   DEFAULT_SCHEDULE_ID,
   deleteSchedule,
@@ -16,6 +11,11 @@ import {
   triggerSchedule,
   updateSchedule,
 } from '../temporal/schedule';
+import { boolFlag, durationFlag, type FlagSpec, type ParsedCommand, stringFlag } from './args';
+import type { Command } from './command';
+import { type CliContext, CliError } from './context';
+import { countsSummary, formatInterval, formatTime, table } from './format';
+import { runsByIds } from './runs';
 
 const ID = DEFAULT_SCHEDULE_ID;
 

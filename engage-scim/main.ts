@@ -1,9 +1,10 @@
 // The Engage SCIM server for the stack: Engage database and Temporal from the service config,
 // ENGAGE_SCIM_* for the rest. Publishes the change outbox in-process. SIGTERM/SIGINT: graceful.
-import { connectClient } from '../temporal/connection';
+
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
+import { connectClient } from '../temporal/connection';
 import { EngageScimConfigError, loadEngageScimConfig } from './config';
 import { startPublisher } from './publisher';
 import { startEngageScimServer } from './server';

@@ -1,10 +1,11 @@
 // `status`: recent runs from the runs table and when the schedule runs next.
+
+import { DEFAULT_SCHEDULE_ID, describeSchedule } from '../../temporal/schedule';
 import { boolFlag, intFlag } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { countsSummary, formatDuration, formatTime, table } from '../format';
 import { type FailingUsers, failingUsers, type RunRow, recentRuns } from '../runs';
-import { DEFAULT_SCHEDULE_ID, describeSchedule } from '../../temporal/schedule';
 
 export const statusCommand: Command = {
   spec: {

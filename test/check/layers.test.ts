@@ -69,7 +69,7 @@ let output = '';
 
 describe('layer rule', () => {
   before(() => {
-    probes.forEach((p, i) => fs.writeFileSync(path.join(ROOT, fileOf(p, i)), p.source));
+    for (const [i, p] of probes.entries()) fs.writeFileSync(path.join(ROOT, fileOf(p, i)), p.source);
     const res = spawnSync(BIN, ['--config', '.dependency-cruiser.cjs', ...probes.map(fileOf)], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -78,7 +78,7 @@ describe('layer rule', () => {
     assert.notEqual(res.status, 0, output);
   });
   after(() => {
-    probes.forEach((p, i) => fs.rmSync(path.join(ROOT, fileOf(p, i)), { force: true }));
+    for (const [i, p] of probes.entries()) fs.rmSync(path.join(ROOT, fileOf(p, i)), { force: true });
   });
 
   probes.forEach((p, i) => {

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { STEPS_PER_REQUEST_SLOT } from '../../engine/pool';
 import { seedCompany } from '../../dev/engage-generator/seed';
 import { checkInvariants } from '../../dev/harness/invariants';
+import { STEPS_PER_REQUEST_SLOT } from '../../engine/pool';
 import type { RunProgress, SyncRunResult } from '../../workflows/types';
 import { addLocations, addUsers, softDelete } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';

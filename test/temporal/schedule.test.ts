@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import { loadConfig } from '../../config/service';
+import { connectClient } from '../../temporal/connection';
 import {
   deleteSchedule,
   describeSchedule,
@@ -13,8 +15,6 @@ import {
   resumeSchedule,
   scheduleId,
 } from '../../temporal/schedule';
-import { connectClient } from '../../temporal/connection';
-import { loadConfig } from '../../config/service';
 import { RUN_KIND, STARTED_BY } from '../../workflows/search-attributes';
 import { TEST_NAMESPACE, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 
