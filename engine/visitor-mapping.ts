@@ -24,8 +24,8 @@ import {
 } from '../scim/wire';
 
 /**
- * The wire form of an access map, built once per map: users with the same role share one map (the
- * domain memoises them), so they share one frozen list, which the SCIM client checks and
+ * The wire form of an access map, built once per map: users with the same role share one map
+ * (engine/planning-cache.ts shares them), so they share one frozen list, which the SCIM client checks and
  * serialises once (scim/validate.ts).
  */
 const accessLists = new WeakMap<AccessMap, readonly { locationId: string; role: Role }[]>();

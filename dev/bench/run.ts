@@ -18,6 +18,7 @@ import type { SyncDatabase } from '../../db/sync-schema';
 import { planUser } from '../../domain/plan-user';
 import type { EngageUser } from '../../domain/types';
 import { createEngageReader } from '../../engage/reader';
+import { createPlanningCache } from '../../engine/planning-cache';
 import { createBody } from '../../engine/visitor-mapping';
 import { VisitorScimClient } from '../../scim/client';
 import { URN_VISITOR_LOCATION, URN_VISITOR_USER, USER_WRITE_ANSWER_ATTRIBUTES } from '../../scim/wire';
@@ -308,6 +309,8 @@ async function rawBaseline(engageDb: Kysely<EngageDatabase>) {
     locationMap: new Map<number, string>(),
     options: settings.options,
   };
+  // Planned as the engine plans: through one planning cache (users share access maps and lists).
+  const planning = createPlanningCache();
   const before = await emulator.stats();
   const statuses: Record<string, number> = {};
   let next = 0;
@@ -315,7 +318,7 @@ async function rawBaseline(engageDb: Kysely<EngageDatabase>) {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < users.length) {
-        const plan = planUser({ engage: users[next++]!, state: null, ctx });
+        const plan = planUser({ engage: users[next++]!, state: null, ctx }, planning);
         if (plan.kind !== 'create') continue;
         const body = createBody(plan.user, plan.access, defaultLocationId);
         const ext = body[URN_VISITOR_USER]!;
