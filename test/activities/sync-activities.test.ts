@@ -11,8 +11,8 @@ import { toActivityFailure } from '../../activities/failures';
 import { createSyncActivities } from '../../activities/sync';
 import { FAILURE_TYPES } from '../../domain/failure-types';
 import { EngineConfigError, noDefaultLocation } from '../../engine/errors';
-import type { UserPageInput } from '../../engine/reconcile-page';
 import { errorForStatus, VisitorScimError } from '../../scim/errors';
+import { pageInput, seedLinked } from '../engine/builders';
 import { engageLocation, engageUser, type FakeWorld, fakeWorld, visitorError } from '../engine/fakes';
 
 const quiet = { logger: new DefaultLogger('ERROR') };
@@ -26,18 +26,6 @@ function env(info: { attempt?: number } = {}) {
     cancel: () => e.cancel(),
   };
 }
-
-const page = (runId: string, o: Partial<UserPageInput> = {}): UserPageInput => ({
-  runId,
-  kind: 'initial',
-  afterId: null,
-  upToId: null,
-  dryRun: false,
-  full: false,
-  invitations: { mode: 'send' },
-  defaultLocationId: 'loc-default',
-  ...o,
-});
 
 function world(users: number) {
   const w = fakeWorld();
@@ -85,7 +73,7 @@ describe('sync activities: heartbeats and cancellation', () => {
     const e = env();
     const beats: unknown[] = [];
     e.on('heartbeat', (d) => beats.push(d));
-    const r = await e.run(acts.syncUserPage, page('r1'));
+    const r = await e.run(acts.syncUserPage, pageInput('r1'));
     assert.deepEqual(r.counts, { created: 3, invited: 3 });
     assert.ok(beats.length >= 1);
     assert.deepEqual(beats[0], { done: 1, of: 3 });
@@ -94,35 +82,16 @@ describe('sync activities: heartbeats and cancellation', () => {
 
   it('deletions and invitations heartbeat too', async () => {
     const { w, acts } = world(0);
-    const state = (id: number, visitorUserId: string) => ({
-      engageUserId: id,
-      visitorUserId,
-      userName: `user${id}@example.com`,
-      attributes: {
-        externalId: String(id),
-        userName: `user${id}@example.com`,
-        email: `user${id}@example.com`,
-        givenName: 'G',
-        familyName: 'F',
-        sso: false,
-      },
-      ownedAccess: {},
-      fingerprint: 'f',
-      deprovisioned: false,
-    });
     // user 1: still in Engage, its invitation due; user 2: left Engage, its deletion pending
-    const v1 = w.visitor.seedUser('user1@example.com');
-    const v2 = w.visitor.seedUser('user2@example.com');
+    seedLinked(w, 1, { invitationStatus: 'pending', invitationRunId: 'r1' });
     w.engage.add(engageUser(1));
-    w.store.seedUser(state(1, v1.id), { invitationStatus: 'pending', invitationRunId: 'r1' });
-    w.store.seedUser(state(2, v2.id));
-    w.store.deletions.push({
-      run_id: 'r1',
-      engage_user_id: 2,
-      visitor_user_id: v2.id,
+    const v2 = seedLinked(w, 2);
+    w.store.seedDeletion({
+      runId: 'r1',
+      engageUserId: 2,
+      visitorUserId: v2,
       mode: 'delete',
       reason: 'removed_from_engage',
-      status: 'pending',
     });
     const e = env();
     const beats: unknown[] = [];
@@ -139,14 +108,14 @@ describe('sync activities: heartbeats and cancellation', () => {
       remaining: 0,
     });
     assert.deepEqual(beats, [1, 1]);
-    assert.equal(w.visitor.users.has(v2.id), false);
+    assert.equal(w.visitor.users.has(v2), false);
   });
 
   it('cancelled while a page is in flight: rejects with CancelledFailure, starts no further user', async () => {
     const { w, acts } = world(40);
     const hold = holdCreates(w);
     const e = env();
-    const running = e.run(acts.syncUserPage, page('r1'));
+    const running = e.run(acts.syncUserPage, pageInput('r1'));
     await hold.firstEntered;
     await tick(); // let every lane reach Visitor
     const inFlight = hold.entered;
@@ -163,7 +132,7 @@ describe('sync activities: heartbeats and cancellation', () => {
     const { w, acts } = world(5);
     const e = env();
     e.cancel();
-    await assert.rejects(e.run(acts.syncUserPage, page('r1')), CancelledFailure);
+    await assert.rejects(e.run(acts.syncUserPage, pageInput('r1')), CancelledFailure);
     assert.equal(w.visitor.count('createUser'), 0);
   });
 });
@@ -172,7 +141,7 @@ describe('sync activities: errors become Temporal failures', () => {
   it('Visitor 401 → non-retryable VisitorAuthError', async () => {
     const { w, acts } = world(3);
     w.visitor.failNext('createUser', visitorError(401));
-    const f = await failureOf(env().run(acts.syncUserPage, page('r1')));
+    const f = await failureOf(env().run(acts.syncUserPage, pageInput('r1')));
     assert.equal(f.type, FAILURE_TYPES.visitorAuth);
     assert.equal(f.nonRetryable, true);
     assert.match(f.message, /VISITOR_SCIM_TOKEN/);
@@ -203,7 +172,7 @@ describe('sync activities: errors become Temporal failures', () => {
     w.visitor.locations = [];
     for (const p of [
       env().run(acts.syncLocations, { runId: 'r1', dryRun: false }),
-      env().run(acts.syncUserPage, page('r1')),
+      env().run(acts.syncUserPage, pageInput('r1')),
     ]) {
       const f = await failureOf(p);
       assert.equal(f.type, FAILURE_TYPES.config);
@@ -216,7 +185,7 @@ describe('sync activities: errors become Temporal failures', () => {
     const { w, acts } = world(3);
     const boom = new Error('database gone');
     w.store.failNext('saveUser', boom);
-    await assert.rejects(env().run(acts.syncUserPage, page('r1')), (err) => err === boom);
+    await assert.rejects(env().run(acts.syncUserPage, pageInput('r1')), (err) => err === boom);
   });
 
   it('the short activities map errors too', async () => {
@@ -245,49 +214,38 @@ describe('sync activities: errors become Temporal failures', () => {
 });
 
 describe('sync activities: the attempt number reaches the engine', () => {
+  /** `users` Engage users, the first createUser answered 503, and activities run on attempt `attempt`. */
+  function firstCreateUnavailable(users: number, attempt: number) {
+    const { w, acts } = world(users);
+    w.visitor.failNext('createUser', visitorError(503));
+    return { w, acts, run: env({ attempt }).run };
+  }
+
   it('a transient per-user error fails the page on attempt 4 and is that user’s failure on attempt 5', async () => {
-    for (const [attempt, recorded] of [
-      [4, false],
-      [5, true],
-    ] as const) {
-      const { w, acts } = world(3);
-      w.visitor.failNext('createUser', visitorError(503));
-      const run = env({ attempt }).run(acts.syncUserPage, page('r1'));
-      if (!recorded) {
-        const f = await failureOf(run);
-        assert.equal(f.nonRetryable, false, 'retried by Temporal');
-        assert.equal(w.store.failures.size, 0);
-      } else {
-        const r = await run;
-        assert.deepEqual(r.counts, { failed: 1, writeFailures: 1, created: 2, invited: 2 });
-        assert.deepEqual(
-          [...w.store.failures.values()].map((f) => f.codes),
-          [['visitor_unavailable']],
-        );
-      }
-    }
+    const retried = firstCreateUnavailable(3, 4);
+    const f = await failureOf(retried.run(retried.acts.syncUserPage, pageInput('r1')));
+    assert.equal(f.nonRetryable, false, 'retried by Temporal');
+    assert.equal(retried.w.store.failures.size, 0);
+    const last = firstCreateUnavailable(3, 5);
+    const r = await last.run(last.acts.syncUserPage, pageInput('r1'));
+    assert.deepEqual(r.counts, { failed: 1, writeFailures: 1, created: 2, invited: 2 });
+    assert.deepEqual(
+      [...last.w.store.failures.values()].map((f) => f.codes),
+      [['visitor_unavailable']],
+    );
   });
 
   it('the single-user activity gets it too', async () => {
-    for (const [attempt, recorded] of [
-      [1, false],
-      [5, true],
-    ] as const) {
-      const { w, acts } = world(1);
-      w.visitor.failNext('createUser', visitorError(503));
-      const run = env({ attempt }).run(acts.syncSingleUser, {
-        runId: 'wf@1',
-        engageUserId: 1,
-        dryRun: false,
-      });
-      if (!recorded) {
-        await failureOf(run);
-        assert.equal(w.store.failures.size, 0);
-      } else {
-        assert.deepEqual(await run, { outcome: 'failed', invitationDueAtMs: null });
-        assert.ok(w.store.failures.has(1));
-      }
-    }
+    const single = { runId: 'wf@1', engageUserId: 1, dryRun: false };
+    const retried = firstCreateUnavailable(1, 1);
+    await failureOf(retried.run(retried.acts.syncSingleUser, single));
+    assert.equal(retried.w.store.failures.size, 0);
+    const last = firstCreateUnavailable(1, 5);
+    assert.deepEqual(await last.run(last.acts.syncSingleUser, single), {
+      outcome: 'failed',
+      invitationDueAtMs: null,
+    });
+    assert.ok(last.w.store.failures.has(1));
   });
 });
 
@@ -314,7 +272,7 @@ describe('sync activities: a whole run through the adapters', () => {
     assert.deepEqual(await e.run(acts.partitionUsers, { pageSize: 2 }), { boundaries: [2, 4] });
     const p1 = await e.run(
       acts.syncUserPage,
-      page('r1', {
+      pageInput('r1', {
         upToId: 2,
         invitations: begun.status === 'started' ? begun.invitations : { mode: 'send' },
       }),

@@ -2,70 +2,29 @@
 // saved state, the invitation policies, and adopting a Visitor user that already has the userName.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planInputOf } from '../../domain/plan-input';
 import type { InvitationPolicy } from '../../domain/run-types';
-import type { SyncUserState } from '../../domain/types';
-import { contextDigestOf, loadLocationContext } from '../../engine/location-context';
-import { reconcileUser } from '../../engine/reconcile-user';
-import type { UserInput, UserRunContext } from '../../engine/user-result';
-import { type PatchOperation, URN_CORE_USER, URN_VISITOR_USER } from '../../scim/wire';
-import { engageUser, type FakeWorld, fakeWorld } from './fakes';
+import { type ScimUser, URN_CORE_USER, URN_VISITOR_USER } from '../../scim/wire';
+import { patchesOf, syncState, userWorld } from './builders';
+import { engageUser } from './fakes';
 
 const HOUR = 3_600_000;
 
-async function world(invitations: InvitationPolicy = { mode: 'send' }) {
-  const w = fakeWorld({ settings: { invitations } });
-  const locations = await loadLocationContext(w.engine);
-  const digest = contextDigestOf(locations, w.engine.settings.options);
-  const ctx = (o: Partial<UserRunContext> = {}): UserRunContext => ({
-    runId: 'r1',
-    dryRun: false,
-    full: false,
-    invitations: w.engine.settings.invitations,
-    locations,
-    options: w.engine.settings.options,
-    deferDeletes: true,
-    now: new Date(w.clock.now()),
-    attempt: 1,
-    ...o,
-  });
-  const planInput = (id: number) => planInputOf(digest, w.engage.users.get(id)!.sourceDigest!);
-  const input = async (id: number, o: Partial<UserInput> = {}): Promise<UserInput> => {
-    const engage = w.engage.users.get(id) ?? null;
-    return {
-      engageUserId: id,
-      engage,
-      state: (await w.store.usersByIds([id])).get(id) ?? null,
-      ...(engage?.sourceDigest ? { planInput: planInput(id) } : {}),
-      ...o,
-    };
-  };
-  const run = async (id: number, c: Partial<UserRunContext> = {}, o: Partial<UserInput> = {}) =>
-    reconcileUser(w.engine, ctx(c), await input(id, o));
-  return { ...w, locations, ctx, input, planInput, run };
-}
-
-const patchesOf = (w: FakeWorld) =>
-  w.visitor.calls.filter((c) => c.method === 'patchUser').map((c) => c.body as PatchOperation[]);
+const world = (invitations: InvitationPolicy = { mode: 'send' }) => userWorld({ invitations });
 
 /** A state the sync keeps for another Engage user, linked to `visitorUserId`. */
-function linkedState(engageUserId: number, visitorUserId: string, userName: string): SyncUserState {
-  return {
-    engageUserId,
-    visitorUserId,
+const linkedState = (engageUserId: number, visitorUserId: string, userName: string) =>
+  syncState(engageUserId, visitorUserId, {
     userName,
-    attributes: {
-      externalId: String(engageUserId),
-      userName,
-      email: userName,
-      givenName: 'Old',
-      familyName: 'Colleague',
-      sso: false,
-    },
-    ownedAccess: { 'loc-default': 'regular' },
+    attributes: { givenName: 'Old', familyName: 'Colleague' },
     fingerprint: 'fp-other',
     deprovisioned: true,
-  };
+  });
+
+/** Engage user 10, and a Visitor user made by hand under its userName (with `o`), before any run. */
+async function seededWorld(o: Partial<ScimUser> = {}, invitations?: InvitationPolicy) {
+  const w = await world(invitations);
+  w.engage.add(engageUser(10));
+  return { w, seeded: w.visitor.seedUser('user10@example.com', o) };
 }
 
 describe('createUser: a new Engage user', () => {
@@ -218,9 +177,7 @@ describe('createUser: invitation policies', () => {
 
 describe('createUser: adopting a Visitor user that already has the userName', () => {
   it('adopts a hand-made user: patched into line with externalId set, no plan input, invitation skipped', async () => {
-    const w = await world({ mode: 'send' });
-    w.engage.add(engageUser(10));
-    const seeded = w.visitor.seedUser('user10@example.com');
+    const { w, seeded } = await seededWorld({}, { mode: 'send' });
     const r = await w.run(10);
     assert.equal(r.outcome, 'adopted');
     assert.equal(w.visitor.users.size, 1, 'no second Visitor user');
@@ -269,9 +226,7 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
   });
 
   it('reactivates an adopted user that was inactive, and leaves hand-granted access alone', async () => {
-    const w = await world();
-    w.engage.add(engageUser(10));
-    w.visitor.seedUser('user10@example.com', {
+    const { w } = await seededWorld({
       active: false,
       [URN_VISITOR_USER]: { locationAccess: [{ locationId: 'loc-other', role: 'admin' }] },
     } as never);
@@ -283,18 +238,14 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
   });
 
   it('adopts an empty externalId as nobody’s', async () => {
-    const w = await world();
-    w.engage.add(engageUser(10));
-    w.visitor.seedUser('user10@example.com', { externalId: '' });
+    const { w } = await seededWorld({ externalId: '' });
     const r = await w.run(10);
     assert.equal(r.outcome, 'adopted');
     assert.equal(w.store.users.get(10)!.invitationStatus, 'skipped');
   });
 
   it('send: re-sends the invitation of a user our own crashed attempt created, when not sent yet', async () => {
-    const w = await world({ mode: 'send' });
-    w.engage.add(engageUser(10));
-    const ours = w.visitor.seedUser('user10@example.com', { externalId: '10' });
+    const { w, seeded: ours } = await seededWorld({ externalId: '10' }, { mode: 'send' });
     const r = await w.run(10);
     assert.equal(r.outcome, 'adopted');
     assert.equal(w.visitor.count('sendInvitation'), 1);
@@ -305,12 +256,13 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
   });
 
   it('send: does not re-send an invitation Visitor already sent to our own user', async () => {
-    const w = await world({ mode: 'send' });
-    w.engage.add(engageUser(10));
-    w.visitor.seedUser('user10@example.com', {
-      externalId: '10',
-      [URN_VISITOR_USER]: { invitation: { status: 'sent' } },
-    } as never);
+    const { w } = await seededWorld(
+      {
+        externalId: '10',
+        [URN_VISITOR_USER]: { invitation: { status: 'sent' } },
+      } as never,
+      { mode: 'send' },
+    );
     const r = await w.run(10);
     assert.equal(r.outcome, 'adopted');
     assert.equal(w.visitor.count('sendInvitation'), 0);
@@ -349,9 +301,7 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
   });
 
   it('adopts a Visitor user the store already links to this same Engage user', async () => {
-    const w = await world();
-    w.engage.add(engageUser(10));
-    const seeded = w.visitor.seedUser('user10@example.com', { externalId: '10' });
+    const { w, seeded } = await seededWorld({ externalId: '10' });
     w.store.seedUser(linkedState(10, seeded.id, 'user10@example.com'));
     // Planned as a create (as after a re-plan that found the link gone), while the store still links it.
     const r = await w.run(10, {}, { state: null });
@@ -360,9 +310,7 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
   });
 
   it('refuses a Visitor user linked to another Engage user in the store', async () => {
-    const w = await world();
-    w.engage.add(engageUser(10));
-    const seeded = w.visitor.seedUser('user10@example.com');
+    const { w, seeded } = await seededWorld();
     w.store.seedUser(linkedState(20, seeded.id, 'user10@example.com'));
     const r = await w.run(10);
     assert.equal(r.outcome, 'failed');
@@ -381,9 +329,7 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
   });
 
   it('refuses a Visitor user that carries another externalId', async () => {
-    const w = await world();
-    w.engage.add(engageUser(10));
-    w.visitor.seedUser('user10@example.com', { externalId: '99' });
+    const { w } = await seededWorld({ externalId: '99' });
     const r = await w.run(10);
     assert.equal(r.outcome, 'failed');
     assert.equal(r.writeFailed, true);

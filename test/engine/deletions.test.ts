@@ -1,9 +1,9 @@
 // engine/deletions.ts: deletions held to the end of a run, the safety rule, and applying them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SyncUserState } from '../../domain/types';
 import { noProgress } from '../../engine/defaults';
 import { applyDeletions, deletionSummary, judgeDeletions, rejectDeletions } from '../../engine/deletions';
+import { openDailyRun, runLogEntry, seedLinked } from './builders';
 import { engageUser, type FakeWorld, fakeWorld, RecordingProgress, visitorError } from './fakes';
 
 const threshold = { count: 500, percent: 20 };
@@ -49,55 +49,23 @@ describe('judgeDeletions (pure)', () => {
   });
 });
 
-function state(id: number, visitorUserId: string | null): SyncUserState {
-  return {
-    engageUserId: id,
-    visitorUserId,
-    userName: `user${id}@example.com`,
-    attributes: {
-      externalId: String(id),
-      userName: `user${id}@example.com`,
-      email: `user${id}@example.com`,
-      givenName: 'G',
-      familyName: 'F',
-      sso: false,
-    },
-    ownedAccess: { 'loc-default': 'regular' },
-    fingerprint: `fp-${id}`,
-    deprovisioned: false,
-  };
-}
+const visitorIdOf = (w: FakeWorld, id: number) => w.store.users.get(id)!.visitorUserId!;
 
 /** Linked users 1..n in Visitor and the state; pending deletions of `run` for `pending` of them. */
 function world(n: number, pending: number[], mode: 'delete' | 'deactivate' = 'delete', run = 'r1') {
   const w = fakeWorld();
-  for (let id = 1; id <= n; id++) {
-    const v = w.visitor.seedUser(`user${id}@example.com`, { externalId: String(id) });
-    w.store.seedUser(state(id, v.id));
-  }
+  for (let id = 1; id <= n; id++) seedLinked(w, id);
   for (const id of pending) {
-    w.store.deletions.push({
-      run_id: run,
-      engage_user_id: id,
-      visitor_user_id: w.store.users.get(id)!.visitorUserId!,
-      mode,
-      reason: 'deleted_in_engage',
-      status: 'pending',
-    });
+    const visitorUserId = visitorIdOf(w, id);
+    w.store.seedDeletion({ runId: run, engageUserId: id, visitorUserId, mode, reason: 'deleted_in_engage' });
   }
   return w;
-}
-
-const visitorIdOf = (w: FakeWorld, id: number) => w.store.users.get(id)!.visitorUserId!;
-
-async function openRun(w: FakeWorld, id = 'r1') {
-  await w.store.openRun({ id, kind: 'daily', workflowId: 'wf', startedBy: 'x', dryRun: false });
 }
 
 describe('deletionSummary', () => {
   it('under the thresholds: counts, and leaves the run running', async () => {
     const w = world(10, [1]);
-    await openRun(w);
+    await openDailyRun(w);
     w.engage.add(...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((id) => engageUser(id)));
     assert.deepEqual(await deletionSummary(w.engine, { runId: 'r1' }), {
       pending: 1,
@@ -110,7 +78,7 @@ describe('deletionSummary', () => {
 
   it('held: the run shows awaiting-approval with the reason', async () => {
     const w = world(10, [1, 2, 3]);
-    await openRun(w);
+    await openDailyRun(w);
     w.engage.add(...[4, 5, 6, 7, 8, 9, 10].map((id) => engageUser(id)));
     const s = await deletionSummary(w.engine, { runId: 'r1' });
     assert.equal(s.pending, 3);
@@ -122,7 +90,7 @@ describe('deletionSummary', () => {
 
   it('refused (empty Engage): the run is not put up for approval', async () => {
     const w = world(10, [1, 2, 3]);
-    await openRun(w);
+    await openDailyRun(w);
     const s = await deletionSummary(w.engine, { runId: 'r1' });
     assert.notEqual(s.refuseReason, null);
     assert.notEqual(s.holdReason, null);
@@ -131,7 +99,7 @@ describe('deletionSummary', () => {
 
   it('counts only this run’s pending deletions', async () => {
     const w = world(10, [1, 2], 'delete', 'other-run');
-    await openRun(w);
+    await openDailyRun(w);
     w.engage.add(engageUser(5));
     assert.equal((await deletionSummary(w.engine, { runId: 'r1' })).pending, 0);
   });
@@ -140,7 +108,7 @@ describe('deletionSummary', () => {
 describe('applyDeletions', () => {
   it('deletes in delete mode: Visitor user gone, state unlinked and deprovisioned, logged', async () => {
     const w = world(3, [1, 2]);
-    await openRun(w);
+    await openDailyRun(w);
     w.store.runs.get('r1')!.status = 'awaiting-approval';
     const v1 = visitorIdOf(w, 1);
     const r = await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress);
@@ -171,7 +139,7 @@ describe('applyDeletions', () => {
 
   it('deactivates in deactivate mode: Visitor user kept inactive, state keeps the link', async () => {
     const w = world(2, [1], 'deactivate');
-    await openRun(w);
+    await openDailyRun(w);
     const v1 = visitorIdOf(w, 1);
     const r = await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress);
     assert.deepEqual(r.counts, { deactivated: 1 });
@@ -185,7 +153,7 @@ describe('applyDeletions', () => {
 
   it('a Visitor user already gone counts as deprovisioned (404 on deactivate)', async () => {
     const w = world(1, [1], 'deactivate');
-    await openRun(w);
+    await openDailyRun(w);
     w.visitor.users.clear();
     const r = await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress);
     assert.equal(r.applied, 1);
@@ -194,7 +162,7 @@ describe('applyDeletions', () => {
 
   it('skips (stale) users who came back in Engage, whose link changed, or who have no state', async () => {
     const w = world(5, [1, 2, 3, 4, 5]);
-    await openRun(w);
+    await openDailyRun(w);
     w.engage.add(engageUser(1)); // back: active again
     w.engage.add(engageUser(5, { deletedAt: new Date() })); // still deleted: goes
     w.store.users.get(2)!.visitorUserId = 'v-relinked'; // a per-user run relinked it meanwhile
@@ -227,7 +195,7 @@ describe('applyDeletions', () => {
     // usersByIds answers such a row in `invalid`, which applyDeletions ignores: the user counts as
     // gone, and in delete mode its Visitor user is deleted.
     const w = world(2, [1, 2]);
-    await openRun(w);
+    await openDailyRun(w);
     const v1 = visitorIdOf(w, 1);
     w.engage.add(engageUser(1));
     w.engage.invalid.set(1, 'updated_at: not a date');
@@ -239,14 +207,14 @@ describe('applyDeletions', () => {
 
   it('an inactive Engage user has not come back', async () => {
     const w = world(1, [1], 'deactivate');
-    await openRun(w);
+    await openDailyRun(w);
     w.engage.add(engageUser(1, { active: false }));
     assert.equal((await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress)).applied, 1);
   });
 
   it('works in batches of `limit` and reports what remains', async () => {
     const w = world(5, [1, 2, 3, 4, 5]);
-    await openRun(w);
+    await openDailyRun(w);
     const first = await applyDeletions(w.engine, { runId: 'r1', limit: 2 }, noProgress);
     assert.deepEqual(first, { applied: 2, counts: { deleted: 2 }, remaining: 3 });
     const second = await applyDeletions(w.engine, { runId: 'r1', limit: 2 }, noProgress);
@@ -261,7 +229,7 @@ describe('applyDeletions', () => {
       20,
       [...Array(20).keys()].map((i) => i + 1),
     );
-    await openRun(w);
+    await openDailyRun(w);
     const auth = visitorError(401);
     const deleteUser = w.visitor.deleteUser.bind(w.visitor);
     let calls = 0;
@@ -294,7 +262,7 @@ describe('applyDeletions', () => {
 
   it('a log write failing after the deletions fails the attempt (the deletions stay applied)', async () => {
     const w = world(2, [1, 2]);
-    await openRun(w);
+    await openDailyRun(w);
     w.store.failNext('log', new Error('log down'));
     await assert.rejects(applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress), /log down/);
     assert.equal(w.visitor.users.size, 0);
@@ -303,7 +271,7 @@ describe('applyDeletions', () => {
 
   it('starts no deletion once the attempt is cancelled', async () => {
     const w = world(3, [1, 2, 3]);
-    await openRun(w);
+    await openDailyRun(w);
     const progress = new RecordingProgress();
     progress.abort();
     const r = await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, progress);
@@ -316,7 +284,7 @@ describe('applyDeletions', () => {
       40,
       [...Array(40).keys()].map((i) => i + 1),
     );
-    await openRun(w);
+    await openDailyRun(w);
     const progress = new RecordingProgress();
     const deleteUser = w.visitor.deleteUser.bind(w.visitor);
     w.visitor.deleteUser = async (id: string) => {
@@ -334,7 +302,7 @@ describe('applyDeletions', () => {
       40,
       [...Array(40).keys()].map((i) => i + 1),
     );
-    await openRun(w);
+    await openDailyRun(w);
     const deleteUser = w.visitor.deleteUser.bind(w.visitor);
     w.visitor.deleteUser = async (id: string) => {
       w.clock.advance(100);
@@ -365,15 +333,14 @@ describe('applyDeletions', () => {
 describe('rejectDeletions', () => {
   it('rejects every pending deletion of the run, logs who decided, runs on', async () => {
     const w = world(4, [1, 2, 3]);
-    w.store.deletions.push({
-      run_id: 'other',
-      engage_user_id: 4,
-      visitor_user_id: visitorIdOf(w, 4),
+    w.store.seedDeletion({
+      runId: 'other',
+      engageUserId: 4,
+      visitorUserId: visitorIdOf(w, 4),
       mode: 'delete',
       reason: 'x',
-      status: 'pending',
     });
-    await openRun(w);
+    await openDailyRun(w);
     w.store.runs.get('r1')!.status = 'awaiting-approval';
     assert.deepEqual(await rejectDeletions(w.engine, { runId: 'r1', by: 'alice' }), { rejected: 3 });
     assert.equal(w.store.runs.get('r1')!.status, 'running');
@@ -383,18 +350,7 @@ describe('rejectDeletions', () => {
     );
     assert.equal(w.visitor.users.size, 4, 'nobody deleted');
     assert.deepEqual(w.store.logs, [
-      {
-        run_id: 'r1',
-        object_type: 'run',
-        engage_id: null,
-        visitor_id: null,
-        user_name: null,
-        action: 'deletions',
-        outcome: 'rejected',
-        attributes: null,
-        duration_ms: null,
-        detail: { rejected: 3, by: 'alice' },
-      },
+      runLogEntry('r1', 'deletions', 'rejected', { rejected: 3, by: 'alice' }),
     ]);
   });
 });

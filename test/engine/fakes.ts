@@ -13,6 +13,7 @@ import type {
   FailureRow,
   LocationLink,
   LogEntry,
+  NewPendingDeletion,
   PendingDeletion,
   Progress,
   RunRow,
@@ -30,6 +31,7 @@ import {
   URN_VISITOR_USER,
   type UserCreateRequest,
 } from '../../scim/wire';
+import { engageUser as domainEngageUser } from '../domain/fixtures';
 
 // ------------------------------------------------------------------------------------------ clock
 
@@ -59,27 +61,21 @@ export class RecordingProgress implements Progress {
 
 // ------------------------------------------------------------------------------------------ Engage
 
+/** Engage user `id` (user<id>@example.com, Given<id> Family<id>, no phone, title or language) on the domain baseline. */
 export function engageUser(id: number, overrides: Partial<EngageUser> = {}): EngageUser {
-  return {
+  const email = `user${id}@example.com`;
+  return domainEngageUser({
     id,
-    username: `user${id}@example.com`,
-    email: `user${id}@example.com`,
+    username: email,
+    email,
     givenName: `Given${id}`,
     familyName: `Family${id}`,
     mobilePhone: null,
-    workPhone: null,
     jobTitle: null,
     preferredLanguage: null,
-    userType: 'regular',
-    administeredLocationIds: [],
-    sso: false,
-    active: true,
-    deletedAt: null,
-    createdAt: new Date('2024-01-01T00:00:00Z'),
-    updatedAt: new Date('2024-01-02T00:00:00Z'),
     sourceDigest: `digest-${id}-v1`,
     ...overrides,
-  };
+  });
 }
 
 export function engageLocation(id: number, overrides: Partial<EngageLocation> = {}): EngageLocation {
@@ -475,13 +471,11 @@ export class FakeStore implements SyncStore {
     this.failures.delete(engageUserId);
   }
 
-  async addPendingDeletion(d: {
-    runId: string;
-    engageUserId: number;
-    visitorUserId: string;
-    mode: string;
-    reason: string;
-  }) {
+  async addPendingDeletion(d: NewPendingDeletion) {
+    this.seedDeletion(d);
+  }
+  /** A pending deletion, as addPendingDeletion records it (once per run and user). */
+  seedDeletion(d: NewPendingDeletion) {
     if (this.deletions.some((x) => x.run_id === d.runId && x.engage_user_id === d.engageUserId)) return;
     this.deletions.push({
       run_id: d.runId,

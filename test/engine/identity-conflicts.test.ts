@@ -8,30 +8,16 @@ import { conflictsFor, runIdentityGroups } from '../../engine/identity-conflicts
 import { loadLocationContext } from '../../engine/location-context';
 import type { StoredUser } from '../../engine/ports';
 import { reconcileUser } from '../../engine/reconcile-user';
-import type { UserRunContext } from '../../engine/user-result';
+import { syncState, userRunContext } from './builders';
 import { engageUser, fakeWorld, scimUser } from './fakes';
 
 const SHARED = 'shared@example.com';
 
-function state(engageUserId: number, o: Partial<SyncUserState> = {}): SyncUserState {
-  return {
-    engageUserId,
-    visitorUserId: `v-${engageUserId}`,
-    userName: SHARED,
-    attributes: {
-      externalId: String(engageUserId),
-      userName: SHARED,
-      email: SHARED,
-      givenName: 'G',
-      familyName: 'F',
-      sso: false,
-    },
-    ownedAccess: {},
-    fingerprint: 'fp',
-    deprovisioned: false,
-    ...o,
-  };
-}
+/** A state linked to v-<id> under the shared e-mail. */
+const state = (engageUserId: number, o: Partial<SyncUserState> = {}): SyncUserState => ({
+  ...syncState(engageUserId, `v-${engageUserId}`, { userName: SHARED, ownedAccess: {}, fingerprint: 'fp' }),
+  ...o,
+});
 
 function stored(s: SyncUserState): StoredUser {
   return { ...s, invitationStatus: 'none', planInput: null };
@@ -177,17 +163,7 @@ describe('identity conflicts in reconcileUser', () => {
   it('a user that fails its identity is not created: duplicate_identity recorded', async () => {
     const w = sharedWorld();
     const locations = await loadLocationContext(w.engine);
-    const ctx: UserRunContext = {
-      runId: 'r1',
-      dryRun: false,
-      full: false,
-      invitations: { mode: 'send' },
-      locations,
-      options: w.engine.settings.options,
-      deferDeletes: true,
-      now: new Date(w.clock.now()),
-      attempt: 1,
-    };
+    const ctx = userRunContext(w, locations);
     const conflicts = await conflictsFor(w.engine, [10, 11], new Map(), 'r1');
     const r = await reconcileUser(w.engine, ctx, {
       engageUserId: 11,
@@ -212,26 +188,12 @@ describe('identity conflicts in reconcileUser', () => {
     const states = await w.store.usersByIds([10, 11]);
     const conflicts = await conflictsFor(w.engine, [10, 11], states, 'r1');
     assert.equal(conflicts.get(10)?.outcome, 'keeps');
-    const r = await reconcileUser(
-      w.engine,
-      {
-        runId: 'r1',
-        dryRun: false,
-        full: false,
-        invitations: { mode: 'send' },
-        locations,
-        options: w.engine.settings.options,
-        deferDeletes: true,
-        now: new Date(w.clock.now()),
-        attempt: 1,
-      },
-      {
-        engageUserId: 10,
-        engage: w.engage.users.get(10)!,
-        state: states.get(10)!,
-        conflict: conflicts.get(10)!,
-      },
-    );
+    const r = await reconcileUser(w.engine, userRunContext(w, locations), {
+      engageUserId: 10,
+      engage: w.engage.users.get(10)!,
+      state: states.get(10)!,
+      conflict: conflicts.get(10)!,
+    });
     assert.equal(r.outcome, 'updated');
     assert.deepEqual(r.log?.attributes, ['name.givenName', 'name.familyName', 'locationAccess']);
     assert.equal(w.store.failures.size, 0);

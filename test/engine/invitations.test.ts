@@ -2,43 +2,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InvitationStatus } from '../../db/sync-schema';
-import type { SyncUserState } from '../../domain/types';
 import { noProgress } from '../../engine/defaults';
 import {
   cancelPendingInvitations,
   countPendingInvitations,
   sendPendingInvitations,
 } from '../../engine/invitations';
+import { seedLinked } from './builders';
 import { engageUser, type FakeWorld, fakeWorld, RecordingProgress, visitorError } from './fakes';
-
-function state(id: number, visitorUserId: string | null): SyncUserState {
-  return {
-    engageUserId: id,
-    visitorUserId,
-    userName: `user${id}@example.com`,
-    attributes: {
-      externalId: String(id),
-      userName: `user${id}@example.com`,
-      email: `user${id}@example.com`,
-      givenName: 'G',
-      familyName: 'F',
-      sso: false,
-    },
-    ownedAccess: { 'loc-default': 'regular' },
-    fingerprint: `fp-${id}`,
-    deprovisioned: false,
-  };
-}
 
 /** Users 1..n created by run `run` with their invitation pending; active in Engage and in Visitor. */
 function world(n: number, run = 'r1') {
   const w = fakeWorld();
   for (let id = 1; id <= n; id++) {
-    const v = w.visitor.seedUser(`user${id}@example.com`, { externalId: String(id) });
-    w.store.seedUser(state(id, v.id), {
+    const due = new Date(w.clock.now());
+    seedLinked(w, id, {
       invitationStatus: 'pending',
       invitationRunId: run,
-      invitationDueAt: new Date(w.clock.now()),
+      invitationDueAt: due,
       createdByRun: run,
     });
     w.engage.add(engageUser(id));

@@ -4,20 +4,10 @@ import { describe, it } from 'node:test';
 import { identityHash } from '../../engage/reader';
 import type { Progress } from '../../engine/ports';
 import { HEARTBEAT_EVERY_MS, reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
+import { pageInput } from './builders';
 import { engageUser, type FakeWorld, fakeWorld, RecordingProgress, visitorError } from './fakes';
 
-const page = (runId: string, o: Partial<UserPageInput> = {}): UserPageInput => ({
-  runId,
-  kind: 'initial',
-  afterId: null,
-  upToId: null,
-  dryRun: false,
-  full: false,
-  invitations: { mode: 'send' },
-  defaultLocationId: 'loc-default',
-  ...o,
-});
-const daily = (runId: string, o: Partial<UserPageInput> = {}) => page(runId, { kind: 'daily', ...o });
+const daily = (runId: string, o: Partial<UserPageInput> = {}) => pageInput(runId, { kind: 'daily', ...o });
 
 const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -29,7 +19,7 @@ function run(w: FakeWorld, input: UserPageInput, attempt = 1, progress: Progress
 async function synced(list: number[]) {
   const w = fakeWorld();
   w.engage.add(...list.map((id) => engageUser(id)));
-  const r = await run(w, page('r0'));
+  const r = await run(w, pageInput('r0'));
   assert.equal(r.counts.created, list.length);
   w.engage.calls = [];
   w.visitor.calls = [];
@@ -55,7 +45,7 @@ describe('reconcilePage: a range of users', () => {
   it('creates the users of (afterId, upToId] and touches nothing outside it', async () => {
     const w = fakeWorld();
     w.engage.add(...ids(1, 10).map((id) => engageUser(id)));
-    const r = await run(w, page('r1', { afterId: 3, upToId: 7 }));
+    const r = await run(w, pageInput('r1', { afterId: 3, upToId: 7 }));
     assert.deepEqual(r, { processed: 4, counts: { created: 4, invited: 4 } });
     assert.deepEqual(
       userNames(w),
@@ -84,7 +74,7 @@ describe('reconcilePage: a range of users', () => {
   it('an open range (null bounds) covers every user', async () => {
     const w = fakeWorld();
     w.engage.add(engageUser(1), engageUser(1_000_000));
-    const r = await run(w, page('r1'));
+    const r = await run(w, pageInput('r1'));
     assert.equal(r.counts.created, 2);
   });
 
@@ -93,7 +83,7 @@ describe('reconcilePage: a range of users', () => {
     w.engage.add(...ids(1, 1500).map((id) => engageUser(id)));
     w.engage.invalid.set(50, 'bad row');
     w.engage.invalid.set(1400, 'bad row');
-    const r = await run(w, page('r1', { invitations: { mode: 'disabled' } }));
+    const r = await run(w, pageInput('r1', { invitations: { mode: 'disabled' } }));
     assert.equal(w.engage.calls.filter((c) => c === 'usersPage').length, 2);
     assert.deepEqual(r.counts, { created: 1498, failed: 2 });
     assert.equal(r.processed, 1500);
@@ -109,7 +99,7 @@ describe('reconcilePage: a range of users', () => {
       batches.push(entries.length);
       return log(entries);
     };
-    await run(w, page('r1'));
+    await run(w, pageInput('r1'));
     assert.equal(
       batches.reduce((a, b) => a + b, 0),
       450,
@@ -125,7 +115,7 @@ describe('reconcilePage: malformed Engage rows', () => {
     w.engage.add(...ids(1, 5).map((id) => engageUser(id)));
     w.engage.invalid.set(2, 'updated_at: not a date');
     w.engage.invalid.set(4, 'active: not a boolean');
-    const r = await run(w, page('r1'));
+    const r = await run(w, pageInput('r1'));
     assert.deepEqual(r, { processed: 5, counts: { failed: 2, created: 3, invited: 3 } });
     assert.deepEqual(
       userNames(w),
@@ -149,7 +139,7 @@ describe('reconcilePage: malformed Engage rows', () => {
     const w = fakeWorld();
     w.engage.add(engageUser(1), engageUser(2));
     w.engage.invalid.set(2, 'bad');
-    const r = await run(w, page('r1', { dryRun: true }));
+    const r = await run(w, pageInput('r1', { dryRun: true }));
     assert.equal(r.counts.failed, 1);
     assert.equal(w.store.failures.size, 0);
     assert.deepEqual(
@@ -301,7 +291,7 @@ describe('reconcilePage: plan-input stamps', () => {
     const authError = visitorError(401);
     w.visitor.failNext('createUser', authError, 2);
     w.store.failNext('log', new Error('log write failed'));
-    await assert.rejects(run(w, page('r1')), (e) => e === authError);
+    await assert.rejects(run(w, pageInput('r1')), (e) => e === authError);
   });
 });
 
@@ -310,7 +300,7 @@ describe('reconcilePage: Visitor errors', () => {
     const w = fakeWorld();
     w.engage.add(...ids(1, 250).map((id) => engageUser(id)));
     w.visitor.failNext('createUser', visitorError(400, 'invalidValue'), 1000);
-    const r = await run(w, page('r1'));
+    const r = await run(w, pageInput('r1'));
     assert.match(r.fatal ?? '', /^stopped early: Visitor refused \d+ of \d+ user writes/);
     const tried = w.visitor.count('createUser');
     assert.ok(tried >= 200 && tried < 250, `tried ${tried}`);
@@ -325,7 +315,7 @@ describe('reconcilePage: Visitor errors', () => {
   it('does not stop for failures that are not Visitor writes (invalid data)', async () => {
     const w = fakeWorld();
     w.engage.add(...ids(1, 210).map((id) => engageUser(id, { username: `nobody-${id}`, email: null })));
-    const r = await run(w, page('r1'));
+    const r = await run(w, pageInput('r1'));
     assert.equal(r.fatal, undefined);
     assert.deepEqual(r.counts, { failed: 210 });
     assert.equal(w.visitor.count('createUser'), 0);
@@ -335,7 +325,7 @@ describe('reconcilePage: Visitor errors', () => {
     const w = fakeWorld();
     w.engage.add(...ids(1, 3).map((id) => engageUser(id)));
     w.visitor.failNext('createUser', visitorError(409, 'uniqueness', 'taken'));
-    const r = await run(w, page('r1'));
+    const r = await run(w, pageInput('r1'));
     assert.deepEqual(r.counts, { failed: 1, writeFailures: 1, created: 2, invited: 2 });
     const [failedId, failure] = [...w.store.failures][0]!;
     assert.deepEqual(failure.codes, ['visitor_conflict']);
@@ -355,7 +345,7 @@ describe('reconcilePage: Visitor errors', () => {
     w.engage.add(...ids(1, 3).map((id) => engageUser(id)));
     const auth = visitorError(401);
     w.visitor.failNext('createUser', auth);
-    await assert.rejects(run(w, page('r1')), (e) => e === auth);
+    await assert.rejects(run(w, pageInput('r1')), (e) => e === auth);
     assert.equal(w.store.failures.size, 0);
   });
 
@@ -367,7 +357,7 @@ describe('reconcilePage: Visitor errors', () => {
       const w = fakeWorld();
       w.engage.add(engageUser(1), engageUser(2));
       w.visitor.failNext('createUser', visitorError(503));
-      const p = run(w, page('r1'), attempt);
+      const p = run(w, pageInput('r1'), attempt);
       if (fails) {
         await assert.rejects(p, (e: unknown) => (e as Error).name === 'VisitorServerError');
         assert.equal(w.store.failures.size, 0);
@@ -384,7 +374,7 @@ describe('reconcilePage: Visitor errors', () => {
     w.engage.add(...ids(1, 20).map((id) => engageUser(id)));
     const boom = new Error('database gone');
     w.store.failNext('saveUser', boom);
-    await assert.rejects(run(w, page('r1')), (e) => e === boom);
+    await assert.rejects(run(w, pageInput('r1')), (e) => e === boom);
     const started = w.visitor.count('createUser');
     assert.ok(started < 20, `no user starts after the error (${started} started)`);
     const saved = [...w.store.users.keys()].sort((a, b) => a - b);
@@ -398,7 +388,7 @@ describe('reconcilePage: Visitor errors', () => {
       'every user saved is logged',
     );
     // The retry adopts the Visitor user created before the failure: nobody twice in Visitor.
-    const r = await run(w, page('r1'), 2);
+    const r = await run(w, pageInput('r1'), 2);
     assert.equal(w.visitor.users.size, 20);
     assert.equal((r.counts.created ?? 0) + (r.counts.adopted ?? 0), 20 - saved.length);
     assert.equal(r.counts.unchanged, saved.length);
@@ -413,7 +403,7 @@ describe('reconcilePage: progress', () => {
     w.engage.add(...ids(1, 5).map((id) => engageUser(id)));
     const progress = new RecordingProgress();
     progress.abort();
-    await run(w, page('r1'), 1, progress);
+    await run(w, pageInput('r1'), 1, progress);
     assert.equal(w.visitor.count('createUser'), 0);
     assert.equal(w.store.users.size, 0);
   });
@@ -429,7 +419,7 @@ describe('reconcilePage: progress', () => {
       if (++completed === 3) progress.abort();
       return r;
     };
-    await run(w, page('r1'), 1, progress);
+    await run(w, pageInput('r1'), 1, progress);
     const started = w.visitor.count('createUser');
     assert.ok(started <= 3 + 2 * w.engine.concurrency, `${started} started`);
     assert.equal(w.store.users.size, started, 'the users under way finished');
@@ -445,7 +435,7 @@ describe('reconcilePage: progress', () => {
     };
     const beats: { at: number; details: { done: number; of: number } }[] = [];
     const started = w.clock.now();
-    await run(w, page('r1'), 1, {
+    await run(w, pageInput('r1'), 1, {
       signal: new AbortController().signal,
       beat: (details) => beats.push({ at: w.clock.now(), details: details as { done: number; of: number } }),
     });
@@ -464,11 +454,11 @@ describe('reconcilePage: metrics', () => {
   it('reports the page’s outcomes, and none for a dry run', async () => {
     const w = fakeWorld();
     w.engage.add(engageUser(1), engageUser(2));
-    const r = await run(w, page('r1'));
+    const r = await run(w, pageInput('r1'));
     assert.deepEqual(w.metrics.outcomes, [r.counts]);
     assert.deepEqual(w.metrics.outcomes, [{ created: 2, invited: 2 }]);
     w.engage.add(engageUser(3));
-    await run(w, page('r2', { dryRun: true }));
+    await run(w, pageInput('r2', { dryRun: true }));
     assert.equal(w.metrics.outcomes.length, 1);
   });
 });

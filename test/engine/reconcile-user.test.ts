@@ -2,66 +2,26 @@
 // re-plans after Visitor changed under us, per-user failures, quarantine, deletions and dry runs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planInputOf } from '../../domain/plan-input';
 import type { Counts } from '../../domain/run-types';
 import type { SyncOptions } from '../../domain/types';
 import { deprovision } from '../../engine/deprovision';
-import { contextDigestOf, loadLocationContext } from '../../engine/location-context';
 import type { FailureRow } from '../../engine/ports';
 import { reconcileUser, TRANSIENT_ATTEMPTS_PER_USER } from '../../engine/reconcile-user';
-import {
-  countResult,
-  UNCHANGED,
-  UNCHANGED_STAMP,
-  type UserInput,
-  type UserRunContext,
-  userResult,
-} from '../../engine/user-result';
+import { countResult, UNCHANGED, UNCHANGED_STAMP, userResult } from '../../engine/user-result';
 import { VisitorNetworkError, VisitorProtocolError } from '../../scim/errors';
-import { type PatchOperation, URN_VISITOR_USER } from '../../scim/wire';
-import { engageUser, type FakeWorld, fakeWorld, visitorError } from './fakes';
+import { URN_VISITOR_USER } from '../../scim/wire';
+import { patchesOf, userWorld, visitorMethods } from './builders';
+import { engageUser, type FakeWorld, settings, visitorError } from './fakes';
 
 const HOUR = 3_600_000;
 const LATER = new Date('2025-06-01T00:00:00Z');
 
 async function world(options: Partial<SyncOptions> = {}) {
-  const w = fakeWorld({
-    settings: { options: { ...fakeWorld().engine.settings.options, ...options } },
-  });
-  const locations = await loadLocationContext(w.engine);
-  w.visitor.calls.length = 0;
-  const digest = contextDigestOf(locations, w.engine.settings.options);
-  const ctx = (o: Partial<UserRunContext> = {}): UserRunContext => ({
-    runId: 'r1',
-    dryRun: false,
-    full: false,
-    invitations: w.engine.settings.invitations,
-    locations,
-    options: w.engine.settings.options,
-    deferDeletes: true,
-    now: new Date(w.clock.now()),
-    attempt: 1,
-    ...o,
-  });
-  const planInput = (id: number) => planInputOf(digest, w.engage.users.get(id)!.sourceDigest!);
-  const input = async (id: number, o: Partial<UserInput> = {}): Promise<UserInput> => {
-    const engage = w.engage.users.get(id) ?? null;
-    const failure = (await w.store.failuresByIds([id])).get(id);
-    return {
-      engageUserId: id,
-      engage,
-      state: (await w.store.usersByIds([id])).get(id) ?? null,
-      ...(engage?.sourceDigest ? { planInput: planInput(id) } : {}),
-      ...(failure ? { failure } : {}),
-      ...o,
-    };
-  };
-  const run = async (id: number, c: Partial<UserRunContext> = {}, o: Partial<UserInput> = {}) =>
-    reconcileUser(w.engine, ctx(c), await input(id, o));
+  const w = await userWorld({ options: { ...settings.options, ...options } });
   /** Engage user `id`, created in Visitor and linked by an earlier run; calls reset. */
   const linked = async (id: number, o: Parameters<typeof engageUser>[1] = {}) => {
     w.engage.add(engageUser(id, o));
-    const r = await run(id, { runId: 'r0' });
+    const r = await w.run(id, { runId: 'r0' });
     assert.equal(r.outcome, 'created');
     w.visitor.calls.length = 0;
     return w.store.users.get(id)!.visitorUserId!;
@@ -69,11 +29,26 @@ async function world(options: Partial<SyncOptions> = {}) {
   /** Engage changes user `id` (a newer row, a new digest). */
   const change = (id: number, o: Parameters<typeof engageUser>[1]) =>
     w.engage.add(engageUser(id, { updatedAt: LATER, sourceDigest: `digest-${id}-v2`, ...o }));
-  return { ...w, locations, ctx, input, planInput, run, linked, change };
+  /** Engage user `id` linked by an earlier run, then renamed in Engage (family name Newname). */
+  const renamed = async (id: number) => {
+    const vid = await linked(id);
+    change(id, { familyName: 'Newname' });
+    return vid;
+  };
+  /** Engage user `id` linked by an earlier run, then deleted by hand in Visitor. */
+  const deletedByHand = async (id: number) => {
+    const vid = await linked(id);
+    w.visitor.users.delete(vid);
+    return vid;
+  };
+  /** Engage user `id` linked by an earlier run, then deactivated in Engage. */
+  const leaver = async (id: number) => {
+    const vid = await linked(id);
+    change(id, { active: false });
+    return vid;
+  };
+  return { ...w, linked, change, renamed, deletedByHand, leaver };
 }
-
-const patchesOf = (w: FakeWorld) =>
-  w.visitor.calls.filter((c) => c.method === 'patchUser').map((c) => c.body as PatchOperation[]);
 
 const failure = (o: Partial<FailureRow> = {}): FailureRow => ({
   engageUserId: 10,
@@ -155,8 +130,7 @@ describe('reconcileUser: the early "unchanged" return', () => {
 describe('reconcileUser: updates', () => {
   it('patches a changed family name once, saves the state with its input, logs the attribute', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    const vid = await w.renamed(10);
     const r = await w.run(10);
     assert.equal(r.outcome, 'updated');
     assert.equal(r.invited, false);
@@ -207,8 +181,7 @@ describe('reconcileUser: updates', () => {
 
   it('reactivates a returning leaver: patch with active=true, state linked and active again', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { active: false });
+    const vid = await w.leaver(10);
     await w.run(10, { deferDeletes: false });
     assert.equal(w.visitor.users.get(vid)!.active, false);
     assert.equal(w.store.users.get(10)!.deprovisioned, true);
@@ -231,8 +204,7 @@ describe('reconcileUser: updates', () => {
 
   it('re-creates in a full run a linked user Visitor no longer has, vouching for nothing', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.visitor.users.delete(vid);
+    const vid = await w.deletedByHand(10);
     const r = await w.run(10, { full: true });
     assert.equal(r.outcome, 'created');
     assert.equal(w.visitor.count('getUser'), 1);
@@ -257,15 +229,11 @@ describe('reconcileUser: updates', () => {
 describe('reconcileUser: re-plans after Visitor changed under us', () => {
   it('a patch answered 404 (deleted by hand) re-plans once and creates the user again', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.visitor.users.delete(vid);
+    const vid = await w.deletedByHand(10);
     w.change(10, { familyName: 'Newname' });
     const r = await w.run(10);
     assert.equal(r.outcome, 'created');
-    assert.deepEqual(
-      w.visitor.calls.map((c) => c.method),
-      ['patchUser', 'createUser'],
-    );
+    assert.deepEqual(visitorMethods(w), ['patchUser', 'createUser']);
     const row = w.store.users.get(10)!;
     assert.notEqual(row.visitorUserId, vid);
     assert.equal(w.visitor.users.get(row.visitorUserId!)!.name.familyName, 'Newname');
@@ -276,8 +244,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('a 404 Visitor contradicts on the create adopts our own user without a second e-mail', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    const vid = await w.renamed(10);
     w.visitor.failNext('patchUser', visitorError(404));
     const r = await w.run(10);
     assert.equal(r.outcome, 'adopted');
@@ -290,8 +257,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('when the store changed meanwhile (another run re-linked the user), re-plans from the fresh state', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.visitor.users.delete(vid);
+    const vid = await w.deletedByHand(10);
     w.change(10, { familyName: 'Newname' });
     const stale = await w.input(10);
     // Another run got there first: re-created the user and linked the new one.
@@ -300,11 +266,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
     w.visitor.calls.length = 0;
     const r = await reconcileUser(w.engine, w.ctx(), stale);
     assert.equal(r.outcome, 'unchanged');
-    assert.deepEqual(
-      w.visitor.calls.map((c) => c.method),
-      ['patchUser'],
-      'no second create',
-    );
+    assert.deepEqual(visitorMethods(w), ['patchUser'], 'no second create');
     assert.equal(w.visitor.calls[0]!.id, vid);
     assert.equal(w.store.users.get(10)!.visitorUserId, fresh);
     assert.equal(w.visitor.users.size, 1);
@@ -312,8 +274,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('when Engage no longer has the user and a per-user run deleted it meanwhile, creates nobody', async () => {
     const w = await world({ deprovision: 'delete' });
-    const vid = await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    const vid = await w.renamed(10);
     const stale = await w.input(10);
     w.engage.users.delete(10);
     assert.equal((await w.run(10, { runId: 'r-user', deferDeletes: false })).outcome, 'deleted');
@@ -321,10 +282,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
     const r = await reconcileUser(w.engine, w.ctx(), stale);
     assert.equal(r.outcome, 'skipped');
     assert.deepEqual(r.log?.detail, { reason: 'deleted_not_provisioned' });
-    assert.deepEqual(
-      w.visitor.calls.map((c) => c.method),
-      ['patchUser'],
-    );
+    assert.deepEqual(visitorMethods(w), ['patchUser']);
     assert.equal(w.visitor.calls[0]!.id, vid);
     assert.equal(w.visitor.users.size, 0);
     assert.equal(w.store.users.get(10)!.visitorUserId, null);
@@ -336,8 +294,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
   // by hand in Visitor and deactivated in Engage meanwhile is created again (and e-mailed an invitation).
   it('BUG: after a 404, re-plans from the fresh Engage row: a user deactivated meanwhile is not created again', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    const vid = await w.renamed(10);
     const stale = await w.input(10);
     // Meanwhile: deleted by hand in Visitor, deactivated in Engage.
     w.visitor.users.delete(vid);
@@ -350,24 +307,19 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('when the store no longer has the state, re-plans from none (creates, links the new user)', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    const vid = await w.renamed(10);
     const stale = await w.input(10);
     w.visitor.users.delete(vid);
     w.store.users.delete(10);
     const r = await reconcileUser(w.engine, w.ctx(), stale);
     assert.equal(r.outcome, 'created');
-    assert.deepEqual(
-      w.visitor.calls.map((c) => c.method),
-      ['patchUser', 'createUser'],
-    );
+    assert.deepEqual(visitorMethods(w), ['patchUser', 'createUser']);
     assert.notEqual(w.store.users.get(10)!.visitorUserId, vid);
   });
 
   it('when Engage no longer has the user (state unchanged), re-plans it as a leaver', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    const vid = await w.renamed(10);
     const stale = await w.input(10);
     w.engage.users.delete(10);
     w.visitor.failNext('patchUser', visitorError(404));
@@ -382,8 +334,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('a 400 noTarget re-plans once as a full run: reads Visitor, patches again, vouches for nothing', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    const vid = await w.renamed(10);
     w.visitor.failNext('patchUser', visitorError(400, 'noTarget'));
     const r = await w.run(10);
     assert.equal(r.outcome, 'updated');
@@ -404,8 +355,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('a second surprise on the re-plan is not re-planned again: it becomes a per-user failure', async () => {
     const w = await world();
-    await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    await w.renamed(10);
     w.visitor.failNext('patchUser', visitorError(400, 'noTarget'), 2);
     const r = await w.run(10);
     assert.equal(r.outcome, 'failed');
@@ -418,8 +368,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('a 404 on the re-plan’s patch is a failure, not a create', async () => {
     const w = await world();
-    await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    await w.renamed(10);
     w.visitor.failNext('patchUser', visitorError(400, 'noTarget'));
     w.visitor.failNext('patchUser', visitorError(404));
     const r = await w.run(10);
@@ -430,8 +379,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
 
   it('a 400 of another kind is not re-planned', async () => {
     const w = await world();
-    await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    await w.renamed(10);
     w.visitor.failNext('patchUser', visitorError(400, 'invalidValue', 'bad name'));
     const r = await w.run(10);
     assert.equal(r.outcome, 'failed');
@@ -476,8 +424,7 @@ describe('reconcileUser: per-user failures', () => {
 
   it('a 412 on an update is a per-user failure', async () => {
     const w = await world();
-    await w.linked(10);
-    w.change(10, { familyName: 'Newname' });
+    await w.renamed(10);
     w.visitor.failNext('patchUser', visitorError(412));
     const r = await w.run(10);
     assert.equal(r.outcome, 'failed');
@@ -614,8 +561,7 @@ describe('reconcileUser: quarantine', () => {
 describe('reconcileUser: deletions', () => {
   it('deferred: adds a pending deletion and deletes nothing', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { active: false });
+    const vid = await w.leaver(10);
     const before = w.store.users.get(10);
     const r = await w.run(10);
     assert.equal(r.outcome, 'pendingDeletion');
@@ -648,8 +594,7 @@ describe('reconcileUser: deletions', () => {
 
   it('not deferred, deprovision=deactivate: patches active=false and keeps the link', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { active: false });
+    const vid = await w.leaver(10);
     const r = await w.run(10, { deferDeletes: false });
     assert.equal(r.outcome, 'deactivated');
     assert.deepEqual(w.visitor.calls, [
@@ -690,9 +635,7 @@ describe('reconcileUser: deletions', () => {
 
   it('deactivating a user already gone from Visitor (404) is fine', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.visitor.users.delete(vid);
-    w.change(10, { active: false });
+    w.visitor.users.delete(await w.leaver(10));
     const r = await w.run(10, { deferDeletes: false });
     assert.equal(r.outcome, 'deactivated');
     assert.equal(w.store.users.get(10)!.deprovisioned, true);
@@ -700,8 +643,7 @@ describe('reconcileUser: deletions', () => {
 
   it('other errors of a deactivation are not swallowed', async () => {
     const w = await world();
-    await w.linked(10);
-    w.change(10, { active: false });
+    await w.leaver(10);
     w.visitor.failNext('patchUser', visitorError(503));
     await assert.rejects(w.run(10, { deferDeletes: false }), { name: 'VisitorServerError' });
     assert.equal(w.store.users.get(10)!.deprovisioned, false);
@@ -712,9 +654,7 @@ describe('reconcileUser: deletions', () => {
 
   it('a full run finds a leaver already gone from Visitor: bookkeeping only', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.visitor.users.delete(vid);
-    w.change(10, { active: false });
+    w.visitor.users.delete(await w.leaver(10));
     const r = await w.run(10, { full: true });
     assert.equal(r.outcome, 'skipped');
     assert.deepEqual(r.log?.detail, { reason: 'already_deprovisioned' });
@@ -769,8 +709,7 @@ describe('reconcileUser: dry runs write nothing but report the plan', () => {
 
   it('a leaver, an invalid user and one never provisioned are planned with their reasons', async () => {
     const w = await world();
-    const vid = await w.linked(10);
-    w.change(10, { active: false });
+    const vid = await w.leaver(10);
     w.engage.add(engageUser(11, { username: 'x', email: null }), engageUser(12, { active: false }));
     const before = [...w.store.users.values()].map((u) => ({ ...u }));
     const leaver = await w.run(10, { dryRun: true });

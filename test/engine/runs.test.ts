@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
+import { openDailyRun } from './builders';
 import { engageUser, type FakeWorld, fakeWorld } from './fakes';
 
 const DAY = 86_400_000;
@@ -106,13 +107,7 @@ describe('beginRun: the bulk-run lock', () => {
     const w = fakeWorld({
       workflowIsRunning: async () => {
         n++;
-        await w.store.openRun({
-          id: `zombie-${n}`,
-          kind: 'daily',
-          workflowId: `wf-z${n}`,
-          startedBy: 'x',
-          dryRun: false,
-        });
+        await openDailyRun(w, `zombie-${n}`, `wf-z${n}`);
         return false;
       },
     });
@@ -127,14 +122,7 @@ describe('beginRun: the bulk-run lock', () => {
     let n = 0;
     const w = fakeWorld({
       workflowIsRunning: async () => {
-        if (++n === 1)
-          await w.store.openRun({
-            id: 'zombie',
-            kind: 'daily',
-            workflowId: 'wf-z',
-            startedBy: 'x',
-            dryRun: false,
-          });
+        if (++n === 1) await openDailyRun(w, 'zombie', 'wf-z');
         return false;
       },
     });

@@ -2,54 +2,54 @@
 // workflows (the stack check is test support), and every activity keeps its retry policy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ActivityOptions } from '@temporalio/workflow';
 import { FAILURE_TYPES, NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failure-types';
 import { INVITATION_PAGE_ACTIVITY, PAGE_ACTIVITY, SHORT_ACTIVITY } from '../../workflows/activity-options';
 
-test('the production worker registers the sync workflows and nothing else', async () => {
-  const production = await import('../../workflows');
-  assert.deepEqual(Object.keys(production).sort(), [
-    'invitationsWorkflow',
-    'provisionUserWorkflow',
-    'syncRunWorkflow',
-  ]);
-});
+const SYNC_WORKFLOWS = ['invitationsWorkflow', 'provisionUserWorkflow', 'syncRunWorkflow'];
 
-test('the test index adds the stack check to the production workflows', async () => {
-  const testIndex = await import('../support/workflows');
-  assert.deepEqual(Object.keys(testIndex).sort(), [
-    'invitationsWorkflow',
-    'provisionUserWorkflow',
-    'stackCheckWorkflow',
-    'syncRunWorkflow',
-  ]);
-});
+for (const [name, index, expected] of [
+  [
+    'the production worker registers the sync workflows and nothing else',
+    () => import('../../workflows'),
+    SYNC_WORKFLOWS,
+  ],
+  [
+    'the test index adds the stack check to the production workflows',
+    () => import('../support/workflows'),
+    ['invitationsWorkflow', 'provisionUserWorkflow', 'stackCheckWorkflow', 'syncRunWorkflow'],
+  ],
+] as const) {
+  test(name, async () => {
+    assert.deepEqual(Object.keys(await index()).sort(), expected);
+  });
+}
+
+/**
+ * An activity's options as one row: [start-to-close, heartbeat, first retry interval, longest
+ * interval, the failure types never retried]. Any other option, or retry setting, fails the test.
+ */
+function policy(o: ActivityOptions) {
+  const { startToCloseTimeout, heartbeatTimeout = 'none', retry = {}, ...otherOptions } = o;
+  const { initialInterval, maximumInterval, nonRetryableErrorTypes, ...otherRetry } = retry;
+  assert.deepEqual(otherOptions, {});
+  assert.deepEqual(otherRetry, {});
+  assert.equal('heartbeatTimeout' in o, heartbeatTimeout !== 'none', 'a heartbeat timeout is set or absent');
+  return [startToCloseTimeout, heartbeatTimeout, initialInterval, maximumInterval, nonRetryableErrorTypes];
+}
 
 test('activities stop retrying on the failures no retry can cure', () => {
   assert.deepEqual(NON_RETRYABLE_FAILURE_TYPES, ['VisitorAuthError', 'ConfigError']);
-  assert.deepEqual(SHORT_ACTIVITY, {
-    startToCloseTimeout: '2m',
-    retry: {
-      initialInterval: '1s',
-      maximumInterval: '30s',
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  assert.deepEqual(
+    {
+      short: policy(SHORT_ACTIVITY),
+      page: policy(PAGE_ACTIVITY),
+      invitationPage: policy(INVITATION_PAGE_ACTIVITY),
     },
-  });
-  assert.deepEqual(PAGE_ACTIVITY, {
-    startToCloseTimeout: '15m',
-    heartbeatTimeout: '60s',
-    retry: {
-      initialInterval: '1s',
-      maximumInterval: '60s',
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+    {
+      short: ['2m', 'none', '1s', '30s', NON_RETRYABLE_FAILURE_TYPES],
+      page: ['15m', '60s', '1s', '60s', NON_RETRYABLE_FAILURE_TYPES],
+      invitationPage: ['10m', '60s', '1s', '60s', [FAILURE_TYPES.visitorAuth]],
     },
-  });
-  assert.deepEqual(INVITATION_PAGE_ACTIVITY, {
-    startToCloseTimeout: '10m',
-    heartbeatTimeout: '60s',
-    retry: {
-      initialInterval: '1s',
-      maximumInterval: '60s',
-      nonRetryableErrorTypes: [FAILURE_TYPES.visitorAuth],
-    },
-  });
+  );
 });
