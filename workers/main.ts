@@ -5,7 +5,7 @@ import { loadConfigOrExit } from '../config/service';
 import { SyncMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/server';
 import { connectionOptions } from '../temporal/connection';
-import { createWorker } from './create-worker';
+import { createWorker } from '../temporal/worker';
 import { buildDeps } from './deps';
 
 const config = loadConfigOrExit();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { ensureWorkflowBundle } from '../../workers/bundle';
+import { ensureWorkflowBundle } from '../../temporal/bundle';
 import { ensureTestWorkflowBundle } from '../support/stack-check/bundle';
 import { EMULATOR_TOKEN } from '../support/sync-harness';
 

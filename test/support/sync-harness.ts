@@ -15,7 +15,7 @@ import {
 } from '../../dev/emulator/server';
 import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import type { VisitorState } from '../../dev/harness/visitor-state';
-import { createWorker } from '../../workers/create-worker';
+import { createWorker } from '../../temporal/worker';
 import { type BuiltDeps, buildDeps } from '../../workers/deps';
 import type { ProvisionUserResult, SyncRunInput, SyncRunResult } from '../../workflows/types';
 import { TEST_NAMESPACE, temporalAddress, testEnv, uniqueTaskQueue, workerConnection } from './temporal';

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { ensureWorkflowBundle } from '../../workers/bundle';
+import { ensureWorkflowBundle } from '../../temporal/bundle';
 import type { InvitationsResult, RunProgress, SyncRunInput, SyncRunResult } from '../../workflows/types';
 import { TEST_NAMESPACE, testEnv, uniqueTaskQueue, workerConnection } from '../support/temporal';
 

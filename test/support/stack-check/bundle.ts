@@ -1,6 +1,6 @@
 // The test workflow bundle: test/support/workflows.ts, the production workflows plus the stack check.
 import path from 'node:path';
-import { type BundleOptions, ensureWorkflowBundle } from '../../../workers/bundle';
+import { type BundleOptions, ensureWorkflowBundle } from '../../../temporal/bundle';
 
 const HERE = import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname);
 

@@ -4,7 +4,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { ActivityDeps } from '../../../activities';
 import type { SyncDatabase } from '../../../db/sync-schema';
-import { createWorker } from '../../../workers/create-worker';
+import { createWorker } from '../../../temporal/worker';
 import { stackCheckActivities } from './activity';
 import { TEST_WORKFLOW_BUNDLE } from './bundle';
 
