@@ -1,3 +1,3 @@
-// Moved to dev/harness/db.ts. Kept only for test/integration/stack-check.test.ts, which still imports
-// it from here; new code imports dev/harness/db.
+// Moved to dev/harness/db.ts; import it from there. This re-export stays because
+// test/check/layers.test.ts probes the dev-imports-tests rule with an import of this path.
 export * from '../../dev/harness/db';
