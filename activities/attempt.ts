@@ -19,8 +19,9 @@ export async function runActivity<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs long, heartbeating engine work. When the activity was cancelled (or timed out) meanwhile, the
- * engine stopped early: its partial result is dropped and the attempt ends as cancelled.
+ * Runs a page: long, heartbeating engine work. When the activity was cancelled (or timed out)
+ * meanwhile, the engine stopped early: its partial result is dropped and the attempt ends as
+ * cancelled (the retry re-plans the range and finds what was done unchanged).
  */
 export async function runHeartbeating<T>(
   work: (progress: Progress, attempt: number) => Promise<T>,
@@ -29,4 +30,13 @@ export async function runHeartbeating<T>(
   const result = await runActivity(() => work(activityProgress(ctx), ctx.info.attempt));
   if (ctx.cancellationSignal.aborted) await ctx.cancelled;
   return result;
+}
+
+/**
+ * Runs one batch of a loop the workflow drives (deletions, invitations): heartbeating, and on
+ * cancellation (a worker shutting down) it returns what it did, with work remaining, so the workflow
+ * counts it and asks again rather than losing the batch's counts.
+ */
+export async function runBatch<T>(work: (progress: Progress) => Promise<T>): Promise<T> {
+  return runActivity(() => work(activityProgress()));
 }

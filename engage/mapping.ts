@@ -6,6 +6,11 @@ export interface InvalidRow {
   id: number;
   /** What is wrong, without the offending value (it may be personal data). */
   reason: string;
+  /**
+   * The row's own active and deleted_at columns (typed by the database, never malformed) say it is
+   * active and not deleted: a user still there, whose other columns are wrong.
+   */
+  activeInEngage: boolean;
 }
 
 export type Mapped<T> = { ok: true; value: T } | { ok: false; invalid: InvalidRow };
@@ -82,17 +87,18 @@ const idList = (v: unknown, column: string): number[] => {
   return v as number[];
 };
 
-function mapRow<T>(id: number, build: () => T): Mapped<T> {
+function mapRow<T>(row: { id: number; active: unknown; deleted_at: unknown }, build: () => T): Mapped<T> {
   try {
     return { ok: true, value: build() };
   } catch (err) {
-    if (err instanceof RowError) return { ok: false, invalid: { id, reason: err.message } };
-    throw err;
+    if (!(err instanceof RowError)) throw err;
+    const activeInEngage = row.active === true && row.deleted_at === null;
+    return { ok: false, invalid: { id: row.id, reason: err.message, activeInEngage } };
   }
 }
 
 export function mapUserRow(row: UserRow): Mapped<EngageUser> {
-  return mapRow(row.id, () => {
+  return mapRow(row, () => {
     const userType = requiredText(row.user_type, 'user_type');
     if (!USER_TYPES.has(userType))
       throw new RowError('user_type is not one of global_admin, location_admin, regular, vendor');
@@ -119,7 +125,7 @@ export function mapUserRow(row: UserRow): Mapped<EngageUser> {
 }
 
 export function mapLocationRow(row: LocationRow): Mapped<EngageLocation> {
-  return mapRow(row.id, () => ({
+  return mapRow(row, () => ({
     id: row.id,
     name: requiredText(row.name, 'name'),
     address: text(row.address, 'address'),

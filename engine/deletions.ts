@@ -64,10 +64,11 @@ export async function applyDeletions(
   const log: LogEntry[] = [];
   // Re-read Engage: a user who came back since the run planned the deletion is not deleted.
   const current = await engine.engage.usersByIds(rows.map((r) => r.engage_user_id));
-  // A row that is back but malformed is not a leaver either: reported by the pages, never deprovisioned.
+  // A row that is back but malformed is not a leaver either (the pages report it); a malformed row
+  // that is deleted or inactive still is one.
   const back = new Set([
     ...current.users.filter((u) => u.active && u.deletedAt === null).map((u) => u.id),
-    ...current.invalid.map((i) => i.id),
+    ...current.invalid.filter((i) => i.activeInEngage).map((i) => i.id),
   ]);
   const states = await store.usersByIds(rows.map((r) => r.engage_user_id));
   // Side by side, like the pages' writes: each deletion is its own idempotent step (a repeated

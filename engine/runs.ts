@@ -1,6 +1,7 @@
 // Run bookkeeping: the one-bulk-run-at-a-time lock, the page boundaries, and the final record.
 import type { Counts, InvitationPolicy, RunStatus } from '../domain/run-types';
 import type { Engine } from './engine';
+import { EngineConfigError } from './errors';
 
 export interface BeginRunInput {
   runId: string;
@@ -92,5 +93,12 @@ export async function partitionUsers(
   engine: Engine,
   input: { pageSize: number | null },
 ): Promise<{ boundaries: number[] }> {
-  return { boundaries: await engine.engage.pageBoundaries(input.pageSize ?? engine.settings.pageSize) };
+  const size = input.pageSize ?? engine.settings.pageSize;
+  // A run started with a page size no reader accepts must fail, not retry for ever holding the lock.
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
+    throw new EngineConfigError(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE} (got ${size})`);
+  return { boundaries: await engine.engage.pageBoundaries(size) };
 }
+
+/** The largest page the Engage reader reads in one query. */
+export const MAX_PAGE_SIZE = 10_000;

@@ -12,7 +12,7 @@ import { reconcileLocations } from '../../engine/reconcile-locations';
 import { reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
-import { runActivity, runHeartbeating } from '../attempt';
+import { runActivity, runBatch, runHeartbeating } from '../attempt';
 
 type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
 
@@ -28,13 +28,13 @@ export function createSyncActivities(engine: Engine) {
     deletionSummary: (input: Arg<typeof deletionSummary>) =>
       runActivity(() => deletionSummary(engine, input)),
     applyDeletions: (input: Arg<typeof applyDeletions>) =>
-      runHeartbeating((progress) => applyDeletions(engine, input, progress)),
+      runBatch((progress) => applyDeletions(engine, input, progress)),
     rejectDeletions: (input: Arg<typeof rejectDeletions>) =>
       runActivity(() => rejectDeletions(engine, input)),
     syncSingleUser: (input: SingleUserInput) =>
       runActivity(() => reconcileSingleUser(engine, input, Context.current().info.attempt)),
     sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
-      runHeartbeating((progress) => sendPendingInvitations(engine, input, progress)),
+      runBatch((progress) => sendPendingInvitations(engine, input, progress)),
     cancelPendingInvitations: (input: Arg<typeof cancelPendingInvitations>) =>
       runActivity(() => cancelPendingInvitations(engine, input)),
     countPendingInvitations: (input: Arg<typeof countPendingInvitations>) =>

@@ -128,6 +128,35 @@ describe('sync activities: heartbeats and cancellation', () => {
     assert.equal(w.visitor.users.size, inFlight);
   });
 
+  it('a deletion batch cancelled mid-way (a worker shutting down) returns what it applied, work remaining', async () => {
+    const { w, acts } = world(0);
+    for (let id = 1; id <= 30; id++) {
+      const visitorUserId = seedLinked(w, id);
+      w.store.seedDeletion({ runId: 'r1', engageUserId: id, visitorUserId, mode: 'delete', reason: 'left' });
+    }
+    const gate = deferred();
+    const first = deferred();
+    const del = w.visitor.deleteUser.bind(w.visitor);
+    let entered = 0;
+    w.visitor.deleteUser = async (id) => {
+      entered++;
+      first.resolve();
+      await gate.promise;
+      return del(id);
+    };
+    const e = env();
+    const running = e.run(acts.applyDeletions, { runId: 'r1', limit: 200 });
+    await first.promise;
+    await tick();
+    e.cancel();
+    gate.resolve();
+    const r = await running;
+    assert.equal(r.applied, entered, 'the deletions under way were finished and counted');
+    assert.ok(r.applied > 0 && r.applied < 30);
+    assert.equal(r.remaining, 30 - r.applied, 'the rest is left for the next batch');
+    assert.deepEqual(r.counts, { deleted: r.applied });
+  });
+
   it('cancelled before it starts: no user at all', async () => {
     const { w, acts } = world(5);
     const e = env();
@@ -178,6 +207,16 @@ describe('sync activities: errors become Temporal failures', () => {
       assert.equal(f.type, FAILURE_TYPES.config);
       assert.equal(f.nonRetryable, true);
       assert.match(f.message, /no default location/);
+    }
+  });
+
+  it('a page size no reader accepts → non-retryable ConfigError (the run fails, it does not hold the lock)', async () => {
+    const { acts } = world(1);
+    for (const pageSize of [0, 10_001, 2.5]) {
+      const f = await failureOf(env().run(acts.partitionUsers, { pageSize }));
+      assert.equal(f.type, FAILURE_TYPES.config);
+      assert.equal(f.nonRetryable, true);
+      assert.match(f.message, /pageSize must be a whole number from 1 to 10000/);
     }
   });
 

@@ -203,12 +203,14 @@ describe('engage schema and reader', () => {
     await sql`ALTER TABLE engage.users DROP CONSTRAINT users_user_type_check`.execute(t.db);
     const odd = await addUser('odd@example.com', { user_type: 'super_admin' });
     const page = await reader.usersPage({ afterId: 0, limit: 1000 });
-    assert.deepEqual(page.invalid, [
-      { id: odd, reason: 'user_type is not one of global_admin, location_admin, regular, vendor' },
-    ]);
+    const reason = 'user_type is not one of global_admin, location_admin, regular, vendor';
+    assert.deepEqual(page.invalid, [{ id: odd, reason, activeInEngage: true }]);
     assert.ok(page.users.length > 20);
     assert.ok(!page.users.some((u) => u.id === odd));
     assert.equal((await reader.userById(odd)).status, 'invalid');
+    // Deleted, the malformed row still says so: a leaver, not a user who came back.
+    await t.db.updateTable('engage.users').set({ deleted_at: new Date() }).where('id', '=', odd).execute();
+    assert.deepEqual((await reader.usersByIds([odd])).invalid, [{ id: odd, reason, activeInEngage: false }]);
   });
 
   it('loads the active locations only', async () => {

@@ -189,7 +189,7 @@ describe('applyDeletions', () => {
     assert.deepEqual(w.store.logs.map((l) => l.engage_id).sort(), [4, 5], 'only what was applied is logged');
   });
 
-  it('BUG: a user whose Engage row is back but malformed is not deprovisioned', async () => {
+  it('a user whose Engage row is back but malformed is not deprovisioned', async () => {
     // The page never deprovisions a user whose row it cannot read (reconcile-page.ts excludes
     // invalid rows; domain/plan-user.ts: "never deprovisioned for it"). Re-reading Engage here,
     // usersByIds answers such a row in `invalid`, which applyDeletions ignores: the user counts as
@@ -203,6 +203,17 @@ describe('applyDeletions', () => {
     assert.ok(w.visitor.users.has(v1), 'the Visitor user of the unreadable row is kept');
     assert.equal(w.store.users.get(1)!.deprovisioned, false);
     assert.deepEqual(r.counts, { deleted: 1 }, 'only user 2 is deleted');
+  });
+
+  it('a leaver whose row turned malformed is still deprovisioned (its deleted_at still reads)', async () => {
+    const w = world(1, [1]);
+    await openDailyRun(w);
+    const v1 = visitorIdOf(w, 1);
+    w.engage.add(engageUser(1, { deletedAt: new Date('2026-01-04T00:00:00Z') }));
+    w.engage.invalid.set(1, 'username: required');
+    const r = await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress);
+    assert.equal(w.visitor.users.has(v1), false);
+    assert.deepEqual(r.counts, { deleted: 1 });
   });
 
   it('an inactive Engage user has not come back', async () => {

@@ -5,7 +5,7 @@
 import type { SyncSettings } from '../../config/service';
 import type { InvitationStatus } from '../../db/sync-schema';
 import type { EngageLocation, EngageUser, SyncUserState } from '../../domain/types';
-import type { IdentityConflictGroup, UserLookup } from '../../engage/reader';
+import type { IdentityConflictGroup, InvalidRow, UserLookup } from '../../engage/reader';
 import { createEngine, type Engine } from '../../engine/engine';
 import type {
   Clock,
@@ -100,9 +100,18 @@ export class FakeEngage implements EngageSource {
   /** Rows the reader could not map: reported per user. */
   invalid = new Map<number, string>();
   locations: EngageLocation[] = [];
-  invalidLocations: { id: number; reason: string }[] = [];
+  invalidLocations: InvalidRow[] = [];
   groups: IdentityConflictGroup[] = [];
   calls: string[] = [];
+
+  /**
+   * A malformed row as the reader reports it. Its active and deleted_at columns still read: taken
+   * from the user added under that id, if any (active otherwise).
+   */
+  invalidRow(id: number): InvalidRow {
+    const u = this.users.get(id);
+    return { id, reason: this.invalid.get(id)!, activeInEngage: u ? u.active && u.deletedAt === null : true };
+  }
 
   add(...users: EngageUser[]) {
     for (const u of users) this.users.set(u.id, u);
@@ -127,7 +136,7 @@ export class FakeEngage implements EngageSource {
     const last = more ? page.at(-1)!.id : Number.POSITIVE_INFINITY;
     const invalid = [...this.invalid]
       .filter(([id]) => inRange(id) && id <= last)
-      .map(([id, reason]) => ({ id, reason }));
+      .map(([id]) => this.invalidRow(id));
     return { users: page, invalid, nextAfterId: more ? page.at(-1)!.id : null };
   }
 
@@ -144,15 +153,13 @@ export class FakeEngage implements EngageSource {
     const users = ids
       .map((id) => this.users.get(id))
       .filter((u): u is EngageUser => !!u && !this.invalid.has(u.id));
-    const invalid = ids
-      .filter((id) => this.invalid.has(id))
-      .map((id) => ({ id, reason: this.invalid.get(id)! }));
+    const invalid = ids.filter((id) => this.invalid.has(id)).map((id) => this.invalidRow(id));
     return { users, invalid };
   }
 
   async userById(id: number): Promise<UserLookup> {
     this.calls.push('userById');
-    if (this.invalid.has(id)) return { status: 'invalid', invalid: { id, reason: this.invalid.get(id)! } };
+    if (this.invalid.has(id)) return { status: 'invalid', invalid: this.invalidRow(id) };
     const u = this.users.get(id);
     return u ? { status: 'found', user: u } : { status: 'missing' };
   }

@@ -157,7 +157,7 @@ describe('reconcileLocations', () => {
   it('logs invalid Engage locations and goes on with the others', async () => {
     const w = fakeWorld();
     w.engage.locations.push(engageLocation(1));
-    w.engage.invalidLocations.push({ id: 9, reason: 'name: required' });
+    w.engage.invalidLocations.push({ id: 9, reason: 'name: required', activeInEngage: true });
     const r = await run(w);
     assert.equal(r.counts.created, 1);
     const bad = w.store.logs.find((l) => l.engage_id === 9)!;
@@ -176,7 +176,7 @@ describe('reconcileLocations', () => {
     await run(w);
     const link = w.store.locations.get(1)!;
     w.engage.locations = [];
-    w.engage.invalidLocations.push({ id: 1, reason: 'name: required' });
+    w.engage.invalidLocations.push({ id: 1, reason: 'name: required', activeInEngage: true });
     const r = await run(w, 'r2');
     assert.equal(r.counts.orphaned, 0);
     assert.deepEqual(w.store.locations.get(1), link, 'still linked');
@@ -298,7 +298,7 @@ describe('reconcileLocations', () => {
     await run(w);
     const links = new Map(w.store.locations);
     w.engage.locations = [engageLocation(1, { name: 'Renamed' }), engageLocation(2), engageLocation(4)];
-    w.engage.invalidLocations.push({ id: 5, reason: 'bad' });
+    w.engage.invalidLocations.push({ id: 5, reason: 'bad', activeInEngage: true });
     w.visitor.calls = [];
     w.store.logs = [];
     const r = await run(w, 'dry', true);
