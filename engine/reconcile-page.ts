@@ -87,7 +87,9 @@ export async function reconcilePage(
   }
 
   let done = 0;
-  let lastBeat = 0;
+  // Reading a page can take a while (the identity scan, thousands of rows): say so before planning.
+  let lastBeat = engine.clock.now();
+  progress.beat({ done, of: ids.length });
   // The workflow checks the run's failure ratio only between pages; a page of 1,000 users, four in
   // flight, would otherwise write thousands against a Visitor that refuses everything.
   let stopReason: string | undefined;

@@ -75,8 +75,8 @@ describe('sync activities: heartbeats and cancellation', () => {
     e.on('heartbeat', (d) => beats.push(d));
     const r = await e.run(acts.syncUserPage, pageInput('r1'));
     assert.deepEqual(r.counts, { created: 3, invited: 3 });
-    assert.ok(beats.length >= 1);
-    assert.deepEqual(beats[0], { done: 1, of: 3 });
+    // Once its reads are done (before planning anyone), then as users finish.
+    assert.deepEqual(beats[0], { done: 0, of: 3 });
     assert.equal(w.visitor.users.size, 3);
   });
 
