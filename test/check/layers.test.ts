@@ -55,7 +55,7 @@ const probes: Probe[] = [
   },
   {
     dir: 'dev',
-    source: "import { freshDatabase } from '../test/support/db';\nexport const f = freshDatabase;\n",
+    source: "import { TEST_NAMESPACE } from '../test/support/temporal';\nexport const n = TEST_NAMESPACE;\n",
     rule: 'dev-imports-tests',
   },
   {
