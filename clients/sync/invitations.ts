@@ -1,5 +1,5 @@
 // `invitations status|release|cancel <runId>`: the held "Join your team" e-mails of one run.
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { invitationsWorkflow } from '../../workflows/invitations';
 import {
   cancelInvitationsSignal,
@@ -9,7 +9,7 @@ import {
 import { runIdArg } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../context';
-import { formatTime } from '../format';
+import { formatDuration, formatTime } from '../format';
 import { invitationsWorkflowId } from '../ids';
 import { requireRunning } from './control';
 
@@ -48,7 +48,7 @@ export const invitationsStatusCommand: Command = {
       console.log(
         'error' in result
           ? `Invitations of ${runId}: ${desc.status.name.toLowerCase()} — ${result.error}`
-          : `Invitations of ${runId}: ${result.status} — sent ${result.sent}, skipped ${result.skipped}, cancelled ${result.cancelled}`,
+          : `Invitations of ${runId}: ${result.status} — sent ${result.sent}${result.status === 'cancelled' && result.sent > 0 ? ' before the cancel took effect' : ''}, skipped ${result.skipped}, cancelled ${result.cancelled}`,
       );
     } else {
       const s = await handle.query(invitationsStatusQuery);
@@ -72,33 +72,92 @@ export const invitationsStatusCommand: Command = {
   },
 };
 
-function signalCommand(kind: 'release' | 'cancel'): Command {
-  return {
-    spec: {
-      name: `invitations ${kind}`,
-      summary:
-        kind === 'release'
-          ? "Send a run's held invitations now instead of waiting for the delay."
-          : "Cancel a run's held invitations: those users are never e-mailed by the sync.",
-      positionals: runIdPositional,
-    },
-    async run(p, getCtx) {
-      const runId = runIdArg(p.positionals[0]!);
-      const ctx = getCtx();
-      const client = await ctx.temporal();
-      const { handle } = await existing(client, runId);
-      await requireRunning(ctx, client, handle.workflowId, 'its invitations are already settled');
-      await handle.signal(kind === 'release' ? releaseInvitationsSignal : cancelInvitationsSignal, {
-        by: ctx.actor,
-      });
+/**
+ * How long `invitations cancel` waits for the workflow to settle. A batch being sent stops between two
+ * sends once its worker hears of the cancel, with the page's next heartbeat to Temporal (those go out
+ * every 48 s at most: 0.8 × the page's 60 s heartbeat timeout).
+ */
+const CANCEL_WAIT_MS = 120_000;
+
+const invitations = (n: number) => `${n} invitation${n === 1 ? '' : 's'}`;
+
+export const invitationsReleaseCommand: Command = {
+  spec: {
+    name: 'invitations release',
+    summary: "Send a run's held invitations now instead of waiting for the delay.",
+    positionals: runIdPositional,
+  },
+  async run(p, getCtx) {
+    const runId = runIdArg(p.positionals[0]!);
+    const ctx = getCtx();
+    const client = await ctx.temporal();
+    const { handle } = await existing(client, runId);
+    await requireRunning(ctx, client, handle.workflowId, 'its invitations are already settled');
+    await handle.signal(releaseInvitationsSignal, { by: ctx.actor });
+    console.log(
+      `Released the held invitations of ${runId}. Check: npm run sync -- invitations status ${runId}`,
+    );
+    return 0;
+  },
+};
+
+export const invitationsCancelCommand: Command = {
+  spec: {
+    name: 'invitations cancel',
+    summary:
+      "Cancel a run's held invitations: those not sent yet are never e-mailed by the sync, also when the batch is being sent.",
+    positionals: runIdPositional,
+    details:
+      'A batch being sent stops between two sends once its worker hears of the cancel (within a minute); ' +
+      `the command waits up to ${formatDuration(CANCEL_WAIT_MS)} for that and says how many were sent before.`,
+  },
+  async run(p, getCtx) {
+    const runId = runIdArg(p.positionals[0]!);
+    const ctx = getCtx();
+    const client = await ctx.temporal();
+    const { handle } = await existing(client, runId);
+    await requireRunning(ctx, client, handle.workflowId, 'its invitations are already settled');
+    await handle.signal(cancelInvitationsSignal, { by: ctx.actor });
+    const check = `Check: npm run sync -- invitations status ${runId}`;
+    const result = await settledWithin(client, handle, CANCEL_WAIT_MS);
+    if (!result) {
+      const s = await client
+        .withAbortSignal(AbortSignal.timeout(10_000), () => handle.query(invitationsStatusQuery))
+        .catch(() => undefined);
       console.log(
-        `${kind === 'release' ? 'Released' : 'Cancelled'} the held invitations of ${runId}. ` +
-          `Check: npm run sync -- invitations status ${runId}`,
+        `Cancel requested for the held invitations of ${runId}, not yet in effect` +
+          `${s ? ` (${s.state}, ${invitations(s.sent)} sent so far)` : ''}: ` +
+          `sending stops at the next send once the worker hears of it. ${check}`,
       );
       return 0;
-    },
-  };
-}
+    }
+    if (result.status === 'sent')
+      throw new CliError(
+        `too late to cancel: the held invitations of ${runId} had all gone out (sent ${result.sent}, skipped ${result.skipped})`,
+      );
+    console.log(
+      `Cancelled the held invitations of ${runId}: ${invitations(result.sent)} ${result.sent === 1 ? 'was' : 'were'} ` +
+        `sent before the cancel took effect; ${result.cancelled} ${result.cancelled === 1 ? 'is' : 'are'} cancelled ` +
+        `and will not be sent${result.skipped ? ` (${result.skipped} skipped)` : ''}. ${check}`,
+    );
+    return 0;
+  },
+};
 
-export const invitationsReleaseCommand = signalCommand('release');
-export const invitationsCancelCommand = signalCommand('cancel');
+/** The workflow's result, or undefined when it has not settled within `ms`. */
+async function settledWithin(
+  client: Client,
+  handle: WorkflowHandle<typeof invitationsWorkflow>,
+  ms: number,
+): Promise<Awaited<ReturnType<typeof invitationsWorkflow>> | undefined> {
+  const timeout = AbortSignal.timeout(ms);
+  const slow = setTimeout(() => console.error('waiting for the invitations being sent to stop…'), 5_000);
+  try {
+    return await client.withAbortSignal(timeout, () => handle.result());
+  } catch (err) {
+    if (timeout.aborted) return undefined;
+    throw new CliError(`the invitations workflow of ${handle.workflowId} failed: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(slow);
+  }
+}
