@@ -1,6 +1,21 @@
 // Brings one Engage user into line in Visitor now. One workflow per user id (`provision-user-<id>`):
-// changes arriving while it runs are coalesced into one more pass instead of racing each other.
-import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+// changes arriving while it runs are coalesced into one more pass instead of racing each other, and
+// none is dropped: before completing, the workflow drains — a change that arrived since the last pass
+// began gets another pass, in this execution or, past MAX_PASSES, in one continued as new.
+//
+// Determinism: recorded histories (test/fixtures/histories/provision-user*.json) replay against this
+// file. Every activity, child workflow, upsert, continue-as-new and patched() call must stay in the
+// order it has.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
 import { SHORT_ACTIVITY } from './activity-options';
 import { invitationsWorkflowId } from './ids';
@@ -9,11 +24,23 @@ import { ENGAGE_USER_ID, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attri
 import { startInvitations } from './start-invitations';
 import type { Outcome, ProvisionUserInput, ProvisionUserResult } from './types';
 
+/** Passes one execution runs; a change still pending then continues as new (history stays small). */
+const MAX_PASSES = 20;
+
+/**
+ * Versioned: the execution drains before it completes — a change that arrived while the invitations
+ * child was starting, or past MAX_PASSES, gets another pass (continuing as new past the cap).
+ * Histories recorded before 'provision-user-drain' completed after the loop whatever had arrived.
+ */
+const DRAIN_PATCH = 'provision-user-drain';
+
 const acts = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
 
 export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<ProvisionUserResult> {
   const runId =
     workflowInfo().workflowId + (workflowInfo().runId ? `@${workflowInfo().runId.slice(0, 8)}` : '');
+  // A start is a change to provision (signal-with-start, the CLI); so is a continued execution's carried
+  // `changePending`, the change that arrived past the previous execution's cap.
   let pendingChange = true;
   setHandler(userChangedSignal, () => {
     pendingChange = true;
@@ -28,20 +55,51 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
   let passes = 0;
   let invitationDueAtMs: number | null = null;
   // Bounded: a burst of signals collapses into at most one extra pass each time round.
-  while (pendingChange && passes < 20) {
-    pendingChange = false;
-    passes++;
-    const r = await acts.syncSingleUser({
-      runId,
-      engageUserId: input.engageUserId,
-      dryRun: input.dryRun ?? false,
-    });
-    outcome = r.outcome;
-    invitationDueAtMs = r.invitationDueAtMs ?? invitationDueAtMs;
+  const syncWhileChanged = async () => {
+    while (pendingChange && passes < MAX_PASSES) {
+      pendingChange = false;
+      passes++;
+      const r = await acts.syncSingleUser({
+        runId,
+        engageUserId: input.engageUserId,
+        dryRun: input.dryRun ?? false,
+      });
+      outcome = r.outcome;
+      invitationDueAtMs = r.invitationDueAtMs ?? invitationDueAtMs;
+    }
+  };
+  const finish = (): ProvisionUserResult => {
+    upsertSearchAttributes([{ key: RUN_STATUS, value: outcome === 'failed' ? 'failed' : 'completed' }]);
+    return { engageUserId: input.engageUserId, runId, outcome, passes };
+  };
+
+  await syncWhileChanged();
+  if (!patched(DRAIN_PATCH)) {
+    // Histories recorded before the drain: a change arriving from here on was dropped.
+    if (invitationDueAtMs !== null) {
+      await startInvitations(invitationsWorkflowId(runId), { runId, dueAtMs: invitationDueAtMs });
+    }
+    return finish();
   }
-  if (invitationDueAtMs !== null) {
-    await startInvitations(invitationsWorkflowId(runId), { runId, dueAtMs: invitationDueAtMs });
+  for (;;) {
+    // The invitations due since the last start: the child (one per execution) sends the run's batch;
+    // one already started is the same batch.
+    if (invitationDueAtMs !== null) {
+      const dueAtMs: number = invitationDueAtMs;
+      invitationDueAtMs = null;
+      await startInvitations(invitationsWorkflowId(runId), { runId, dueAtMs });
+    }
+    await condition(allHandlersFinished);
+    if (!pendingChange) return finish();
+    if (passes >= MAX_PASSES) {
+      // Ids and flags only: the continued execution reads the user afresh.
+      await continueAsNew<typeof provisionUserWorkflow>({
+        engageUserId: input.engageUserId,
+        startedBy: input.startedBy,
+        ...(input.dryRun ? { dryRun: true } : {}),
+        changePending: true,
+      });
+    }
+    await syncWhileChanged();
   }
-  upsertSearchAttributes([{ key: RUN_STATUS, value: outcome === 'failed' ? 'failed' : 'completed' }]);
-  return { engageUserId: input.engageUserId, runId, outcome, passes };
 }

@@ -99,6 +99,11 @@ export interface ProvisionUserInput {
   engageUserId: number;
   startedBy: string;
   dryRun?: boolean;
+  /**
+   * Set when an execution continues as new past its cap of passes with a change not yet provisioned:
+   * the continued execution's first pass is that change's.
+   */
+  changePending?: boolean;
 }
 
 export interface ProvisionUserResult {

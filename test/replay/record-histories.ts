@@ -1,7 +1,8 @@
 // Records real histories of every workflow as replay fixtures: `npx tsx test/replay/record-histories.ts`
 // (needs the stack: `npm run stack:up`). When a workflow changes, keep the old files (rename them
 // *.vN.json) so the versioned (patched) paths stay covered, and record the current behaviour anew.
-// It ends with record-continue-as-new.ts (a run that really continues as new, one file per execution).
+// It ends with record-continue-as-new.ts (a run that really continues as new, one file per execution)
+// and record-provision-user-continues-as-new.ts (a per-user workflow past its cap of passes).
 
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RunProgress } from '../../workflows/types';
@@ -10,6 +11,7 @@ import { createStackCheckWorker } from '../support/stack-check/worker';
 import { SyncHarness } from '../support/sync-harness';
 import { TEST_NAMESPACE, workerConnection } from '../support/temporal';
 import { recordContinueAsNew } from './record-continue-as-new';
+import { recordProvisionUserContinuesAsNew } from './record-provision-user-continues-as-new';
 import { showHistory, writeHistory } from './save-history';
 
 async function save(name: string, handle: WorkflowHandle) {
@@ -114,3 +116,4 @@ try {
   await h.close();
 }
 await recordContinueAsNew();
+await recordProvisionUserContinuesAsNew();
