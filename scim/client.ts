@@ -178,14 +178,20 @@ export class VisitorScimClient {
   // ----------------------------------------------------------------------- users
 
   /**
-   * POST /Users. A 409 uniqueness (the user exists — created by an earlier, crashed attempt or by
-   * hand) is resolved by looking the userName up and returning that user with `adopted: true`;
-   * an adopted user keeps its invitation state (sendInvitation is not applied to it). A created
-   * user comes back as the short write answer (id, userName, externalId, active, invitation).
+   * POST /Users. A 409 uniqueness (the user exists — created by an earlier attempt whose answer was
+   * lost, or by hand) is resolved by looking the user up — by externalId first (the Engage id the
+   * sync writes: our own user, even when its userName changed since), then by userName — and
+   * returning it with `adopted: true`; an adopted user keeps its invitation state (sendInvitation
+   * is not applied to it) and is not brought into line here (the caller patches it). A created user
+   * comes back as the short write answer (id, userName, externalId, active, invitation).
+   *
+   * `retried`: the caller may have sent this create before (a retried attempt). The user is then
+   * looked up by externalId before the POST, so a target that does not refuse a second user with
+   * the same externalId gets no duplicate. Off, a create is one request.
    */
   async createUser(
     body: UserCreateRequest,
-    options: { sendInvitation?: boolean } = {},
+    options: { sendInvitation?: boolean; retried?: boolean } = {},
   ): Promise<{ user: ScimUserWriteAnswer; adopted: false } | { user: ScimUser; adopted: true }> {
     const where = { method: 'POST', route: USERS } as const;
     const withInvitation =
@@ -199,6 +205,10 @@ export class VisitorScimClient {
             } satisfies CreateExtension,
           };
     const { request, json } = encodeUserRequest(UserCreateRequestSchema, withInvitation, where);
+    if (options.retried && request.externalId !== undefined) {
+      const ours = await this.findUserByExternalId(request.externalId);
+      if (ours !== null) return { user: ours, adopted: true };
+    }
     try {
       const res = await this.call({
         ...where,
@@ -211,7 +221,9 @@ export class VisitorScimClient {
     } catch (err) {
       if (!(err instanceof VisitorConflictError) || (err.scimType && err.scimType !== 'uniqueness'))
         throw err;
-      const existing = await this.findUserByUserName(request.userName);
+      const existing =
+        (request.externalId === undefined ? null : await this.findUserByExternalId(request.externalId)) ??
+        (await this.findUserByUserName(request.userName));
       if (existing === null) throw err;
       return { user: existing, adopted: true };
     }

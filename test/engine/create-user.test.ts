@@ -340,3 +340,48 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
     assert.equal(f.detail.otherEngageUserId, '99');
   });
 });
+
+describe('createUser: a create retried after its answer was lost, the e-mail changed meanwhile', () => {
+  // The lost attempt made user10 under its old address; the retry sends the new one with the same
+  // externalId. The client (modelled by FakeVisitor.createUser) adopts by externalId first.
+  it('adopts our own user by externalId and renames it: one Visitor user, with the new userName', async () => {
+    const w = await world({ mode: 'send' });
+    w.engage.add(engageUser(10));
+    const ours = w.visitor.seedUser('old10@example.com', {
+      externalId: '10',
+      name: { givenName: 'Given10', familyName: 'Family10' },
+    });
+    const r = await w.run(10);
+    assert.equal(r.outcome, 'adopted');
+    assert.equal(w.visitor.users.size, 1, 'no duplicate');
+    assert.equal(w.visitor.users.get(ours.id)!.userName, 'user10@example.com');
+    const ops = patchesOf(w)[0]!;
+    assert.ok(ops.some((o) => o.path === 'userName' && o.value === 'user10@example.com'));
+    assert.ok(
+      ops.some((o) => o.path === 'emails[type eq "work"].value' && o.value === 'user10@example.com'),
+      'the work e-mail changes with the userName',
+    );
+    assert.ok(!ops.some((o) => o.path === 'externalId'), 'externalId already right');
+    assert.equal(ops.filter((o) => o.path === 'userName').length, 1);
+    assert.deepEqual(r.log?.attributes, ['userName', 'emails']);
+    const row = w.store.users.get(10)!;
+    assert.equal(row.visitorUserId, ours.id);
+    assert.equal(row.userName, 'user10@example.com');
+    // Ours (externalId = Engage id): its invitation is still owed, sent once.
+    assert.deepEqual(w.visitor.invitationsSent, [ours.id]);
+    assert.equal(r.invited, true);
+    assert.equal(w.store.failures.has(10), false);
+  });
+
+  it('adopts our own user even when a hand-made user holds the new address (externalId first)', async () => {
+    const w = await world();
+    w.engage.add(engageUser(10));
+    const ours = w.visitor.seedUser('old10@example.com', { externalId: '10' });
+    w.visitor.seedUser('user10@example.com');
+    const r = await w.run(10);
+    assert.equal(r.outcome, 'adopted');
+    assert.equal(r.log?.visitor_id, ours.id);
+    assert.equal(w.store.users.get(10)!.visitorUserId, ours.id);
+    assert.equal(w.visitor.users.size, 2, 'no third user');
+  });
+});

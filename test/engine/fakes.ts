@@ -236,6 +236,13 @@ export class FakeVisitor implements VisitorTarget {
 
   async createUser(body: UserCreateRequest, options: { sendInvitation?: boolean } = {}) {
     this.call('createUser', undefined, body);
+    // Like the client: a create that meets our own user (same externalId = Engage id, e.g. from an
+    // attempt whose answer was lost) adopts it, before a user with the same userName.
+    const ours =
+      body.externalId === undefined
+        ? undefined
+        : [...this.users.values()].find((u) => u.externalId === body.externalId);
+    if (ours) return { user: ours, adopted: true as const };
     const existing = [...this.users.values()].find(
       (u) => u.userName.toLowerCase() === body.userName.toLowerCase(),
     );
@@ -265,6 +272,7 @@ export class FakeVisitor implements VisitorTarget {
     if (!u) throw errorForStatus({ method: 'PATCH', route: '/Users/{id}', status: 404 });
     for (const op of operations)
       if (op.path === 'active' && typeof op.value === 'boolean') u.active = op.value;
+      else if (op.path === 'userName' && typeof op.value === 'string') u.userName = op.value;
     return u;
   }
 
