@@ -1,5 +1,6 @@
-// A user new to Visitor: create it — or adopt the Visitor user that already has its userName, when
-// that user is nobody else's — then decide its invitation and save the state that links them.
+// A user new to Visitor: create it — or adopt the Visitor user that already has its externalId or
+// userName, when that user is nobody else's — then decide its invitation and save the state that
+// links them.
 import { planAccessChanges } from '../domain/access-diff';
 import { driftedAttributes } from '../domain/attribute-diff';
 import { fingerprint } from '../domain/fingerprint';
@@ -30,6 +31,9 @@ export async function createUser(
   const defaultLocationId = ctx.locations.defaultLocationId;
   const { user, adopted } = await visitor.createUser(createBody(plan.user, plan.access, defaultLocationId), {
     sendInvitation: ctx.invitations.mode === 'send',
+    // A retried attempt may have created it already: looked up by externalId first, so a target that
+    // does not refuse a second externalId gets no duplicate. A first attempt stays one request.
+    retried: ctx.attempt > 1,
   });
 
   let nextState: SyncUserState = { ...plan.nextState, visitorUserId: user.id };

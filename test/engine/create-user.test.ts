@@ -53,6 +53,17 @@ describe('createUser: a new Engage user', () => {
     assert.equal(w.visitor.count('patchUser'), 0, 'a fresh user needs no patch');
   });
 
+  it('a first attempt creates straight away; a retried attempt asks Visitor to look for its own user first', async () => {
+    const w = await world();
+    w.engage.add(engageUser(10), engageUser(11));
+    await w.run(10);
+    await w.run(11, { attempt: 2 });
+    assert.deepEqual(
+      w.visitor.createOptions.map((o) => o.retried),
+      [false, true],
+    );
+  });
+
   it('saves the linked state with the vouched plan input, the run that created it, and logs create/created', async () => {
     const w = await world();
     w.engage.add(engageUser(10));

@@ -234,7 +234,11 @@ export class FakeVisitor implements VisitorTarget {
     return u;
   }
 
-  async createUser(body: UserCreateRequest, options: { sendInvitation?: boolean } = {}) {
+  /** The options of every createUser call, in order. */
+  createOptions: { sendInvitation?: boolean; retried?: boolean }[] = [];
+
+  async createUser(body: UserCreateRequest, options: { sendInvitation?: boolean; retried?: boolean } = {}) {
+    this.createOptions.push(options);
     this.call('createUser', undefined, body);
     // Like the client: a create that meets our own user (same externalId = Engage id, e.g. from an
     // attempt whose answer was lost) adopts it, before a user with the same userName.
