@@ -1,9 +1,11 @@
 /**
  * Turns the engine's errors into Temporal ApplicationFailures so activity retries do the right
  * thing: configuration and per-user problems stop at once, transient ones retry — after the
- * server's Retry-After when it gave one.
+ * server's Retry-After when it gave one. A PostgreSQL error no retry can cure (a missing table or
+ * schema, a missing privilege, refused credentials: db/error-kind.ts) is a configuration problem too.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { dbConfigProblem } from '../db/error-kind';
 import { FAILURE_TYPES } from '../domain/failure-types';
 import { EngineConfigError } from '../engine/errors';
 import { retryAfterOf, type VisitorErrorKind, type VisitorScimError, visitorErrorKind } from '../scim/errors';
@@ -38,14 +40,20 @@ const NON_RETRYABLE: Partial<Record<VisitorErrorKind, string>> = {
 
 /**
  * Maps an error thrown by the engine to what an activity should throw. Errors that are neither
- * Visitor SCIM errors nor engine configuration errors are returned unchanged (Temporal's default
- * handling applies: retried).
+ * Visitor SCIM errors, engine configuration errors nor incurable PostgreSQL errors are returned
+ * unchanged (Temporal's default handling applies: retried).
  */
 export function toActivityFailure(err: VisitorScimError | EngineConfigError): ApplicationFailure;
 export function toActivityFailure(err: unknown): unknown;
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof EngineConfigError)
     return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.config);
+  const db = dbConfigProblem(err);
+  if (db)
+    return ApplicationFailure.nonRetryable(db.message, FAILURE_TYPES.config, {
+      sqlState: db.sqlState,
+      condition: db.condition,
+    });
   const kind = visitorErrorKind(err);
   if (kind === null) return err;
   const e = err as VisitorScimError;

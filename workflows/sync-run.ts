@@ -8,6 +8,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   patched,
   proxyActivities,
   upsertMemo,
@@ -108,7 +109,16 @@ async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup |
   }
 
   run.phase = 'planning';
-  run.boundaries = (await short.partitionUsers({ pageSize: input.pageSize ?? null })).boundaries;
+  let partition: Awaited<ReturnType<SyncActivities['partitionUsers']>>;
+  try {
+    partition = await short.partitionUsers({ pageSize: input.pageSize ?? null });
+  } catch (err) {
+    // Versioned: runs recorded before 'planning-failure-finishes' failed the workflow here, leaving
+    // their run record 'running' with no reason.
+    if (isCancellation(err) || !patched('planning-failure-finishes')) throw err;
+    return finish(run, 'failed', fatalReason(err));
+  }
+  run.boundaries = partition.boundaries;
   return {
     runId: run.runId,
     startedAtMs: run.startedAtMs,

@@ -7,8 +7,10 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
+import pg from 'pg';
 import { toActivityFailure } from '../../activities/failures';
 import { createSyncActivities } from '../../activities/sync';
+import { configCondition } from '../../db/error-kind';
 import { FAILURE_TYPES } from '../../domain/failure-types';
 import { EngineConfigError, noDefaultLocation } from '../../engine/errors';
 import { errorForStatus, VisitorScimError } from '../../scim/errors';
@@ -32,6 +34,10 @@ function world(users: number) {
   for (let id = 1; id <= users; id++) w.engage.add(engageUser(id));
   return { w, acts: createSyncActivities(w.engine) };
 }
+
+/** An error as node-postgres raises it for a server ErrorResponse. */
+const pgError = (code: string, message: string) =>
+  Object.assign(new pg.DatabaseError(message, message.length, 'error'), { code, severity: 'ERROR' });
 
 function deferred() {
   let resolve!: () => void;
@@ -217,6 +223,54 @@ describe('sync activities: errors become Temporal failures', () => {
       assert.equal(f.type, FAILURE_TYPES.config);
       assert.equal(f.nonRetryable, true);
       assert.match(f.message, /pageSize must be a whole number from 1 to 10000/);
+    }
+  });
+
+  it('PostgreSQL errors no retry cures → non-retryable ConfigError naming them (locations, planning, pages)', async () => {
+    const { w, acts } = world(3);
+    w.engage.allActiveLocations = async () => {
+      throw pgError('42P01', 'relation "engage.locations" does not exist');
+    };
+    w.engage.pageBoundaries = async () => {
+      throw pgError('42501', 'permission denied for table users');
+    };
+    w.store.failNext('saveUser', pgError('42703', 'column "plan_input" does not exist'));
+    const cases: [Promise<unknown>, RegExp, string][] = [
+      [
+        env().run(acts.syncLocations, { runId: 'r1', dryRun: false }),
+        /^PostgreSQL: relation "engage.locations" does not exist \(42P01 undefined_table\)/,
+        '42P01',
+      ],
+      [
+        env().run(acts.partitionUsers, { pageSize: 10 }),
+        /^PostgreSQL: permission denied for table users \(42501 insufficient_privilege\)/,
+        '42501',
+      ],
+      [
+        env().run(acts.syncUserPage, pageInput('r1')),
+        /^PostgreSQL: column "plan_input" does not exist \(42703 undefined_column\)/,
+        '42703',
+      ],
+    ];
+    for (const [p, message, sqlState] of cases) {
+      const f = await failureOf(p);
+      assert.equal(f.type, FAILURE_TYPES.config);
+      assert.equal(f.nonRetryable, true);
+      assert.match(f.message, message);
+      assert.deepEqual(f.details?.[0], { sqlState, condition: configCondition(sqlState) });
+    }
+  });
+
+  it('PostgreSQL errors a retry may cure pass through unchanged (Temporal retries them)', async () => {
+    const { w, acts } = world(3);
+    for (const err of [
+      pgError('57P01', 'terminating connection due to administrator command'),
+      pgError('40001', 'could not serialize access due to concurrent update'),
+      pgError('53300', 'sorry, too many clients already'),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ]) {
+      w.store.failNext('saveUser', err);
+      await assert.rejects(env().run(acts.syncUserPage, pageInput('r1')), (e) => e === err);
     }
   });
 
