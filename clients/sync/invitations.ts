@@ -81,6 +81,21 @@ const CANCEL_WAIT_MS = 120_000;
 
 const invitations = (n: number) => `${n} invitation${n === 1 ? '' : 's'}`;
 
+/** Signals a run's invitations workflow, refused once its batch is settled. */
+async function signalHeldBatch(
+  p: Parameters<Command['run']>[0],
+  getCtx: Parameters<Command['run']>[1],
+  signal: typeof releaseInvitationsSignal | typeof cancelInvitationsSignal,
+) {
+  const runId = runIdArg(p.positionals[0]!);
+  const ctx = getCtx();
+  const client = await ctx.temporal();
+  const { handle } = await existing(client, runId);
+  await requireRunning(ctx, client, handle.workflowId, 'its invitations are already settled');
+  await handle.signal(signal, { by: ctx.actor });
+  return { runId, client, handle };
+}
+
 export const invitationsReleaseCommand: Command = {
   spec: {
     name: 'invitations release',
@@ -88,12 +103,7 @@ export const invitationsReleaseCommand: Command = {
     positionals: runIdPositional,
   },
   async run(p, getCtx) {
-    const runId = runIdArg(p.positionals[0]!);
-    const ctx = getCtx();
-    const client = await ctx.temporal();
-    const { handle } = await existing(client, runId);
-    await requireRunning(ctx, client, handle.workflowId, 'its invitations are already settled');
-    await handle.signal(releaseInvitationsSignal, { by: ctx.actor });
+    const { runId } = await signalHeldBatch(p, getCtx, releaseInvitationsSignal);
     console.log(
       `Released the held invitations of ${runId}. Check: npm run sync -- invitations status ${runId}`,
     );
@@ -112,12 +122,7 @@ export const invitationsCancelCommand: Command = {
       `the command waits up to ${formatDuration(CANCEL_WAIT_MS)} for that and says how many were sent before.`,
   },
   async run(p, getCtx) {
-    const runId = runIdArg(p.positionals[0]!);
-    const ctx = getCtx();
-    const client = await ctx.temporal();
-    const { handle } = await existing(client, runId);
-    await requireRunning(ctx, client, handle.workflowId, 'its invitations are already settled');
-    await handle.signal(cancelInvitationsSignal, { by: ctx.actor });
+    const { runId, client, handle } = await signalHeldBatch(p, getCtx, cancelInvitationsSignal);
     const check = `Check: npm run sync -- invitations status ${runId}`;
     const result = await settledWithin(client, handle, CANCEL_WAIT_MS);
     if (!result) {
