@@ -19,12 +19,15 @@ export interface BundleOptions {
   workflowsPath?: string;
   /** Folders outside workflows/ and domain/ the index pulls workflow code from (test support). */
   extraSourceDirs?: string[];
+  /** Workflow interceptor modules bundled with the index (test support); none in production. */
+  workflowInterceptorModules?: string[];
 }
 
-function sourcesHash(workflowsPath: string, dirs: string[]): string {
+function sourcesHash(workflowsPath: string, dirs: string[], interceptors: string[]): string {
   const hash = createHash('sha256');
   hash.update(fs.readFileSync(path.join(ROOT, 'package-lock.json')));
   hash.update(path.relative(ROOT, workflowsPath)).update(fs.readFileSync(workflowsPath));
+  for (const module of interceptors) hash.update(path.relative(ROOT, module)).update(fs.readFileSync(module));
   for (const dir of dirs) {
     if (!fs.existsSync(dir)) continue;
     hash.update(path.relative(ROOT, dir));
@@ -40,15 +43,23 @@ function sourcesHash(workflowsPath: string, dirs: string[]): string {
 export async function ensureWorkflowBundle(o: BundleOptions = {}): Promise<string> {
   const workflowsPath = path.resolve(o.workflowsPath ?? WORKFLOWS_PATH);
   const dirs = [...SOURCE_DIRS, ...(o.extraSourceDirs ?? []).map((d) => path.resolve(d))];
-  // One name per index, so the production and the test bundle are cached side by side.
-  const name = path
-    .relative(ROOT, workflowsPath)
-    .replace(/\.ts$/, '')
-    .replace(/[^A-Za-z0-9]+/g, '-');
+  const interceptors = (o.workflowInterceptorModules ?? []).map((m) => path.resolve(m));
+  const slug = (p: string) =>
+    path
+      .relative(ROOT, p)
+      .replace(/\.ts$/, '')
+      .replace(/[^A-Za-z0-9]+/g, '-');
+  // One name per index (and its interceptors, named first), so the production and the test bundles
+  // are cached side by side.
+  const name = [...interceptors.map((m) => `${slug(m)}-on`), slug(workflowsPath)].join('-');
   const prefix = `workflow-bundle-${name}-`;
-  const file = path.join(BUILD_DIR, `${prefix}${sourcesHash(workflowsPath, dirs)}.js`);
+  const file = path.join(BUILD_DIR, `${prefix}${sourcesHash(workflowsPath, dirs, interceptors)}.js`);
   if (fs.existsSync(file)) return file;
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    ...(interceptors.length ? { workflowInterceptorModules: interceptors } : {}),
+    logger: quietLogger,
+  });
   fs.mkdirSync(BUILD_DIR, { recursive: true });
   // Stale bundles of this index go (and those named before bundles were named by index); another
   // index's bundle and other processes' temp files stay.

@@ -13,17 +13,28 @@ const pgError = (code: string, message: string) =>
 const systemError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 describe('dbConfigProblem: errors no retry can cure', () => {
-  const cases: [string, string, string][] = [
-    ['42P01', 'undefined_table', 'relation "engage.locations" does not exist'],
-    ['42703', 'undefined_column', 'column "sso" does not exist'],
-    ['3F000', 'invalid_schema_name', 'schema "sync" does not exist'],
-    ['42501', 'insufficient_privilege', 'permission denied for table users'],
-    ['28000', 'invalid_authorization_specification', 'no pg_hba.conf entry for host "10.0.0.1", user "evs"'],
-    ['28P01', 'invalid_password', 'password authentication failed for user "evs"'],
-    ['3D000', 'invalid_catalog_name', 'database "engage_prod" does not exist'],
-    ['42883', 'undefined_function', 'function gen_random_uuid() does not exist'],
-    ['42704', 'undefined_object', 'type "sync.run_status" does not exist'],
-  ];
+  // SQLSTATE, condition name, then the server's message: one error a line.
+  const cases = `
+    42P01 undefined_table                     relation "engage.locations" does not exist
+    42703 undefined_column                    column "sso" does not exist
+    3F000 invalid_schema_name                 schema "sync" does not exist
+    42501 insufficient_privilege              permission denied for table users
+    28000 invalid_authorization_specification no pg_hba.conf entry for host "10.0.0.1", user "evs"
+    28P01 invalid_password                    password authentication failed for user "evs"
+    3D000 invalid_catalog_name                database "engage_prod" does not exist
+    42883 undefined_function                  function gen_random_uuid() does not exist
+    42704 undefined_object                    type "sync.run_status" does not exist
+  `
+    .trim()
+    .split('\n')
+    .map(
+      (line) =>
+        line
+          .trim()
+          .match(/^(\S+) (\S+) +(.+)$/)!
+          .slice(1) as [string, string, string],
+    );
+  assert.equal(cases.length, 9);
   for (const [code, condition, message] of cases) {
     it(`${code} ${condition} → a configuration problem naming it`, () => {
       const p = dbConfigProblem(pgError(code, message));

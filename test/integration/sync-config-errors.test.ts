@@ -9,7 +9,7 @@ import { recentRuns } from '../../clients/runs';
 import { FAILURE_TYPES } from '../../domain/failure-types';
 import type { SyncRunInput, SyncRunResult } from '../../workflows/types';
 import { addLocations, addUsers } from '../support/engage-fixtures';
-import { SyncHarness } from '../support/sync-harness';
+import { type SyncHarness, withSyncHarness } from '../support/sync-harness';
 
 /** Far longer than one failed attempt and its bookkeeping; a retried one is still at it by then. */
 const BOUND_MS = 20_000;
@@ -71,44 +71,37 @@ async function statusRow(h: SyncHarness, runId: string) {
   return row;
 }
 
-test('an Engage database without the engage schema fails the initial sync at once, naming the missing relation', async () => {
-  const h = await SyncHarness.create('cfg_no_engage');
-  try {
-    await sql`DROP SCHEMA engage CASCADE`.execute(h.engage.db);
-    await h.startWorker();
-    const result = assertFailedRun(await initialSyncWithin(h), 'engage.locations');
-    assertNoSecrets(h, result.reason!);
-    const row = await statusRow(h, result.runId);
-    assert.equal(row.status, 'failed');
-    assert.equal(row.reason, result.reason);
-    assert.ok(row.finished_at, 'the run is finished: its lock is free');
-    assert.equal((await h.visitorState()).users.length, 0);
-  } finally {
-    await h.close();
-  }
-});
+/**
+ * Starts the worker and an initial sync, which must fail as ConfigError naming `relation`, without
+ * secrets, and be listed by `sync status` as failed with that reason and finished (its lock free).
+ */
+async function assertConfigFailureListed(h: SyncHarness, relation: string): Promise<void> {
+  await h.startWorker();
+  const result = assertFailedRun(await initialSyncWithin(h), relation);
+  assertNoSecrets(h, result.reason!);
+  const row = await statusRow(h, result.runId);
+  assert.equal(row.status, 'failed');
+  assert.equal(row.reason, result.reason);
+  assert.ok(row.finished_at, 'the run is finished: its lock is free');
+}
 
-test('an Engage database without its users table fails the run when it partitions the users', async () => {
-  const h = await SyncHarness.create('cfg_no_users');
-  try {
+test('an Engage database without the engage schema fails the initial sync at once, naming the missing relation', () =>
+  withSyncHarness('cfg_no_engage', async (h) => {
+    await sql`DROP SCHEMA engage CASCADE`.execute(h.engage.db);
+    await assertConfigFailureListed(h, 'engage.locations');
+    assert.equal((await h.visitorState()).users.length, 0);
+  }));
+
+test('an Engage database without its users table fails the run when it partitions the users', () =>
+  withSyncHarness('cfg_no_users', async (h) => {
     await addLocations(h.engage.db, ['Bern']);
     await addUsers(h.engage.db, [{}, {}]);
     await sql`DROP TABLE engage.users CASCADE`.execute(h.engage.db);
-    await h.startWorker();
-    const result = assertFailedRun(await initialSyncWithin(h), 'engage.users');
-    assertNoSecrets(h, result.reason!);
-    const row = await statusRow(h, result.runId);
-    assert.equal(row.status, 'failed');
-    assert.equal(row.reason, result.reason);
-    assert.ok(row.finished_at, 'the run is finished: its lock is free');
-  } finally {
-    await h.close();
-  }
-});
+    await assertConfigFailureListed(h, 'engage.users');
+  }));
 
-test('a sync database without its migrations fails the workflow at once as ConfigError (no run record can exist)', async () => {
-  const h = await SyncHarness.create('cfg_no_sync');
-  try {
+test('a sync database without its migrations fails the workflow at once as ConfigError (no run record can exist)', () =>
+  withSyncHarness('cfg_no_sync', async (h) => {
     await addLocations(h.engage.db, ['Bern']);
     await sql`DROP SCHEMA sync CASCADE`.execute(h.sync.db);
     await h.startWorker();
@@ -123,7 +116,4 @@ test('a sync database without its migrations fails the workflow at once as Confi
     assert.equal(cause.nonRetryable, true);
     assert.ok(cause.message.includes('sync.runs'), cause.message);
     assertNoSecrets(h, cause.message);
-  } finally {
-    await h.close();
-  }
-});
+  }));

@@ -13,16 +13,10 @@ import { fileURLToPath } from 'node:url';
 import type { SyncRunInput } from '../../workflows/types';
 import { addLocations, addUsers } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';
-import { type RecordedHistory, showHistory, writeHistory } from './save-history';
+import { executionChain } from './execution-chain';
+import { writeHistory } from './save-history';
 
 const NAME = 'sync-run-continues-as-new';
-
-function continuedAsNewTo(history: RecordedHistory): string | undefined {
-  const last = history.events.at(-1) as
-    | { workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string } }
-    | undefined;
-  return last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-}
 
 export async function recordContinueAsNew(): Promise<void> {
   // One user a page and a 40-event budget: each execution has room for a few pages only.
@@ -51,12 +45,7 @@ export async function recordContinueAsNew(): Promise<void> {
     });
     await handle.result();
 
-    const chain: RecordedHistory[] = [];
-    for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-      const history = showHistory(workflowId, runId);
-      chain.push(history);
-      runId = continuedAsNewTo(history);
-    }
+    const chain = executionChain(workflowId, handle.firstExecutionRunId);
     if (chain.length < 2) throw new Error(`the run did not continue as new (${chain.length} execution)`);
     chain.forEach((history, i) => {
       const part = i === 0 ? 'first' : i === 1 ? 'continued' : `continued-${i}`;

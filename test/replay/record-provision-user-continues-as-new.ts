@@ -12,16 +12,10 @@ import { ensureWorkflowBundle } from '../../temporal/bundle';
 import { userChangedSignal } from '../../workflows/messages';
 import type { ProvisionUserInput } from '../../workflows/types';
 import { TEST_NAMESPACE, testEnv, uniqueTaskQueue, workerConnection } from '../support/temporal';
-import { type RecordedHistory, showHistory, writeHistory } from './save-history';
+import { executionChain } from './execution-chain';
+import { type RecordedHistory, writeHistory } from './save-history';
 
 const NAME = 'provision-user-continues-as-new';
-
-function continuedAsNewTo(history: RecordedHistory): string | undefined {
-  const last = history.events.at(-1) as
-    | { workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string } }
-    | undefined;
-  return last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-}
 
 export async function recordProvisionUserContinuesAsNew(): Promise<void> {
   const env = await testEnv();
@@ -49,7 +43,7 @@ export async function recordProvisionUserContinuesAsNew(): Promise<void> {
         sendPendingInvitations: async () => ({ sent: 1, skipped: 0, remaining: 0 }),
       },
     });
-    const chain: RecordedHistory[] = [];
+    let chain: RecordedHistory[] = [];
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.signalWithStart('provisionUserWorkflow', {
         taskQueue,
@@ -63,11 +57,7 @@ export async function recordProvisionUserContinuesAsNew(): Promise<void> {
       await env.client.workflow
         .getHandle(`invitations-${workflowId}@${handle.signaledRunId.slice(0, 8)}`)
         .result();
-      for (let runId: string | undefined = handle.signaledRunId; runId; ) {
-        const history = showHistory(workflowId, runId);
-        chain.push(history);
-        runId = continuedAsNewTo(history);
-      }
+      chain = executionChain(workflowId, handle.signaledRunId);
     });
     if (chain.length !== 2) throw new Error(`expected two executions, got ${chain.length}`);
     writeHistory(`${NAME}.first`, workflowId, chain[0]!);

@@ -137,3 +137,17 @@ export class SyncHarness {
     await this.env.teardown();
   }
 }
+
+/** Runs `body` against a fresh harness named `name`, closing it after (however `body` ends). */
+export async function withSyncHarness<T>(
+  name: string,
+  body: (h: SyncHarness) => Promise<T>,
+  options: HarnessOptions = {},
+): Promise<T> {
+  const h = await SyncHarness.create(name, options);
+  try {
+    return await body(h);
+  } finally {
+    await h.close();
+  }
+}

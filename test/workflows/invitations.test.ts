@@ -2,27 +2,16 @@
 // a cancel that arrives while the held invitations are being sent stops the sending between two
 // sends, counts what the cancelled batch sent and cancels the rest; a history of it replays.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type NativeConnection, Worker } from '@temporalio/worker';
-import { ensureWorkflowBundle } from '../../temporal/bundle';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import type { InvitationsResult } from '../../workflows/types';
-import { TEST_NAMESPACE, testEnv, uniqueTaskQueue, workerConnection } from '../support/temporal';
+import { uniqueTaskQueue } from '../support/temporal';
+import { stubWorkerSuite } from './support/stub-worker';
 
-let env: TestWorkflowEnvironment;
-let connection: NativeConnection;
-let codePath: string;
-before(async () => {
-  env = await testEnv();
-  connection = await workerConnection();
-  codePath = await ensureWorkflowBundle();
-});
-after(async () => {
-  await connection?.close();
-  await env?.teardown();
-});
+const suite = stubWorkerSuite();
 
 /**
  * A run's held invitations as the engine sends them: a page of at most `limit`, `sendMs` per send,
@@ -79,18 +68,13 @@ async function withWorker<T>(
   body: (workflowId: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue(name);
-  const worker = await Worker.create({
-    connection,
-    namespace: TEST_NAMESPACE,
-    taskQueue,
-    workflowBundle: { codePath },
-    activities: fake.activities(),
+  const worker = await suite.worker(taskQueue, fake.activities(), {
     // The worker hears of a cancel with the next heartbeat it sends; by default those go out every
     // 0.8 × the heartbeat timeout (48 s): sooner here, so the test takes seconds.
     maxHeartbeatThrottleInterval: '100ms',
   });
   const workflowId = `invitations-${taskQueue}`;
-  await env.client.workflow.start('invitationsWorkflow', {
+  await suite.env.client.workflow.start('invitationsWorkflow', {
     taskQueue,
     workflowId,
     args: [{ runId: taskQueue, dueAtMs: Date.now() + 3_600_000 }],
@@ -106,15 +90,20 @@ async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promi
   }
 }
 
+/** Releases the held invitations, cancels them once the first were sent, and awaits the result. */
+async function releaseThenCancel(handle: WorkflowHandle, fake: FakeInvitations): Promise<InvitationsResult> {
+  await handle.signal('releaseInvitations', { by: 'test' });
+  await until('the first sends', () => fake.sent >= 20);
+  fake.cancelSignalled = true;
+  await handle.signal('cancelInvitations', { by: 'test' });
+  return (await handle.result()) as InvitationsResult;
+}
+
 test('a cancel while a page is being sent stops it between two sends, counts what it sent and cancels the rest', async () => {
   const fake = new FakeInvitations(1_200, { sendMs: 10, heartbeats: true });
   await withWorker('inv-cancel', fake, async (workflowId) => {
-    const handle = env.client.workflow.getHandle(workflowId);
-    await handle.signal('releaseInvitations', { by: 'test' });
-    await until('the first sends', () => fake.sent >= 20);
-    fake.cancelSignalled = true;
-    await handle.signal('cancelInvitations', { by: 'test' });
-    const result = (await handle.result()) as InvitationsResult;
+    const handle = suite.env.client.workflow.getHandle(workflowId);
+    const result = await releaseThenCancel(handle, fake);
 
     assert.ok(fake.sent < 500, `sending stopped inside the first page (sent ${fake.sent} of 1200)`);
     assert.equal(fake.sendCallsAfterCancel, 0, 'no page is started once the cancel arrived');
@@ -130,19 +119,15 @@ test('a cancel while a page is being sent stops it between two sends, counts wha
 
     // The history of the honoured cancel replays against the workflow code.
     const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath } }, history, workflowId);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: suite.codePath } }, history, workflowId);
   });
 });
 
 test('a page that does not hear of the cancel is counted when it ends; no further page is sent', async () => {
   const fake = new FakeInvitations(1_200, { sendMs: 5, heartbeats: false });
   await withWorker('inv-cancel-deaf', fake, async (workflowId) => {
-    const handle = env.client.workflow.getHandle(workflowId);
-    await handle.signal('releaseInvitations', { by: 'test' });
-    await until('the first sends', () => fake.sent >= 20);
-    fake.cancelSignalled = true;
-    await handle.signal('cancelInvitations', { by: 'test' });
-    const result = (await handle.result()) as InvitationsResult;
+    const handle = suite.env.client.workflow.getHandle(workflowId);
+    const result = await releaseThenCancel(handle, fake);
     assert.equal(fake.sendCalls, 1);
     assert.deepEqual(
       { status: result.status, sent: result.sent, cancelled: result.cancelled },

@@ -2,17 +2,16 @@
 // runs are coalesced into further passes and never dropped — not during a pass, not while the
 // invitations child is starting, not past the cap of passes (it continues as new carrying the change).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { ensureWorkflowBundle } from '../../temporal/bundle';
+import type { WorkerOptions } from '@temporalio/worker';
 import { userChangedSignal } from '../../workflows/messages';
 import type { Outcome, ProvisionUserInput, ProvisionUserResult } from '../../workflows/types';
-import { TEST_NAMESPACE, testEnv, uniqueTaskQueue, workerConnection } from '../support/temporal';
+import { uniqueTaskQueue } from '../support/temporal';
 import { heldChildStartBundle } from './support/held-child-start-bundle';
+import { stubWorkerSuite } from './support/stub-worker';
 
 interface PassInput {
   runId: string;
@@ -23,18 +22,7 @@ type PassResult = { outcome: Outcome; invitationDueAtMs: number | null };
 /** The stub syncSingleUser: `pass` counts from 1 over the whole chain of executions. */
 type SyncSingleUser = (pass: number, workflowId: string) => Promise<PassResult>;
 
-let env: TestWorkflowEnvironment;
-let connection: NativeConnection;
-let codePath: string;
-before(async () => {
-  env = await testEnv();
-  connection = await workerConnection();
-  codePath = await ensureWorkflowBundle();
-});
-after(async () => {
-  await connection?.close();
-  await env?.teardown();
-});
+const suite = stubWorkerSuite();
 
 /**
  * Starts the workflow as the Engage SCIM publisher does (signal-with-start of `userChanged`) on a worker
@@ -49,20 +37,18 @@ async function withWorker<T>(
   const taskQueue = uniqueTaskQueue(name);
   const workflowId = `${taskQueue}-user`;
   const passes: PassInput[] = [];
-  const worker = await Worker.create({
-    connection,
-    namespace: TEST_NAMESPACE,
+  const worker = await suite.worker(
     taskQueue,
-    workflowBundle: opts.bundle ?? { codePath },
-    activities: {
+    {
       syncSingleUser: async (input: PassInput) => {
         passes.push(input);
         return syncSingleUser(passes.length, workflowId);
       },
     },
-  });
+    opts.bundle ? { workflowBundle: opts.bundle } : {},
+  );
   const result = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.signalWithStart('provisionUserWorkflow', {
+    const handle = await suite.env.client.workflow.signalWithStart('provisionUserWorkflow', {
       taskQueue,
       workflowId,
       args: [{ engageUserId: 42, startedBy: 'test', ...opts.input } satisfies ProvisionUserInput],
@@ -76,10 +62,10 @@ async function withWorker<T>(
 
 /** A change to the user arrives (the signal is in the history when this resolves). */
 const changed = (workflowId: string) =>
-  env.client.workflow.getHandle(workflowId).signal(userChangedSignal, { source: 'test' });
+  suite.env.client.workflow.getHandle(workflowId).signal(userChangedSignal, { source: 'test' });
 /** The result at the end of the chain of executions. */
 const resultOf = (workflowId: string) =>
-  env.client.workflow.getHandle(workflowId).result() as Promise<ProvisionUserResult>;
+  suite.env.client.workflow.getHandle(workflowId).result() as Promise<ProvisionUserResult>;
 const runIdOf = (workflowId: string, runId: string) => `${workflowId}@${runId.slice(0, 8)}`;
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
@@ -88,7 +74,7 @@ type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 async function executions(workflowId: string, firstRunId: string) {
   const chain: { runId: string; input: ProvisionUserInput; end: string }[] = [];
   for (let runId: string | undefined = firstRunId; runId; ) {
-    const history: History = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const history: History = await suite.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     const last = events.at(-1);
@@ -181,7 +167,7 @@ test('a change arriving while the invitations child is starting gets another pas
         ? { outcome: 'created', invitationDueAtMs: dueAtMs }
         : { outcome: 'unchanged', invitationDueAtMs: null },
     async (workflowId, firstRunId) => {
-      const child = env.client.workflow.getHandle(`invitations-${runIdOf(workflowId, firstRunId)}`);
+      const child = suite.env.client.workflow.getHandle(`invitations-${runIdOf(workflowId, firstRunId)}`);
       // The child is started: the parent waits for its start to resolve. Then the change arrives.
       for (let i = 0; ; i++) {
         const started = await child.describe().then(

@@ -1,14 +1,12 @@
 // syncRunWorkflow on the real Temporal dev server with stub activities (no database, no Visitor): the
 // order of its phases, the page window, continue-as-new, held deletions, stop and early failures.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type NativeConnection, Worker } from '@temporalio/worker';
-import { ensureWorkflowBundle } from '../../temporal/bundle';
 import type { InvitationsResult, RunProgress, SyncRunInput, SyncRunResult } from '../../workflows/types';
-import { TEST_NAMESPACE, testEnv, uniqueTaskQueue, workerConnection } from '../support/temporal';
+import { uniqueTaskQueue } from '../support/temporal';
+import { stubWorkerSuite } from './support/stub-worker';
 
 type Input = Record<string, unknown>;
 type Stubs = Record<string, (input: Input) => Promise<unknown>>;
@@ -46,18 +44,7 @@ function stubs(calls: Call[], boundaries: number[], over: Stubs = {}): Stubs {
   );
 }
 
-let env: TestWorkflowEnvironment;
-let connection: NativeConnection;
-let codePath: string;
-before(async () => {
-  env = await testEnv();
-  connection = await workerConnection();
-  codePath = await ensureWorkflowBundle();
-});
-after(async () => {
-  await connection?.close();
-  await env?.teardown();
-});
+const suite = stubWorkerSuite();
 
 /** Runs `body` against a worker of the production bundle with these activities. */
 async function withWorker<T>(
@@ -66,16 +53,10 @@ async function withWorker<T>(
   body: (start: (input: Partial<SyncRunInput>) => Promise<string>, taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue(name);
-  const worker = await Worker.create({
-    connection,
-    namespace: TEST_NAMESPACE,
-    taskQueue,
-    workflowBundle: { codePath },
-    activities,
-  });
+  const worker = await suite.worker(taskQueue, activities);
   const start = async (input: Partial<SyncRunInput>) => {
     const workflowId = `${taskQueue}-run`;
-    await env.client.workflow.start('syncRunWorkflow', {
+    await suite.env.client.workflow.start('syncRunWorkflow', {
       taskQueue,
       workflowId,
       args: [{ kind: 'daily', startedBy: 'test', ...input } satisfies SyncRunInput],
@@ -86,7 +67,7 @@ async function withWorker<T>(
 }
 
 const result = (workflowId: string) =>
-  env.client.workflow.getHandle(workflowId).result() as Promise<SyncRunResult>;
+  suite.env.client.workflow.getHandle(workflowId).result() as Promise<SyncRunResult>;
 const types = (calls: Call[], exclude: string[] = []) =>
   calls.map((c) => c.type).filter((t) => !exclude.includes(t));
 
@@ -109,7 +90,7 @@ test('a run: locations, every page once over the id ranges, invitations held, de
       deletions: { pending: 0, applied: 0, rejected: 0 },
       invitationsWorkflowId: `invitations-${id}`,
     });
-    const invitations = (await env.client.workflow
+    const invitations = (await suite.env.client.workflow
       .getHandle(`invitations-${id}`)
       .result()) as InvitationsResult;
     assert.deepEqual(invitations, { runId: id, status: 'sent', sent: 6, skipped: 0, cancelled: 0 });
@@ -155,7 +136,7 @@ test('past its history budget a run continues as new, keeps at most four pages i
     assert.equal(r.runId, id, 'the run keeps its id across continue-as-new');
     assert.deepEqual(r.counts, { created: 12 });
     const executions: number[] = [];
-    for await (const wf of env.client.workflow.list({ query: `WorkflowId = "${id}"` }))
+    for await (const wf of suite.env.client.workflow.list({ query: `WorkflowId = "${id}"` }))
       executions.push(wf.historyLength ?? 0);
     assert.ok(executions.length >= 2, `continued as new ${executions.length - 1} times`);
   });
@@ -182,7 +163,7 @@ test('deletions past the threshold wait for the operator; approval applies them 
   });
   await withWorker('held', activities, async (start) => {
     const id = await start({});
-    const handle = env.client.workflow.getHandle(id);
+    const handle = suite.env.client.workflow.getHandle(id);
     let progress: RunProgress | undefined;
     for (let i = 0; i < 100 && progress?.phase !== 'awaiting-approval'; i++) {
       progress = await handle.query<RunProgress>('progress');
@@ -218,7 +199,7 @@ test('a stop before the first page ends the run as stopped without touching user
   const calls: Call[] = [];
   await withWorker('stop', stubs(calls, [10]), async (_start, taskQueue) => {
     const workflowId = `${taskQueue}-run`;
-    await env.client.workflow.signalWithStart('syncRunWorkflow', {
+    await suite.env.client.workflow.signalWithStart('syncRunWorkflow', {
       taskQueue,
       workflowId,
       args: [{ kind: 'daily', startedBy: 'test' } satisfies SyncRunInput],
