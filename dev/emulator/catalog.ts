@@ -283,8 +283,3 @@ export function resolveTopAttr(
   }
   return undefined;
 }
-
-/** Every schema URN a resource of this catalogue may declare in `schemas`. */
-export function knownSchemaUrns(catalog: ResourceCatalog): string[] {
-  return [catalog.core.urn, ...catalog.coreAliases, ...catalog.extensions.map((e) => e.urn)];
-}

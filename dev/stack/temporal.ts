@@ -1,6 +1,6 @@
 // The local Temporal dev server: find or build the CLI, start it with persistent state, register
 // the namespaces and search attributes the workflows need.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL_DEFAULTS } from '../../config/service';
@@ -124,36 +124,4 @@ export async function startTemporal(log: (msg: string) => void = console.log): P
 
 export async function stopTemporal(): Promise<boolean> {
   return stopProcess(NAME);
-}
-
-/** Registers our search attributes on an existing server (`--search-attribute` covers the local one). */
-export function registerSearchAttributes(address: string, namespace: string): void {
-  const cli = ensureTemporalCli();
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
-    try {
-      execFileSync(
-        cli,
-        [
-          'operator',
-          'search-attribute',
-          'create',
-          '--address',
-          address,
-          '-n',
-          namespace,
-          '--name',
-          name,
-          '--type',
-          type,
-        ],
-        {
-          stdio: 'pipe',
-        },
-      );
-    } catch (err) {
-      const text = String((err as { stderr?: Buffer }).stderr ?? err);
-      if (!/already exists/i.test(text))
-        throw new StackError(`registering search attribute ${name}: ${text.trim()}`);
-    }
-  }
 }
