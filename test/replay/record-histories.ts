@@ -11,6 +11,7 @@ import { createStackCheckWorker } from '../support/stack-check/worker';
 import { SyncHarness } from '../support/sync-harness';
 import { TEST_NAMESPACE, workerConnection } from '../support/temporal';
 import { recordContinueAsNew } from './record-continue-as-new';
+import { recordPlanningFailure } from './record-planning-failure';
 import { recordProvisionUserContinuesAsNew } from './record-provision-user-continues-as-new';
 import { showHistory, writeHistory } from './save-history';
 
@@ -117,3 +118,4 @@ try {
 }
 await recordContinueAsNew();
 await recordProvisionUserContinuesAsNew();
+await recordPlanningFailure();
