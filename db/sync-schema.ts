@@ -77,6 +77,33 @@ export interface PendingDeletionsTable {
   created_at: Generated<Date>;
 }
 
+export interface DeletionLedgerTable {
+  run_id: string;
+  engage_user_id: number;
+  path: string;
+  reserved_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface DeletionDecisionsTable {
+  id: Generated<string>;
+  status: ColumnType<string, string | undefined, string>;
+  reason: string;
+  opened_at: ColumnType<Date, Date | undefined, Date>;
+  expires_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+export interface HeldDeletionsTable {
+  engage_user_id: number;
+  decision_id: string | number;
+  visitor_user_id: string;
+  mode: string;
+  reason: string;
+  held_by_run: string;
+  held_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface LogTable {
   id: Generated<string>;
   run_id: string;
@@ -100,4 +127,7 @@ export interface SyncDatabase {
   'sync.user_failures': UserFailuresTable;
   'sync.pending_deletions': PendingDeletionsTable;
   'sync.log': LogTable;
+  'sync.deletion_ledger': DeletionLedgerTable;
+  'sync.deletion_decisions': DeletionDecisionsTable;
+  'sync.held_deletions': HeldDeletionsTable;
 }

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_runs';
 import * as m0002 from './0002_sync_state';
 import * as m0003 from './0003_plan_input';
+import * as m0004 from './0004_deletion_guard';
 
 // Ordered by name; add new migrations here.
 export const syncMigrations: Record<string, Migration> = {
   '0001_runs': m0001,
   '0002_sync_state': m0002,
   '0003_plan_input': m0003,
+  '0004_deletion_guard': m0004,
 };
