@@ -2,6 +2,7 @@
 // worker process. Free of Temporal: activities/ adapts it, tests drive it with fakes.
 import type { PlanningSteps } from '../domain/planning-steps';
 import type { IdentityConflictGroup } from '../engage/reader';
+import type { DeletionGuardStore } from './deletion-guard-port';
 import type { LocationContext } from './location-context';
 import { createPlanningCache } from './planning-cache';
 import type { EngineDeps } from './ports';
@@ -12,14 +13,19 @@ const LOCATION_CONTEXT_TTL_MS = 5 * 60_000;
 /** Engage's identity groups scan every user: read at most once a minute per run. */
 const IDENTITY_GROUPS_TTL_MS = 60_000;
 
-export interface Engine extends EngineDeps {
+/** The engine's ports: the world (ports.ts) and the deletion guard's store. */
+export interface EngineWiring extends EngineDeps {
+  guard: DeletionGuardStore;
+}
+
+export interface Engine extends EngineWiring {
   readonly locationContexts: TtlCache<LocationContext>;
   readonly identityGroups: TtlCache<IdentityConflictGroup[]>;
   /** The planning steps, memoised across the users, pages and runs of this worker. */
   readonly planning: PlanningSteps;
 }
 
-export function createEngine(deps: EngineDeps): Engine {
+export function createEngine(deps: EngineWiring): Engine {
   return {
     ...deps,
     locationContexts: new TtlCache(LOCATION_CONTEXT_TTL_MS, deps.clock),

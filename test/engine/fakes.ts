@@ -32,6 +32,7 @@ import {
   type UserCreateRequest,
 } from '../../scim/wire';
 import { engageUser as domainEngageUser } from '../domain/fixtures';
+import { FakeDeletionGuard } from './fake-deletion-guard';
 
 // ------------------------------------------------------------------------------------------ clock
 
@@ -656,6 +657,7 @@ export interface FakeWorld {
   engage: FakeEngage;
   visitor: FakeVisitor;
   store: FakeStore;
+  guard: FakeDeletionGuard;
   clock: FakeClock;
   metrics: { outcomes: Record<string, number>[]; runs: [string, string, number][] };
 }
@@ -668,11 +670,13 @@ export function fakeWorld(
   const engage = new FakeEngage();
   const visitor = new FakeVisitor();
   const store = new FakeStore(clock);
+  const guard = new FakeDeletionGuard(clock, store);
   const metrics: FakeWorld['metrics'] = { outcomes: [], runs: [] };
   const engine = createEngine({
     engage,
     visitor,
     store,
+    guard,
     settings: { ...settings, ...overrides.settings },
     concurrency: 4,
     clock,
@@ -682,7 +686,7 @@ export function fakeWorld(
     },
     ...(overrides.workflowIsRunning ? { workflowIsRunning: overrides.workflowIsRunning } : {}),
   });
-  return { engine, engage, visitor, store, clock, metrics };
+  return { engine, engage, visitor, store, guard, clock, metrics };
 }
 
 export { VisitorScimError };

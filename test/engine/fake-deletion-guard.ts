@@ -1,0 +1,143 @@
+// In-memory DeletionGuardStore for engine tests; state/deletion-guard.ts is tested over PostgreSQL
+// against the same behaviour (test/state/deletion-guard.test.ts).
+import type {
+  BudgetUse,
+  DecisionStatus,
+  DeletionDecision,
+  DeletionGuardStore,
+  DeletionPath,
+  HeldDeletion,
+} from '../../engine/deletion-guard-port';
+import type { Clock, PendingDeletion } from '../../engine/ports';
+import type { FakeStore } from './fakes';
+
+interface LedgerRow {
+  runId: string;
+  engageUserId: number;
+  path: DeletionPath;
+  at: number;
+}
+
+export class FakeDeletionGuard implements DeletionGuardStore {
+  ledger: LedgerRow[] = [];
+  decisions: DeletionDecision[] = [];
+  held = new Map<number, HeldDeletion & { decisionId: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: FakeStore,
+  ) {}
+
+  async budgetUse(since: Date): Promise<BudgetUse> {
+    const used = this.ledger.filter((r) => r.path !== 'approved' && r.at >= since.getTime()).length;
+    return { used, linked: await this.store.countLinkedUsers() };
+  }
+
+  async reserve(r: {
+    runId: string;
+    engageUserIds: readonly number[];
+    path: DeletionPath;
+    since: Date;
+    allow: (use: BudgetUse, adding: number) => boolean;
+  }) {
+    const fresh = r.engageUserIds.filter(
+      (id) => !this.ledger.some((l) => l.runId === r.runId && l.engageUserId === id),
+    );
+    const use = await this.budgetUse(r.since);
+    if (fresh.length > 0 && !r.allow(use, fresh.length)) return { ok: false, use };
+    const at = this.clock.now();
+    for (const id of fresh) this.ledger.push({ runId: r.runId, engageUserId: id, path: r.path, at });
+    return { ok: true, use };
+  }
+
+  async hold(r: { runId: string; deletions: readonly PendingDeletion[]; reason: string; expiresAt: Date }) {
+    let d = this.decisions.find((x) => x.status === 'pending');
+    if (!d) {
+      d = {
+        id: this.decisions.length + 1,
+        status: 'pending',
+        openedAt: new Date(this.clock.now()),
+        expiresAt: r.expiresAt,
+        held: 0,
+        reason: r.reason,
+        decidedBy: null,
+        decidedAt: null,
+      };
+      this.decisions.push(d);
+    }
+    d.reason = r.reason;
+    for (const p of r.deletions) {
+      this.held.set(p.engage_user_id, {
+        decisionId: d.id,
+        engageUserId: p.engage_user_id,
+        visitorUserId: p.visitor_user_id,
+        mode: p.mode as 'delete' | 'deactivate',
+        reason: p.reason,
+        heldByRun: r.runId,
+      });
+      for (const s of this.store.deletions)
+        if (s.run_id === r.runId && s.engage_user_id === p.engage_user_id) s.status = 'held';
+    }
+    d.held = this.countHeld(d.id);
+    return { ...d };
+  }
+
+  async dropHeld(ids: readonly number[]) {
+    let n = 0;
+    for (const id of ids) if (this.held.delete(id)) n++;
+    for (const d of this.decisions) d.held = this.countHeld(d.id);
+    return n;
+  }
+
+  async pendingDecision() {
+    const d = this.decisions.find((x) => x.status === 'pending');
+    return d ? { ...d } : undefined;
+  }
+
+  async decision(id: number) {
+    const d = this.decisions.find((x) => x.id === id);
+    return d ? { ...d } : undefined;
+  }
+
+  async heldDeletions(decisionId: number, limit: number) {
+    return [...this.held.values()]
+      .filter((h) => h.decisionId === decisionId)
+      .sort((a, b) => a.engageUserId - b.engageUserId)
+      .slice(0, limit)
+      .map(({ decisionId: _, ...h }) => h);
+  }
+
+  async releaseHeld(decisionId: number, engageUserId: number, outcome: 'applied' | 'stale') {
+    const h = this.held.get(engageUserId);
+    if (!h || h.decisionId !== decisionId) return;
+    this.held.delete(engageUserId);
+    if (outcome === 'applied')
+      this.ledger.push({
+        runId: `decision-${decisionId}`,
+        engageUserId,
+        path: 'approved',
+        at: this.clock.now(),
+      });
+    const d = this.decisions.find((x) => x.id === decisionId);
+    if (d) d.held = this.countHeld(decisionId);
+  }
+
+  async closeDecision(id: number, status: Exclude<DecisionStatus, 'pending'>, by: string) {
+    const d = this.decisions.find((x) => x.id === id);
+    if (d?.status !== 'pending') return { closed: false, dropped: 0 };
+    d.status = status;
+    d.decidedBy = by;
+    d.decidedAt = new Date(this.clock.now());
+    let dropped = 0;
+    for (const [k, h] of this.held)
+      if (h.decisionId === id) {
+        this.held.delete(k);
+        dropped++;
+      }
+    return { closed: true, dropped };
+  }
+
+  private countHeld(decisionId: number): number {
+    return [...this.held.values()].filter((h) => h.decisionId === decisionId).length;
+  }
+}
