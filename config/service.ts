@@ -69,6 +69,8 @@ const schema = z.object({
   SYNC_PAGE_SIZE: positiveInt.max(5000).default(1000),
   SYNC_DELETE_THRESHOLD_COUNT: z.coerce.number().int().min(0).default(500),
   SYNC_DELETE_THRESHOLD_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  SYNC_DELETE_WINDOW: durationMs.default(86_400_000),
+  SYNC_DELETION_DECISION_TTL: durationMs.default(7 * 86_400_000),
   SYNC_SCHEDULE_INTERVAL: durationMs.default(86_400_000),
   SYNC_FULL_RECONCILE_EVERY_DAYS: z.coerce.number().int().min(0).default(7),
   // Worker
@@ -122,8 +124,13 @@ export interface SyncSettings {
   /** Default for daily and per-user runs; an initial sync chooses its own. */
   invitations: InvitationPolicySetting;
   pageSize: number;
-  /** Deletions beyond either threshold wait for an operator (count, and percent of linked users). */
-  deleteThreshold: { count: number; percent: number };
+  /**
+   * The deletion budget shared by every path (bulk runs, per-user runs): deletions within the sliding
+   * window beyond either threshold (count, and percent of provisioned users) are held for an operator.
+   */
+  deleteThreshold: { count: number; percent: number; windowMs: number };
+  /** A pending deletion decision left unanswered this long expires as rejected. */
+  decisionTtlMs: number;
   scheduleIntervalMs: number;
   /** Every Nth scheduled run also reads Visitor and corrects drift; 0 = never. */
   fullReconcileEveryDays: number;
@@ -214,7 +221,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       invitations,
       pageSize: e.SYNC_PAGE_SIZE,
-      deleteThreshold: { count: e.SYNC_DELETE_THRESHOLD_COUNT, percent: e.SYNC_DELETE_THRESHOLD_PERCENT },
+      deleteThreshold: {
+        count: e.SYNC_DELETE_THRESHOLD_COUNT,
+        percent: e.SYNC_DELETE_THRESHOLD_PERCENT,
+        windowMs: e.SYNC_DELETE_WINDOW,
+      },
+      decisionTtlMs: e.SYNC_DELETION_DECISION_TTL,
       scheduleIntervalMs: e.SYNC_SCHEDULE_INTERVAL,
       fullReconcileEveryDays: e.SYNC_FULL_RECONCILE_EVERY_DAYS,
     },

@@ -647,7 +647,8 @@ export const settings: SyncSettings = {
   },
   invitations: { mode: 'send' },
   pageSize: 1000,
-  deleteThreshold: { count: 500, percent: 20 },
+  deleteThreshold: { count: 500, percent: 20, windowMs: 86_400_000 },
+  decisionTtlMs: 7 * 86_400_000,
   scheduleIntervalMs: 86_400_000,
   fullReconcileEveryDays: 7,
 };
