@@ -119,6 +119,13 @@ export interface LogTable {
   at: Generated<Date>;
 }
 
+/** The attempt that may write a thing to Visitor (engine/attempt-fence.ts). */
+export interface ActivityFencesTable {
+  key: string;
+  token: ColumnType<string, string | number, string | number>;
+  claimed_at: Generated<Date>;
+}
+
 export interface SyncDatabase {
   'sync.runs': RunsTable;
   'sync.locations': LocationsTable;
@@ -130,4 +137,5 @@ export interface SyncDatabase {
   'sync.deletion_ledger': DeletionLedgerTable;
   'sync.deletion_decisions': DeletionDecisionsTable;
   'sync.held_deletions': HeldDeletionsTable;
+  'sync.activity_fences': ActivityFencesTable;
 }
