@@ -167,6 +167,21 @@ export interface Progress {
   readonly signal: AbortSignal;
 }
 
+/** Keeps the attempts of one activity from writing side by side (engine/attempt-fence.ts). */
+export interface AttemptFences {
+  /**
+   * Waits until no other attempt holds `key` (beating `onWait` meanwhile), then holds it for `token`.
+   * Null when an attempt with a larger token claimed it first: this one is superseded.
+   */
+  claim(key: string, token: number, wait: { signal: AbortSignal; onWait(): void }): Promise<FenceLease | null>;
+}
+
+export interface FenceLease {
+  /** False once the hold is lost (released, or its database session ended). */
+  holds(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface Clock {
   now(): number;
 }
@@ -190,5 +205,7 @@ export interface EngineDeps {
    * definite "not running" may free it: an error must be thrown, not answered false.
    */
   workflowIsRunning?: (workflowId: string) => Promise<boolean>;
+  /** Absent (tests over fakes), attempts are not fenced. */
+  fences?: AttemptFences;
   metrics?: EngineMetrics;
 }
