@@ -126,6 +126,21 @@ export interface ActivityFencesTable {
   claimed_at: Generated<Date>;
 }
 
+/** How many users a page's range held, recorded by the attempt that finished it (engine/run-counts.ts). */
+export interface RunPagesTable {
+  run_id: string;
+  after_id: number;
+  processed: number;
+  recorded_at: Generated<Date>;
+}
+
+/** Who may act on one user now (engine/user-lease.ts). */
+export interface UserLeasesTable {
+  engage_user_id: number;
+  holder: string;
+  expires_at: Timestamp;
+}
+
 export interface SyncDatabase {
   'sync.runs': RunsTable;
   'sync.locations': LocationsTable;
@@ -138,4 +153,6 @@ export interface SyncDatabase {
   'sync.deletion_decisions': DeletionDecisionsTable;
   'sync.held_deletions': HeldDeletionsTable;
   'sync.activity_fences': ActivityFencesTable;
+  'sync.run_pages': RunPagesTable;
+  'sync.user_leases': UserLeasesTable;
 }

@@ -3,6 +3,7 @@ import * as m0001 from './0001_runs';
 import * as m0002 from './0002_sync_state';
 import * as m0003 from './0003_plan_input';
 import * as m0004 from './0004_deletion_guard';
+import * as m0005 from './0005_run_pages_and_user_leases';
 import * as m0006 from './0006_activity_fences';
 
 // Ordered by name; add new migrations here.
@@ -11,5 +12,6 @@ export const syncMigrations: Record<string, Migration> = {
   '0002_sync_state': m0002,
   '0003_plan_input': m0003,
   '0004_deletion_guard': m0004,
+  '0005_run_pages_and_user_leases': m0005,
   '0006_activity_fences': m0006,
 };
