@@ -14,6 +14,8 @@ export const OUTCOMES = [
   'unchanged',
   'deleted',
   'deactivated',
+  /** A deletion past the budget, held for an operator's decision. */
+  'held',
   'skipped',
   'quarantined',
   'failed',

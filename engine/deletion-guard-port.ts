@@ -1,6 +1,9 @@
 // What the deletion guard needs from the sync's state: a budget of deletions shared by every path and
 // every worker, and the set of deletions held for one pending operator decision.
+import type { BudgetUse } from '../domain/deletion-budget';
 import type { PendingDeletion } from './ports';
+
+export type { BudgetUse };
 
 /** Who asked for a deletion: a bulk run, a per-user run, or an operator approving held ones. */
 export type DeletionPath = 'run' | 'user' | 'approved';
@@ -28,13 +31,6 @@ export interface HeldDeletion {
   heldByRun: string;
 }
 
-export interface BudgetUse {
-  /** Deletions reserved within the window by the runs and per-user runs (approved ones excepted). */
-  used: number;
-  /** Users linked to Visitor now. */
-  linked: number;
-}
-
 export interface DeletionGuardStore {
   /**
    * Reserves the budget for these deletions of a run, atomically across workers: `allow` judges the
@@ -59,6 +55,8 @@ export interface DeletionGuardStore {
     reason: string;
     expiresAt: Date;
   }): Promise<DeletionDecision>;
+  /** Which of these users are held now (for the pending decision). */
+  whichHeld(engageUserIds: readonly number[]): Promise<Set<number>>;
   /** Drops held deletions of users who are no longer leavers (back in Engage). */
   dropHeld(engageUserIds: readonly number[]): Promise<number>;
   pendingDecision(): Promise<DeletionDecision | undefined>;

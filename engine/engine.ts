@@ -16,6 +16,8 @@ const IDENTITY_GROUPS_TTL_MS = 60_000;
 /** The engine's ports: the world (ports.ts) and the deletion guard's store. */
 export interface EngineWiring extends EngineDeps {
   guard: DeletionGuardStore;
+  /** Counts deletion decisions opened and closed (metrics), if wanted. */
+  decisionMetrics?: { decision(event: 'opened' | 'approved' | 'rejected' | 'expired'): void };
 }
 
 export interface Engine extends EngineWiring {

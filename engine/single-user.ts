@@ -1,11 +1,14 @@
-// Per-user provisioning: the same plan-and-apply as a page, for one Engage id, now. Deletions apply
-// at once (the bulk-deletion threshold guards runs, not one user).
+// Per-user provisioning: the same plan-and-apply as a page, for one Engage id, now. A deletion spends
+// the deletion budget every path shares, and is held for the pending decision when it has no room.
 import { planInputOf } from '../domain/plan-input';
 import type { Outcome } from '../domain/run-types';
+import { type DecisionRef, settleDeletions } from './deletion-guard';
+import { applyDeletions } from './deletions';
 import type { Engine } from './engine';
 import { conflictsFor } from './identity-conflicts';
 import { contextDigestOf, loadLocationContext } from './location-context';
 import { invalidRowEntry } from './log-entries';
+import type { Progress } from './ports';
 import { reconcileUser } from './reconcile-user';
 
 export interface SingleUserInput {
@@ -17,12 +20,15 @@ export interface SingleUserInput {
 export interface SingleUserResult {
   outcome: Outcome;
   invitationDueAtMs: number | null;
+  /** The decision the user's deletion is held for (its workflow must run); absent when none. */
+  deletionHeld?: DecisionRef;
 }
 
 export async function reconcileSingleUser(
   engine: Engine,
   { runId, engageUserId, dryRun }: SingleUserInput,
   attempt: number,
+  progress: Progress,
 ): Promise<SingleUserResult> {
   const { store } = engine;
   const [lookup, states, failures, locations] = await Promise.all([
@@ -61,7 +67,7 @@ export async function reconcileSingleUser(
       invitations: engine.settings.invitations,
       locations,
       options: engine.settings.options,
-      deferDeletes: false,
+      deferDeletes: true,
       now,
       attempt,
     },
@@ -77,16 +83,50 @@ export async function reconcileSingleUser(
     },
   );
   if (r.log) await store.log([r.log]);
-  const outcome: Outcome = r.outcome === 'pendingDeletion' ? 'deleted' : r.outcome;
-  if (!dryRun) engine.metrics?.outcomes({ [outcome]: 1 });
+  let outcome: Outcome;
+  let deletionHeld: DecisionRef | undefined;
+  if (r.outcome === 'pendingDeletion') {
+    const settled = await settleUserDeletion(engine, runId, dryRun, progress);
+    outcome = settled.outcome;
+    deletionHeld = settled.decision;
+  } else {
+    outcome = r.outcome;
+    if (!dryRun) engine.metrics?.outcomes({ [outcome]: 1 });
+  }
   await store.setRunStatus(runId, 'completed', { counts: { [outcome]: 1 }, finished: true });
   const s = engine.settings.invitations;
   return {
     outcome,
+    ...(deletionHeld ? { deletionHeld } : {}),
     // From the state, not the result: a retried attempt finds the user it created "unchanged".
     invitationDueAtMs:
       s.mode === 'delay' && (r.invitationPending || (await store.countPendingInvitations(runId)) > 0)
         ? now.getTime() + s.delayMs
         : null,
   };
+}
+
+/**
+ * The user's deletion, through the guard: applied when the budget has room (deprovisionLeavers logs
+ * it), otherwise held. A retried attempt finds the deletion already applied: 'unchanged'.
+ */
+async function settleUserDeletion(
+  engine: Engine,
+  runId: string,
+  dryRun: boolean,
+  progress: Progress,
+): Promise<{ outcome: Outcome; decision?: DecisionRef }> {
+  const s = await settleDeletions(engine, { runId, path: 'user', dryRun });
+  if (s.outcome === 'held')
+    return { outcome: 'held', ...(s.decision.id > 0 ? { decision: s.decision } : {}) };
+  if (s.outcome === 'refused') return { outcome: 'skipped' };
+  if (s.outcome === 'none') return { outcome: 'unchanged' };
+  if (dryRun) return { outcome: 'deleted' };
+  const done = await applyDeletions(engine, { runId, limit: 1 }, progress);
+  const outcome: Outcome = done.counts.deactivated
+    ? 'deactivated'
+    : done.counts.deleted
+      ? 'deleted'
+      : 'unchanged';
+  return { outcome };
 }

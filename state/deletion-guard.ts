@@ -128,6 +128,16 @@ export class PgDeletionGuard implements DeletionGuardStore {
     });
   }
 
+  async whichHeld(engageUserIds: readonly number[]): Promise<Set<number>> {
+    if (engageUserIds.length === 0) return new Set();
+    const rows = await this.#db
+      .selectFrom('sync.held_deletions')
+      .select('engage_user_id')
+      .where('engage_user_id', 'in', [...engageUserIds])
+      .execute();
+    return new Set(rows.map((r) => r.engage_user_id));
+  }
+
   async dropHeld(engageUserIds: readonly number[]): Promise<number> {
     if (engageUserIds.length === 0) return 0;
     const r = await this.#db

@@ -1,6 +1,12 @@
 // The sync's activities: thin adapters from Temporal to the reconcile engine (engine/). Names and
 // payloads are part of recorded workflow histories: keep them as they are.
 import { Context } from '@temporalio/activity';
+import {
+  applyHeldDeletions,
+  closeDeletionDecision,
+  pendingDeletionDecision,
+  settleDeletions,
+} from '../../engine/deletion-guard';
 import { applyDeletions, deletionSummary, rejectDeletions } from '../../engine/deletions';
 import type { Engine } from '../../engine/engine';
 import {
@@ -12,7 +18,7 @@ import { reconcileLocations } from '../../engine/reconcile-locations';
 import { reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
-import { runActivity, runBatch, runHeartbeating } from '../attempt';
+import { activityProgress, runActivity, runBatch, runHeartbeating } from '../attempt';
 
 type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
 
@@ -31,8 +37,21 @@ export function createSyncActivities(engine: Engine) {
       runBatch((progress) => applyDeletions(engine, input, progress)),
     rejectDeletions: (input: Arg<typeof rejectDeletions>) =>
       runActivity(() => rejectDeletions(engine, input)),
+    settleDeletions: (input: { runId: string; dryRun: boolean }) =>
+      runActivity(() => settleDeletions(engine, { ...input, path: 'run' })),
+    applyHeldDeletions: (input: Arg<typeof applyHeldDeletions>) =>
+      runBatch((progress) => applyHeldDeletions(engine, input, progress)),
+    closeDeletionDecision: (input: Arg<typeof closeDeletionDecision>) =>
+      runActivity(() => closeDeletionDecision(engine, input)),
+    pendingDeletionDecision: () =>
+      runActivity(async () => {
+        const d = await pendingDeletionDecision(engine);
+        return d ? { id: d.id, held: d.held, expiresAtMs: d.expiresAt.getTime() } : null;
+      }),
     syncSingleUser: (input: SingleUserInput) =>
-      runActivity(() => reconcileSingleUser(engine, input, Context.current().info.attempt)),
+      runActivity(() =>
+        reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress()),
+      ),
     sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
       runBatch((progress) => sendPendingInvitations(engine, input, progress)),
     cancelPendingInvitations: (input: Arg<typeof cancelPendingInvitations>) =>

@@ -271,13 +271,20 @@ describe('applyDeletions', () => {
     assert.equal(w.visitor.users.size, 0);
   });
 
-  it('a log write failing after the deletions fails the attempt (the deletions stay applied)', async () => {
+  it('a log write failing fails the attempt; the retry repeats that deletion and logs each one once', async () => {
     const w = world(2, [1, 2]);
     await openDailyRun(w);
     w.store.failNext('log', new Error('log down'));
     await assert.rejects(applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress), /log down/);
+    assert.ok((await w.store.countPendingDeletions('r1')) > 0, 'the unlogged deletion is still pending');
+    const retry = await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress);
+    assert.equal(retry.remaining, 0);
     assert.equal(w.visitor.users.size, 0);
-    assert.equal(await w.store.countPendingDeletions('r1'), 0);
+    assert.deepEqual(
+      w.store.logs.map((l) => l.engage_id).sort(),
+      [1, 2],
+      'each deletion logged once, none lost',
+    );
   });
 
   it('starts no deletion once the attempt is cancelled', async () => {

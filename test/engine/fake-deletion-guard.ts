@@ -82,6 +82,10 @@ export class FakeDeletionGuard implements DeletionGuardStore {
     return { ...d };
   }
 
+  async whichHeld(ids: readonly number[]) {
+    return new Set(ids.filter((id) => this.held.has(id)));
+  }
+
   async dropHeld(ids: readonly number[]) {
     let n = 0;
     for (const id of ids) if (this.held.delete(id)) n++;

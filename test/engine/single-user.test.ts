@@ -1,10 +1,11 @@
 // Per-user provisioning (engine/single-user.ts): one Engage id planned and applied now, in a run of
-// its own ('user' or 'user-dry-run'), deletions at once, the invitation due time for a delay policy.
+// its own ('user' or 'user-dry-run'), deletions through the shared budget, the invitation due time for a delay policy.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SyncSettings } from '../../config/service';
 import { planInputOf } from '../../domain/plan-input';
 import { identityHash } from '../../engage/reader';
+import { noProgress } from '../../engine/defaults';
 import { contextDigestOf, loadLocationContext } from '../../engine/location-context';
 import { reconcileSingleUser } from '../../engine/single-user';
 import { engageUser, fakeWorld, settings, visitorError } from './fakes';
@@ -19,6 +20,7 @@ function world(s: Partial<SyncSettings> = {}) {
       w.engine,
       { runId: o.runId ?? RUN, engageUserId: o.engageUserId ?? 10, dryRun: o.dryRun ?? false },
       attempt,
+      noProgress,
     );
   const writes = () => w.visitor.calls.filter((c) => c.method !== 'listLocations' && c.method !== 'getUser');
   return { ...w, single, writes };
@@ -81,24 +83,33 @@ describe('reconcileSingleUser', () => {
     assert.deepEqual(w.metrics.outcomes, []);
   });
 
-  it('applies a deactivation at once (not deferred)', async () => {
-    const w = world();
+  it('applies a deactivation at once when the budget has room', async () => {
+    const w = world({ deleteThreshold: { count: 10, percent: 100, windowMs: HOUR } });
     w.engage.add(engageUser(10));
+    w.engage.add(engageUser(11)); // an Engage with nobody active never deletes
     await w.single({ runId: 'first' });
     const vid = w.store.users.get(10)!.visitorUserId!;
     w.engage.add(engageUser(10, { active: false, sourceDigest: 'digest-10-v2' }));
     const r = await w.single();
     assert.equal(r.outcome, 'deactivated');
     assert.equal(w.visitor.users.get(vid)!.active, false);
-    assert.equal(w.store.deletions.length, 0);
+    assert.deepEqual(
+      w.store.deletions.map((d) => d.status),
+      ['applied'],
+    );
+    assert.equal(w.guard.ledger.length, 1, 'spent from the budget');
     assert.equal(w.store.users.get(10)!.deprovisioned, true);
     assert.deepEqual(w.store.runs.get(RUN)!.counts, { deactivated: 1 });
     assert.deepEqual(w.metrics.outcomes.at(-1), { deactivated: 1 });
   });
 
   it('applies a deletion at once under deprovision=delete (user gone from Engage)', async () => {
-    const w = world({ options: { ...settings.options, deprovision: 'delete' } });
+    const w = world({
+      options: { ...settings.options, deprovision: 'delete' },
+      deleteThreshold: { count: 10, percent: 100, windowMs: HOUR },
+    });
     w.engage.add(engageUser(10));
+    w.engage.add(engageUser(11)); // an Engage with nobody active never deletes
     await w.single({ runId: 'first' });
     const vid = w.store.users.get(10)!.visitorUserId!;
     w.engage.users.delete(10);
@@ -106,7 +117,10 @@ describe('reconcileSingleUser', () => {
     assert.equal(r.outcome, 'deleted');
     assert.equal(w.visitor.users.has(vid), false);
     assert.equal(w.store.users.get(10)!.visitorUserId, null);
-    assert.equal(w.store.deletions.length, 0);
+    assert.deepEqual(
+      w.store.logs.filter((l) => l.action === 'delete').map((l) => [l.engage_id, l.outcome]),
+      [[10, 'deleted']],
+    );
   });
 
   it('a user Engage does not know and the sync never linked is skipped', async () => {
