@@ -1,7 +1,8 @@
 // The Temporal side of an engine call: the activity context becomes the engine's progress hook, and
 // the engine's errors become Temporal failures.
 import { Context } from '@temporalio/activity';
-import type { Progress } from '../engine/ports';
+import { type AttemptFence, withAttemptFence } from '../engine/attempt-fence';
+import type { AttemptFences, Progress } from '../engine/ports';
 import { toActivityFailure } from './failures';
 
 /** Heartbeats and cancellation of the current activity, as the engine's Progress port. */
@@ -39,4 +40,38 @@ export async function runHeartbeating<T>(
  */
 export async function runBatch<T>(work: (progress: Progress) => Promise<T>): Promise<T> {
   return runActivity(() => work(activityProgress()));
+}
+
+/**
+ * The attempt's fence token: when Temporal scheduled it. A retry is scheduled after the attempt before
+ * it timed out, and the next batch after the one before completed, so later attempts have larger ones.
+ */
+const fenceToken = (ctx: Context) => ctx.info.currentAttemptScheduledTimestampMs;
+
+/**
+ * Runs engine work that writes to Visitor holding `key` (engine/attempt-fence.ts): it starts once an
+ * earlier attempt let go, writes only while it holds the key, and stops at its next write when
+ * cancelled. `partial` says what a cancelled attempt ends with: 'drop' ends it as cancelled (like
+ * runHeartbeating; the retry finds what was done), 'return' returns what it did (like runBatch).
+ */
+export async function runFenced<T>(
+  fences: AttemptFences | undefined,
+  key: string,
+  partial: 'drop' | 'return',
+  work: (progress: Progress, fence: AttemptFence) => Promise<T>,
+): Promise<T> {
+  const ctx = Context.current();
+  const progress = activityProgress(ctx);
+  let result: T;
+  try {
+    result = await runActivity(() =>
+      withAttemptFence(fences, key, fenceToken(ctx), progress, (fence) => work(progress, fence)),
+    );
+  } catch (err) {
+    // Stopped because it was cancelled (before a write, or while waiting for the fence).
+    if (ctx.cancellationSignal.aborted) await ctx.cancelled;
+    throw err;
+  }
+  if (partial === 'drop' && ctx.cancellationSignal.aborted) await ctx.cancelled;
+  return result;
 }

@@ -1,6 +1,9 @@
 // Delayed invitations: sent in batches when their run's timer fires. The send endpoint is idempotent,
-// so a retried batch never e-mails anyone twice; users deleted meanwhile are skipped.
+// so a retried batch never e-mails anyone twice; users deleted meanwhile are skipped. A real Visitor
+// may e-mail twice for two sends in flight at once: the batch sends only while its attempt holds the
+// run's invitations fence (engine/attempt-fence.ts), never beside its own retry.
 import { visitorErrorKind } from '../scim/errors';
+import { type AttemptFence, UNFENCED } from './attempt-fence';
 import type { Engine } from './engine';
 import { runEntry, userEntry } from './log-entries';
 import type { LogEntry, Progress } from './ports';
@@ -9,6 +12,7 @@ export async function sendPendingInvitations(
   engine: Engine,
   { runId, limit }: { runId: string; limit: number },
   progress: Progress,
+  fence: AttemptFence = UNFENCED,
 ): Promise<{ sent: number; skipped: number; remaining: number }> {
   const { store } = engine;
   const rows = await store.pendingInvitations(runId, limit);
@@ -36,6 +40,7 @@ export async function sendPendingInvitations(
         continue;
       }
       try {
+        await fence.assertHolder();
         const res = await engine.visitor.sendInvitation(r.visitor_user_id);
         await store.setInvitation(r.engage_user_id, 'sent', new Date(res.sentAt));
         log.push(entry(r, 'invited'));

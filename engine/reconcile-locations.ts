@@ -1,19 +1,24 @@
 // Locations first: every active Engage location exists in Visitor (created when missing, matched by
 // Engage id afterwards, updated when its name or address changes). Visitor locations are never
 // deleted; one whose Engage location is gone is reported as orphaned.
+// Writes to Visitor, so it heartbeats, stops before its next write once cancelled, and writes only
+// while it holds the run's locations fence (engine/attempt-fence.ts): never beside its own retry.
 import { canonicalJson, sha256Hex } from '../domain/fingerprint';
 import type { LocationCounts } from '../domain/run-types';
 import { type VisitorScimError, visitorErrorKind } from '../scim/errors';
+import { type AttemptFence, throwIfStopped, UNFENCED } from './attempt-fence';
+import { noProgress } from './defaults';
 import type { Engine } from './engine';
 import { noDefaultLocation } from './errors';
 import { locationEntry } from './log-entries';
 import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
-import type { LogEntry } from './ports';
+import type { LogEntry, Progress } from './ports';
 import { locationBody } from './visitor-mapping';
 
 export async function reconcileLocations(
   engine: Engine,
   { runId, dryRun }: { runId: string; dryRun: boolean },
+  { progress = noProgress, fence = UNFENCED }: { progress?: Progress; fence?: AttemptFence } = {},
 ): Promise<{ defaultLocationId: string; counts: LocationCounts }> {
   const { visitor, store, engage } = engine;
   const [visitorLocations, engageResult, mapped] = await Promise.all([
@@ -21,11 +26,18 @@ export async function reconcileLocations(
     engage.allActiveLocations(),
     store.locationMap(),
   ]);
+  const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 };
+  const beat = () => progress.beat({ locations: counts });
+  beat();
+  /** Before each write to Visitor: not once cancelled, and only while this attempt holds the fence. */
+  const beforeWrite = async () => {
+    throwIfStopped(progress);
+    await fence.assertHolder();
+  };
   const def = visitorLocations.find((l) => l.isDefault);
   if (!def) throw noDefaultLocation();
   const byId = new Map(visitorLocations.map((l) => [l.id, l]));
   const byExternalId = new Map(visitorLocations.filter((l) => l.externalId).map((l) => [l.externalId!, l]));
-  const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 };
   const log: LogEntry[] = [];
   const entry = (
     engageId: number,
@@ -48,8 +60,7 @@ export async function reconcileLocations(
   ]);
   // Side by side, each location its own idempotent step: one at a time, an initial sync's location
   // creates held back the first user page.
-  let failure: unknown;
-  await pool(engageResult.locations, engine.concurrency * STEPS_PER_REQUEST_SLOT, async (l) => {
+  const step = async (l: (typeof engageResult.locations)[number]): Promise<void> => {
     const body = locationBody(l);
     const print = sha256Hex(canonicalJson(body)).slice(0, 16);
     const link = mapped.get(l.id);
@@ -63,7 +74,10 @@ export async function reconcileLocations(
         // Matched by Engage id: bring name/address in line (also when adopting one created earlier).
         const same = link !== undefined && link.fingerprint === print;
         if (!dryRun) {
-          if (!same) await visitor.replaceLocation(linked.id, { ...body, id: linked.id });
+          if (!same) {
+            await beforeWrite();
+            await visitor.replaceLocation(linked.id, { ...body, id: linked.id });
+          }
           await store.saveLocation(l.id, linked.id, print, 'linked');
         }
         if (same) counts.unchanged++;
@@ -78,6 +92,7 @@ export async function reconcileLocations(
         log.push(entry(l.id, null, 'create', 'created'));
         return;
       }
+      await beforeWrite();
       const { location, adopted } = await visitor.createLocation(body);
       await store.saveLocation(l.id, location.id, print, 'linked');
       counts.created++;
@@ -97,6 +112,11 @@ export async function reconcileLocations(
         }),
       );
     }
+  };
+  let failure: unknown;
+  await pool(engageResult.locations, engine.concurrency * STEPS_PER_REQUEST_SLOT, async (l) => {
+    await step(l);
+    beat();
   }).catch((err: unknown) => {
     failure = err;
   });

@@ -18,7 +18,7 @@ import { reconcileLocations } from '../../engine/reconcile-locations';
 import { reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
-import { activityProgress, runActivity, runBatch, runHeartbeating } from '../attempt';
+import { activityProgress, runActivity, runBatch, runFenced, runHeartbeating } from '../attempt';
 
 type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
 
@@ -26,8 +26,15 @@ export function createSyncActivities(engine: Engine) {
   return {
     beginRun: (input: BeginRunInput) => runActivity(() => beginRun(engine, input)),
     finishRun: (input: Arg<typeof finishRun>) => runActivity(() => finishRun(engine, input)),
+    // Writes locations to Visitor: heartbeating and fenced, so a timed-out attempt never writes
+    // beside its retry (needs a heartbeat time-out: LOCATIONS_ACTIVITY).
     syncLocations: (input: Arg<typeof reconcileLocations>) =>
-      runActivity(() => reconcileLocations(engine, input)),
+      runFenced(
+        input.dryRun ? undefined : engine.fences,
+        `locations:${input.runId}`,
+        'drop',
+        (progress, fence) => reconcileLocations(engine, input, { progress, fence }),
+      ),
     partitionUsers: (input: Arg<typeof partitionUsers>) => runActivity(() => partitionUsers(engine, input)),
     syncUserPage: (input: UserPageInput) =>
       runHeartbeating((progress, attempt) => reconcilePage(engine, input, { progress, attempt })),
@@ -53,7 +60,9 @@ export function createSyncActivities(engine: Engine) {
         reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress()),
       ),
     sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
-      runBatch((progress) => sendPendingInvitations(engine, input, progress)),
+      runFenced(engine.fences, `invitations:${input.runId}`, 'return', (progress, fence) =>
+        sendPendingInvitations(engine, input, progress, fence),
+      ),
     cancelPendingInvitations: (input: Arg<typeof cancelPendingInvitations>) =>
       runActivity(() => cancelPendingInvitations(engine, input)),
     countPendingInvitations: (input: Arg<typeof countPendingInvitations>) =>
