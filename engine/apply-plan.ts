@@ -37,10 +37,15 @@ export async function applyPlan(
       return userResult('failed', entry('validate', 'failed', { detail: { failures: plan.failures } }));
     }
     case 'skip': {
-      if (plan.nextState) await store.saveUser(plan.nextState, ctx.runId, vouched(plan.nextState));
+      const log =
+        plan.reason === 'unchanged'
+          ? undefined
+          : entry('skip', 'skipped', { detail: { reason: plan.reason } });
+      if (plan.nextState)
+        await store.saveUser(plan.nextState, ctx.runId, { ...vouched(plan.nextState), log });
       await succeeded();
-      if (plan.reason === 'unchanged') return userResult('unchanged', null);
-      return userResult('skipped', entry('skip', 'skipped', { detail: { reason: plan.reason } }));
+      if (!log) return userResult('unchanged', null);
+      return plan.nextState ? userResult('skipped', null, { logged: log }) : userResult('skipped', log);
     }
     case 'delete':
     case 'deactivate': {
@@ -55,13 +60,14 @@ export async function applyPlan(
         return userResult('pendingDeletion', null);
       }
       await deprovision(engine.visitor, plan.kind, plan.visitorUserId);
-      await store.saveUser(plan.nextState, ctx.runId, vouched(plan.nextState));
-      await succeeded();
       const outcome = plan.kind === 'delete' ? 'deleted' : 'deactivated';
-      return userResult(
-        outcome,
-        entry(plan.kind, outcome, { visitor_id: plan.visitorUserId, detail: { reason: plan.reason } }),
-      );
+      const log = entry(plan.kind, outcome, {
+        visitor_id: plan.visitorUserId,
+        detail: { reason: plan.reason },
+      });
+      await store.saveUser(plan.nextState, ctx.runId, { ...vouched(plan.nextState), log });
+      await succeeded();
+      return userResult(outcome, null, { logged: log });
     }
     case 'update':
     case 'reactivate': {
@@ -76,13 +82,14 @@ export async function applyPlan(
         if (replan) return replan;
         throw err;
       }
-      await store.saveUser(plan.nextState, ctx.runId, vouched(plan.nextState));
-      await succeeded();
       const outcome = plan.kind === 'reactivate' ? 'reactivated' : 'updated';
-      return userResult(
-        outcome,
-        entry(plan.kind, outcome, { visitor_id: plan.visitorUserId, attributes: changedNames(plan) }),
-      );
+      const log = entry(plan.kind, outcome, {
+        visitor_id: plan.visitorUserId,
+        attributes: changedNames(plan),
+      });
+      await store.saveUser(plan.nextState, ctx.runId, { ...vouched(plan.nextState), log });
+      await succeeded();
+      return userResult(outcome, null, { logged: log });
     }
     case 'create':
       return createUser(engine, ctx, input, plan, entry, succeeded);

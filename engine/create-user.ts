@@ -62,6 +62,14 @@ export async function createUser(
   const invitation = await invitationFor(engine, ctx, input, user, adopted);
   // An adopted user's state also reflects what Visitor had: it does not follow from the input alone.
   const planInput = adopted ? undefined : vouchedPlanInput(ctx, input, nextState);
+  const outcome = adopted ? 'adopted' : 'created';
+  // Committed with the state: a crash after the save never leaves a created user without its entry.
+  const log = entry(adopted ? 'adopt' : 'create', outcome, {
+    visitor_id: user.id,
+    user_name: plan.user.userName,
+    attributes,
+    detail: { invitation: invitation.status, ...(invitation.invited ? { invited: true } : {}) },
+  });
   await store.saveUser(nextState, ctx.runId, {
     planInput,
     createdByRun: ctx.runId,
@@ -71,19 +79,14 @@ export async function createUser(
       dueAt: invitation.dueAt ?? null,
       sentAt: invitation.sentAt ?? null,
     },
+    log,
   });
   await succeeded();
-  const outcome = adopted ? 'adopted' : 'created';
-  return userResult(
-    outcome,
-    entry(adopted ? 'adopt' : 'create', outcome, {
-      visitor_id: user.id,
-      user_name: plan.user.userName,
-      attributes,
-      detail: { invitation: invitation.status },
-    }),
-    { invited: invitation.invited, invitationPending: invitation.status === 'pending' },
-  );
+  return userResult(outcome, null, {
+    logged: log,
+    invited: invitation.invited,
+    invitationPending: invitation.status === 'pending',
+  });
 }
 
 /**

@@ -37,6 +37,8 @@ export interface StoredUser extends SyncUserState {
   invitationStatus: InvitationStatus;
   /** What this state was planned from (domain/plan-input.ts); null = unknown. */
   planInput: string | null;
+  /** The state row's version when read (opaque; changes with every write): a lease compares it. */
+  version?: string;
 }
 
 export interface FailureRow {
@@ -96,6 +98,30 @@ export interface SaveUserExtra {
   };
   /** What the state was planned from; left out, the state's input is unknown (re-planned). */
   planInput?: string | undefined;
+  /**
+   * The provisioning-log entry of the action this state records: committed with it (one statement),
+   * so no crash keeps the state and loses the entry.
+   */
+  log?: LogEntry;
+}
+
+/** What a run recorded, from which its counts are derived (engine/run-counts.ts). */
+export interface RunRecord {
+  /** Users of the ranges its pages finished (recordPage); null when no page recorded one. */
+  processed: number | null;
+  /** Each user's newest log row of the run (invitation sends aside), counted by kind. */
+  outcomes: { action: string; outcome: string; invited: boolean; invitation: string | null; n: number }[];
+  /** Deletions the run's pages held to its end (any status). */
+  heldDeletions: number;
+  /** Of those, the users without a log row of the run (not counted among `outcomes`). */
+  heldNotLogged: number;
+}
+
+/** A user's lease for one holder, and the version of the user's state row at that moment. */
+export interface UserLeaseTake {
+  taken: boolean;
+  /** null: no state row. */
+  version: string | null;
 }
 
 /** The sync's own state (state/): every write idempotent, so a repeated activity leaves the same state. */
@@ -157,6 +183,14 @@ export interface SyncStore {
   runKindAndStart(runId: string): Promise<{ kind: string; startedAt: Date } | undefined>;
   // the provisioning log
   log(entries: readonly LogEntry[]): Promise<void>;
+  // what a run recorded (its counts derive from it)
+  /** How many users the page over (afterId, …] held; the attempt that finishes the page records it. */
+  recordPage(runId: string, afterId: number | null, processed: number): Promise<void>;
+  runRecord(runId: string): Promise<RunRecord>;
+  // per-user leases: one holder acts on a user at a time
+  /** Takes the lease when free, expired or already this holder's (then extended). */
+  takeUserLease(engageUserId: number, holder: string, ttlMs: number): Promise<UserLeaseTake>;
+  releaseUserLease(engageUserId: number, holder: string): Promise<void>;
 }
 
 /** Watches the work of one activity attempt: progress out, cancellation in. */
@@ -173,7 +207,11 @@ export interface AttemptFences {
    * Waits until no other attempt holds `key` (beating `onWait` meanwhile), then holds it for `token`.
    * Null when an attempt with a larger token claimed it first: this one is superseded.
    */
-  claim(key: string, token: number, wait: { signal: AbortSignal; onWait(): void }): Promise<FenceLease | null>;
+  claim(
+    key: string,
+    token: number,
+    wait: { signal: AbortSignal; onWait(): void },
+  ): Promise<FenceLease | null>;
 }
 
 export interface FenceLease {

@@ -138,8 +138,10 @@ export async function reconcilePage(
   }
   if (fatal) throw fatal;
   const passedOver = scan.passed.size;
-  if (stopReason) return { processed: passedOver + done + invalid.length, counts, fatal: stopReason };
-  return { processed: passedOver + ids.length + invalid.length, counts };
+  const processed = passedOver + (stopReason ? done : ids.length) + invalid.length;
+  // The run's counts derive from the log and this (engine/run-counts.ts), not from this attempt's counts.
+  await engine.store.recordPage(input.runId, input.afterId, processed);
+  return stopReason ? { processed, counts, fatal: stopReason } : { processed, counts };
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Counts, InvitationPolicy, RunStatus } from '../domain/run-types';
 import type { Engine } from './engine';
 import { EngineConfigError } from './errors';
+import { countsOf } from './run-counts';
 
 export interface BeginRunInput {
   runId: string;
@@ -75,17 +76,25 @@ async function fullReconcileDue(engine: Engine): Promise<boolean> {
   return !last || engine.clock.now() - last.getTime() >= period;
 }
 
+/**
+ * Records the run's end with the counts of what it recorded (engine/run-counts.ts), which survive
+ * crashed attempts; the workflow's own sums (`counts`) only for a run that recorded no page (one that
+ * began before pages recorded themselves). Returns the counts recorded.
+ */
 export async function finishRun(
   engine: Engine,
   input: { runId: string; status: RunStatus; counts: Counts; reason: string | null },
-): Promise<void> {
+): Promise<{ counts: Counts }> {
+  const record = await engine.store.runRecord(input.runId);
+  const counts = record.processed === null && record.outcomes.length === 0 ? input.counts : countsOf(record);
   await engine.store.setRunStatus(input.runId, input.status, {
-    counts: input.counts as Record<string, number>,
+    counts: counts as Record<string, number>,
     reason: input.reason,
     finished: true,
   });
   const run = await engine.store.runKindAndStart(input.runId);
   if (run) engine.metrics?.runFinished(run.kind, input.status, engine.clock.now() - run.startedAt.getTime());
+  return { counts };
 }
 
 /** Upper Engage ids of pages of `pageSize` users (deleted rows count: they may need deprovisioning). */

@@ -35,7 +35,10 @@ export interface UserResult {
   outcome: Outcome | 'pendingDeletion';
   invited: boolean;
   invitationPending: boolean;
+  /** The log entry the caller still has to write (none when the action's entry committed with its state). */
   log: LogEntry | null;
+  /** The entry committed with the state it describes (store.saveUser's `log`): written already. */
+  logged?: LogEntry;
   /** A write Visitor refused (counts toward the run's stop-early ratio; validation failures don't). */
   writeFailed?: boolean;
   /** Planned unchanged from an input the state does not record yet: the caller records it (in bulk). */

@@ -14,9 +14,9 @@ export class ProvisioningLog {
   /** Appends the entries in one statement; an empty batch writes nothing. */
   async write(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.#db
-      .insertInto('sync.log')
-      .values(entries.map((e) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null })))
-      .execute();
+    await this.#db.insertInto('sync.log').values(entries.map(logRow)).execute();
   }
 }
+
+/** An entry as sync.log stores it (detail as JSON). */
+export const logRow = (e: LogEntry) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : null });

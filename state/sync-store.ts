@@ -10,10 +10,12 @@ import type {
   NewPendingDeletion,
   PendingDeletion,
   PendingInvitation,
+  RunRecord,
   RunRow,
   SaveUserExtra,
   StoredUser,
   SyncStore,
+  UserLeaseTake,
 } from '../engine/ports';
 import { AccessSets } from './access-sets';
 import { Deletions } from './deletions';
@@ -21,7 +23,9 @@ import { Failures } from './failures';
 import { Invitations } from './invitations';
 import { Locations } from './locations';
 import { ProvisioningLog } from './log';
+import { RunRecords } from './run-record';
 import { type BeginRunResult, Runs } from './runs';
+import { UserLeases } from './user-leases';
 import { Users } from './users';
 
 /**
@@ -36,6 +40,8 @@ export class PgSyncStore implements SyncStore {
   readonly #locations: Locations;
   readonly #runs: Runs;
   readonly #log: ProvisioningLog;
+  readonly #records: RunRecords;
+  readonly #leases: UserLeases;
 
   constructor(db: Kysely<SyncDatabase>) {
     this.#users = new Users(db, new AccessSets(db));
@@ -45,6 +51,8 @@ export class PgSyncStore implements SyncStore {
     this.#locations = new Locations(db);
     this.#runs = new Runs(db);
     this.#log = new ProvisioningLog(db);
+    this.#records = new RunRecords(db);
+    this.#leases = new UserLeases(db);
   }
 
   // --- users -------------------------------------------------------------------------------------
@@ -195,5 +203,25 @@ export class PgSyncStore implements SyncStore {
 
   log(entries: readonly LogEntry[]): Promise<void> {
     return this.#log.write(entries);
+  }
+
+  // --- what a run recorded -----------------------------------------------------------------------
+
+  recordPage(runId: string, afterId: number | null, processed: number): Promise<void> {
+    return this.#records.recordPage(runId, afterId, processed);
+  }
+
+  runRecord(runId: string): Promise<RunRecord> {
+    return this.#records.record(runId);
+  }
+
+  // --- per-user leases ---------------------------------------------------------------------------
+
+  takeUserLease(engageUserId: number, holder: string, ttlMs: number): Promise<UserLeaseTake> {
+    return this.#leases.take(engageUserId, holder, ttlMs);
+  }
+
+  releaseUserLease(engageUserId: number, holder: string): Promise<void> {
+    return this.#leases.release(engageUserId, holder);
   }
 }

@@ -3,11 +3,14 @@
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { SyncDatabase, UsersTable } from '../db/sync-schema';
 import type { SyncUserState } from '../domain/types';
-import type { SaveUserExtra, StoredUser } from '../engine/ports';
+import type { LogEntry, SaveUserExtra, StoredUser } from '../engine/ports';
 import type { AccessSet, AccessSets } from './access-sets';
+import { logRow } from './log';
 import { WRITE_LINGER_MS, WriteCoalescer } from './write-coalescer';
 
 type UserInsert = Insertable<SyncDatabase['sync.users']>;
+/** A state to save and, when it records an action, that action's log entry (same statement). */
+type UserWrite = { row: UserInsert; log: LogEntry | undefined };
 
 const USER_COLUMNS = [
   'engage_user_id',
@@ -21,16 +24,19 @@ const USER_COLUMNS = [
   'plan_input',
 ] as const;
 
-type UserRow = Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>;
+type UserRow = Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]> & { version: string };
+
+/** The row's version: PostgreSQL's xmin changes with every write of the row (optimistic concurrency). */
+const VERSION = sql<string>`xmin::text`.as('version');
 
 export class Users {
   readonly #db: Kysely<SyncDatabase>;
   readonly #accessSets: AccessSets;
   /** State saves of concurrent users go to PostgreSQL together (group commit, write-coalescer.ts). */
-  readonly #writes = new WriteCoalescer<UserInsert>({
-    key: (row) => row.engage_user_id,
-    shape: (row) => Object.keys(row).join(','),
-    write: (rows) => this.#upsert(rows),
+  readonly #writes = new WriteCoalescer<UserWrite>({
+    key: (w) => w.row.engage_user_id,
+    shape: (w) => Object.keys(w.row).join(','),
+    write: (writes) => this.#upsert(writes),
     lingerMs: WRITE_LINGER_MS,
   });
 
@@ -43,7 +49,7 @@ export class Users {
   async inRange(afterId: number | null, upToId: number | null): Promise<Map<number, StoredUser>> {
     const rows = await this.#db
       .selectFrom('sync.users')
-      .select(USER_COLUMNS)
+      .select([...USER_COLUMNS, VERSION])
       .$if(afterId !== null, (q) => q.where('engage_user_id', '>', afterId!))
       .$if(upToId !== null, (q) => q.where('engage_user_id', '<=', upToId!))
       .execute();
@@ -54,7 +60,7 @@ export class Users {
     if (ids.length === 0) return new Map();
     const rows = await this.#db
       .selectFrom('sync.users')
-      .select(USER_COLUMNS)
+      .select([...USER_COLUMNS, VERSION])
       .where('engage_user_id', 'in', [...ids])
       .execute();
     return this.#toStored(rows);
@@ -106,6 +112,7 @@ export class Users {
   /**
    * Saves the state (its access set first), sharing a statement with concurrent saves. The plan input
    * is the one given or, left out, unknown; created_by_run and the invitation columns only when given.
+   * A log entry given is committed with the state, in the same statement.
    */
   async save(state: SyncUserState, runId: string, extra: SaveUserExtra = {}): Promise<void> {
     const row: UserInsert = {
@@ -129,7 +136,7 @@ export class Users {
           }
         : {}),
     };
-    await this.#writes.write(row);
+    await this.#writes.write({ row, log: extra.log });
   }
 
   /** Users linked to a Visitor user the sync has not deprovisioned. */
@@ -143,22 +150,33 @@ export class Users {
     return Number(r.n);
   }
 
-  /** One upsert of rows with the same columns and distinct ids. */
-  async #upsert(rows: UserInsert[]): Promise<void> {
-    const columns = Object.keys(rows[0]!).filter((k) => k !== 'engage_user_id');
+  /**
+   * One upsert of rows with the same columns and distinct ids; their log entries go in the same
+   * statement (a data-modifying CTE), so the states and the entries commit together or not at all.
+   */
+  async #upsert(writes: UserWrite[]): Promise<void> {
+    const columns = Object.keys(writes[0]!.row).filter((k) => k !== 'engage_user_id');
     // Rows in id order: two workers upserting overlapping ids then lock them in the same order.
-    const ordered = [...rows].sort((a, b) => a.engage_user_id - b.engage_user_id);
-    await this.#db
-      .insertInto('sync.users')
-      .values(ordered)
-      .onConflict((oc) =>
-        oc.column('engage_user_id').doUpdateSet(({ ref }) => {
-          const set: Record<string, unknown> = {};
-          for (const k of columns) set[k] = ref(`excluded.${k}` as never);
-          return set;
-        }),
-      )
-      .execute();
+    const ordered = writes.map((w) => w.row).sort((a, b) => a.engage_user_id - b.engage_user_id);
+    const logs = writes.flatMap((w) => (w.log ? [logRow(w.log)] : []));
+    const upsert = (db: Kysely<SyncDatabase>) =>
+      db
+        .insertInto('sync.users')
+        .values(ordered)
+        .onConflict((oc) =>
+          oc.column('engage_user_id').doUpdateSet(({ ref }) => {
+            const set: Record<string, unknown> = {};
+            for (const k of columns) set[k] = ref(`excluded.${k}` as never);
+            return set;
+          }),
+        );
+    if (logs.length === 0) await upsert(this.#db).execute();
+    else
+      await this.#db
+        .with('saved', (db) => upsert(db as unknown as Kysely<SyncDatabase>).returning('engage_user_id'))
+        .insertInto('sync.log')
+        .values(logs)
+        .execute();
   }
 
   async #toStored(rows: UserRow[]): Promise<Map<number, StoredUser>> {
@@ -184,5 +202,6 @@ function toStored(r: UserRow, owned: AccessSet): StoredUser {
     deprovisioned: r.deprovisioned,
     invitationStatus: r.invitation_status,
     planInput: r.plan_input,
+    version: r.version,
   };
 }

@@ -76,7 +76,7 @@ describe('createUser: a new Engage user', () => {
     assert.deepEqual(row.ownedAccess, { 'loc-default': 'regular' });
     assert.equal(row.planInput, w.planInput(10));
     assert.equal(row.createdByRun, 'r1');
-    assert.deepEqual(r.log, {
+    assert.deepEqual(r.logged, {
       run_id: 'r1',
       object_type: 'user',
       engage_id: 10,
@@ -86,8 +86,10 @@ describe('createUser: a new Engage user', () => {
       outcome: 'created',
       attributes: ['*'],
       duration_ms: 0,
-      detail: { invitation: 'sent' },
+      detail: { invitation: 'sent', invited: true },
     });
+    assert.equal(r.log, null, 'the entry committed with the state: nothing left for the caller to write');
+    assert.deepEqual(w.store.logs, [r.logged]);
   });
 
   it('records no plan input when the create comes from a full run (Visitor was read)', async () => {
@@ -162,7 +164,7 @@ describe('createUser: invitation policies', () => {
     assert.equal(row.invitationDueAt?.getTime(), now.getTime() + 2 * HOUR);
     assert.equal(row.invitationSentAt, null);
     assert.equal(await w.store.countPendingInvitations('r1'), 1);
-    assert.deepEqual(r.log?.detail, { invitation: 'pending' });
+    assert.deepEqual((r.log ?? r.logged)?.detail, { invitation: 'pending' });
   });
 
   it('disabled: no e-mail, recorded disabled', async () => {
@@ -174,7 +176,7 @@ describe('createUser: invitation policies', () => {
     assert.deepEqual(w.visitor.invitationsSent, []);
     assert.equal(w.visitor.count('sendInvitation'), 0);
     assert.equal(w.store.users.get(10)!.invitationStatus, 'disabled');
-    assert.deepEqual(r.log?.detail, { invitation: 'disabled' });
+    assert.deepEqual((r.log ?? r.logged)?.detail, { invitation: 'disabled' });
   });
 
   it('the policy comes from the run context, not the settings', async () => {
@@ -215,11 +217,11 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
     assert.equal(r.invited, false);
     assert.equal(w.visitor.count('sendInvitation'), 0, 'someone else onboarded this user');
     assert.deepEqual(w.visitor.invitationsSent, []);
-    assert.equal(r.log?.action, 'adopt');
-    assert.equal(r.log?.outcome, 'adopted');
-    assert.equal(r.log?.visitor_id, seeded.id);
-    assert.deepEqual(r.log?.attributes, ['name.givenName', 'name.familyName']);
-    assert.deepEqual(r.log?.detail, { invitation: 'skipped' });
+    assert.equal((r.log ?? r.logged)?.action, 'adopt');
+    assert.equal((r.log ?? r.logged)?.outcome, 'adopted');
+    assert.equal((r.log ?? r.logged)?.visitor_id, seeded.id);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['name.givenName', 'name.familyName']);
+    assert.deepEqual((r.log ?? r.logged)?.detail, { invitation: 'skipped' });
   });
 
   it('writes Engage’s spelling of a userName Visitor holds in another case', async () => {
@@ -230,9 +232,9 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
     w.engage.add(engageUser(11));
     const r = await w.run(10);
     assert.equal(r.outcome, 'adopted');
-    assert.deepEqual(r.log?.attributes, ['userName']);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['userName']);
     const r11 = await w.run(11);
-    assert.deepEqual(r11.log?.attributes, ['userName', 'name.givenName', 'name.familyName']);
+    assert.deepEqual((r11.log ?? r11.logged)?.attributes, ['userName', 'name.givenName', 'name.familyName']);
     assert.ok(patchesOf(w)[0]!.some((o) => o.path === 'userName' && o.value === 'user10@example.com'));
   });
 
@@ -334,9 +336,9 @@ describe('createUser: adopting a Visitor user that already has the userName', ()
     const f = w.store.failures.get(10)!;
     assert.deepEqual(f.codes, ['identity_taken']);
     assert.equal(f.detail.otherEngageUserId, 20);
-    assert.equal(r.log?.action, 'adopt');
-    assert.equal(r.log?.outcome, 'failed');
-    assert.equal(r.log?.visitor_id, seeded.id);
+    assert.equal((r.log ?? r.logged)?.action, 'adopt');
+    assert.equal((r.log ?? r.logged)?.outcome, 'failed');
+    assert.equal((r.log ?? r.logged)?.visitor_id, seeded.id);
   });
 
   it('refuses a Visitor user that carries another externalId', async () => {
@@ -374,7 +376,7 @@ describe('createUser: a create retried after its answer was lost, the e-mail cha
     );
     assert.ok(!ops.some((o) => o.path === 'externalId'), 'externalId already right');
     assert.equal(ops.filter((o) => o.path === 'userName').length, 1);
-    assert.deepEqual(r.log?.attributes, ['userName', 'emails']);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['userName', 'emails']);
     const row = w.store.users.get(10)!;
     assert.equal(row.visitorUserId, ours.id);
     assert.equal(row.userName, 'user10@example.com');
@@ -391,7 +393,7 @@ describe('createUser: a create retried after its answer was lost, the e-mail cha
     w.visitor.seedUser('user10@example.com');
     const r = await w.run(10);
     assert.equal(r.outcome, 'adopted');
-    assert.equal(r.log?.visitor_id, ours.id);
+    assert.equal((r.log ?? r.logged)?.visitor_id, ours.id);
     assert.equal(w.store.users.get(10)!.visitorUserId, ours.id);
     assert.equal(w.visitor.users.size, 2, 'no third user');
   });

@@ -16,10 +16,12 @@ import type {
   NewPendingDeletion,
   PendingDeletion,
   Progress,
+  RunRecord,
   RunRow,
   SaveUserExtra,
   StoredUser,
   SyncStore,
+  UserLeaseTake,
   VisitorTarget,
 } from '../../engine/ports';
 import { errorForStatus, VisitorScimError } from '../../scim/errors';
@@ -376,6 +378,11 @@ export class FakeStore implements SyncStore {
   >();
   logs: LogEntry[] = [];
   stamps: { engageUserId: number; planInput: string }[] = [];
+  /** Users each finished page's range held, by run and lower bound (0 = open). */
+  pages = new Map<string, number>();
+  leases = new Map<number, { holder: string; expiresAt: number }>();
+  /** Versions of the state rows: every save makes a new one, like PostgreSQL's xmin. */
+  private nextVersion = 1;
   private faults = new Map<string, Error>();
 
   constructor(private readonly clock: Clock = new FakeClock()) {}
@@ -402,6 +409,7 @@ export class FakeStore implements SyncStore {
       invitationRunId: null,
       invitationDueAt: null,
       invitationSentAt: null,
+      version: String(this.nextVersion++),
       ...extra,
     });
   }
@@ -459,7 +467,10 @@ export class FakeStore implements SyncStore {
         ? (extra.invitation.sentAt ?? null)
         : (prev?.invitationSentAt ?? null),
       createdByRun: extra.createdByRun ?? prev?.createdByRun ?? null,
+      version: String(this.nextVersion++),
     });
+    // Committed with the state it describes, as PgSyncStore does.
+    if (extra.log) this.logs.push(extra.log);
   }
   async countLinkedUsers() {
     return [...this.users.values()].filter((u) => u.visitorUserId !== null && !u.deprovisioned).length;
@@ -634,6 +645,46 @@ export class FakeStore implements SyncStore {
   async log(entries: readonly LogEntry[]) {
     this.check('log');
     this.logs.push(...entries);
+  }
+
+  async recordPage(runId: string, afterId: number | null, processed: number) {
+    this.check('recordPage');
+    this.pages.set(`${runId}|${afterId ?? 0}`, processed);
+  }
+  async runRecord(runId: string): Promise<RunRecord> {
+    const pages = [...this.pages].filter(([k]) => k.startsWith(`${runId}|`));
+    const newest = new Map<number, LogEntry>();
+    for (const l of this.logs)
+      if (l.run_id === runId && l.object_type === 'user' && l.engage_id !== null && l.action !== 'invite')
+        newest.set(l.engage_id, l);
+    const outcomes = new Map<string, RunRecord['outcomes'][number]>();
+    for (const l of newest.values()) {
+      const invited = l.detail?.invited === true;
+      const invitation = typeof l.detail?.invitation === 'string' ? l.detail.invitation : null;
+      const key = [l.action, l.outcome, invited, invitation].join('|');
+      const o = outcomes.get(key) ?? { action: l.action, outcome: l.outcome, invited, invitation, n: 0 };
+      o.n++;
+      outcomes.set(key, o);
+    }
+    const held = this.deletions.filter((d) => d.run_id === runId);
+    return {
+      processed: pages.length ? pages.reduce((n, [, p]) => n + p, 0) : null,
+      outcomes: [...outcomes.values()],
+      heldDeletions: held.length,
+      heldNotLogged: held.filter((d) => !newest.has(d.engage_user_id)).length,
+    };
+  }
+
+  async takeUserLease(engageUserId: number, holder: string, ttlMs: number): Promise<UserLeaseTake> {
+    this.check('takeUserLease');
+    const l = this.leases.get(engageUserId);
+    const now = this.clock.now();
+    const taken = !l || l.expiresAt < now || l.holder === holder;
+    if (taken) this.leases.set(engageUserId, { holder, expiresAt: now + ttlMs });
+    return { taken, version: this.users.get(engageUserId)?.version ?? null };
+  }
+  async releaseUserLease(engageUserId: number, holder: string) {
+    if (this.leases.get(engageUserId)?.holder === holder) this.leases.delete(engageUserId);
   }
 }
 

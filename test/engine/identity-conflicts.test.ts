@@ -175,8 +175,8 @@ describe('identity conflicts in reconcileUser', () => {
     assert.equal(w.visitor.count('createUser'), 0);
     const f = w.store.failures.get(11)!;
     assert.deepEqual(f.codes, ['duplicate_identity']);
-    assert.equal(r.log?.action, 'validate');
-    const failures = r.log?.detail?.failures as { code: string; message: string }[];
+    assert.equal((r.log ?? r.logged)?.action, 'validate');
+    const failures = (r.log ?? r.logged)?.detail?.failures as { code: string; message: string }[];
     assert.match(failures[0]!.message, /Engage user\(s\) 10\./);
   });
 
@@ -195,7 +195,11 @@ describe('identity conflicts in reconcileUser', () => {
       conflict: conflicts.get(10)!,
     });
     assert.equal(r.outcome, 'updated');
-    assert.deepEqual(r.log?.attributes, ['name.givenName', 'name.familyName', 'locationAccess']);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, [
+      'name.givenName',
+      'name.familyName',
+      'locationAccess',
+    ]);
     assert.equal(w.store.failures.size, 0);
   });
 });

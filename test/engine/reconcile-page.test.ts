@@ -90,9 +90,10 @@ describe('reconcilePage: a range of users', () => {
     assert.equal(w.store.logs.filter((l) => l.action === 'read').length, 2, 'each bad row reported once');
   });
 
-  it('writes the log in batches of at most 200 entries', async () => {
+  it('writes the entries no state carries (failures) in batches of at most 200', async () => {
     const w = fakeWorld();
-    w.engage.add(...ids(1, 450).map((id) => engageUser(id)));
+    const bad = { email: 'not-an-email', username: 'not-an-email' };
+    w.engage.add(...ids(1, 450).map((id) => engageUser(id, bad)), engageUser(451));
     const batches: number[] = [];
     const log = w.store.log.bind(w.store);
     w.store.log = (entries) => {
@@ -106,6 +107,11 @@ describe('reconcilePage: a range of users', () => {
     );
     assert.ok(batches.length >= 3, `${batches}`);
     assert.ok(Math.max(...batches) <= 200, `${batches}`);
+    // The create's entry went with its state, not through a batch.
+    assert.deepEqual(
+      w.store.logs.filter((l) => l.outcome === 'created').map((l) => l.engage_id),
+      [451],
+    );
   });
 });
 

@@ -145,10 +145,10 @@ describe('reconcileUser: updates', () => {
     assert.equal(row.attributes.familyName, 'Newname');
     assert.equal(row.visitorUserId, vid);
     assert.equal(row.planInput, w.planInput(10));
-    assert.equal(r.log?.action, 'update');
-    assert.equal(r.log?.outcome, 'updated');
-    assert.equal(r.log?.visitor_id, vid);
-    assert.deepEqual(r.log?.attributes, ['name.familyName']);
+    assert.equal((r.log ?? r.logged)?.action, 'update');
+    assert.equal((r.log ?? r.logged)?.outcome, 'updated');
+    assert.equal((r.log ?? r.logged)?.visitor_id, vid);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['name.familyName']);
     // The next run finds it unchanged.
     assert.equal(await w.run(10), UNCHANGED);
   });
@@ -161,7 +161,7 @@ describe('reconcileUser: updates', () => {
     row.fingerprint = 'stale';
     const r = await w.run(10);
     assert.equal(r.outcome, 'updated');
-    assert.deepEqual(r.log?.attributes, ['locationAccess']);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['locationAccess']);
     assert.ok(
       patchesOf(w)[0]!.some((o) => o.op === 'add' && o.path === `${URN_VISITOR_USER}:locationAccess`),
     );
@@ -197,8 +197,8 @@ describe('reconcileUser: updates', () => {
     assert.equal(row.deprovisioned, false);
     assert.equal(row.visitorUserId, vid);
     assert.equal(row.planInput, w.planInput(10));
-    assert.equal(r.log?.action, 'reactivate');
-    assert.equal(r.log?.outcome, 'reactivated');
+    assert.equal((r.log ?? r.logged)?.action, 'reactivate');
+    assert.equal((r.log ?? r.logged)?.outcome, 'reactivated');
     assert.equal(w.visitor.count('createUser'), 0);
   });
 
@@ -220,7 +220,7 @@ describe('reconcileUser: updates', () => {
     w.visitor.users.get(vid)!.title = 'Set by hand';
     const r = await w.run(10, { full: true });
     assert.equal(r.outcome, 'updated');
-    assert.deepEqual(r.log?.attributes, ['title']);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['title']);
     assert.deepEqual(patchesOf(w)[0]![0], { op: 'remove', path: 'title' });
     assert.equal(w.store.users.get(10)!.planInput, null);
   });
@@ -239,7 +239,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
     assert.equal(w.visitor.users.get(row.visitorUserId!)!.name.familyName, 'Newname');
     assert.equal(row.planInput, null, 'a re-planned state does not vouch for its input');
     assert.equal(row.createdByRun, 'r1');
-    assert.equal(r.log?.action, 'create');
+    assert.equal((r.log ?? r.logged)?.action, 'create');
   });
 
   it('a 404 Visitor contradicts on the create adopts our own user without a second e-mail', async () => {
@@ -281,7 +281,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
     w.visitor.calls.length = 0;
     const r = await reconcileUser(w.engine, w.ctx(), stale);
     assert.equal(r.outcome, 'skipped');
-    assert.deepEqual(r.log?.detail, { reason: 'deleted_not_provisioned' });
+    assert.deepEqual((r.log ?? r.logged)?.detail, { reason: 'deleted_not_provisioned' });
     assert.deepEqual(visitorMethods(w), ['patchUser']);
     assert.equal(w.visitor.calls[0]!.id, vid);
     assert.equal(w.visitor.users.size, 0);
@@ -346,7 +346,7 @@ describe('reconcileUser: re-plans after Visitor changed under us', () => {
         ['patchUser', vid],
       ],
     );
-    assert.deepEqual(r.log?.attributes, ['name.familyName']);
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['name.familyName']);
     const row = w.store.users.get(10)!;
     assert.equal(row.attributes.familyName, 'Newname');
     assert.equal(row.planInput, null);
@@ -415,10 +415,10 @@ describe('reconcileUser: per-user failures', () => {
       assert.deepEqual(f.codes, [c.code]);
       assert.equal(f.lastRunId, 'r1');
       assert.deepEqual(f.detail, { status: c.status, scimType: null, detail: null, route: '/Users/{id}' });
-      assert.equal(r.log?.action, 'write');
-      assert.equal(r.log?.outcome, 'failed');
-      assert.match(String(r.log?.detail?.reason), c.reason);
-      assert.equal(r.log?.detail?.status, c.status);
+      assert.equal((r.log ?? r.logged)?.action, 'write');
+      assert.equal((r.log ?? r.logged)?.outcome, 'failed');
+      assert.match(String((r.log ?? r.logged)?.detail?.reason), c.reason);
+      assert.equal((r.log ?? r.logged)?.detail?.status, c.status);
     });
   }
 
@@ -456,7 +456,7 @@ describe('reconcileUser: per-user failures', () => {
     assert.equal(r.outcome, 'failed');
     assert.equal(r.writeFailed, true);
     assert.deepEqual(w.store.failures.get(10)!.codes, ['visitor_unavailable']);
-    assert.match(String(r.log?.detail?.reason), /kept failing/);
+    assert.match(String((r.log ?? r.logged)?.detail?.reason), /kept failing/);
   });
 
   it('a network error that outlived the attempts is recorded without a status', async () => {
@@ -497,9 +497,9 @@ describe('reconcileUser: per-user failures', () => {
     assert.equal(r.writeFailed, undefined);
     assert.deepEqual(w.visitor.calls, []);
     assert.deepEqual(w.store.failures.get(10)!.codes, ['missing_email']);
-    assert.equal(r.log?.action, 'validate');
-    assert.equal(r.log?.outcome, 'failed');
-    assert.equal(r.log?.user_name, 'not-an-email');
+    assert.equal((r.log ?? r.logged)?.action, 'validate');
+    assert.equal((r.log ?? r.logged)?.outcome, 'failed');
+    assert.equal((r.log ?? r.logged)?.user_name, 'not-an-email');
   });
 });
 
@@ -511,9 +511,12 @@ describe('reconcileUser: quarantine', () => {
     const r = await w.run(10, {}, { failure: f });
     assert.equal(r.outcome, 'quarantined');
     assert.deepEqual(w.visitor.calls, []);
-    assert.equal(r.log?.action, 'skip');
-    assert.equal(r.log?.outcome, 'quarantined');
-    assert.deepEqual(r.log?.detail, { failures: 3, nextAttemptAt: f.nextAttemptAt.toISOString() });
+    assert.equal((r.log ?? r.logged)?.action, 'skip');
+    assert.equal((r.log ?? r.logged)?.outcome, 'quarantined');
+    assert.deepEqual((r.log ?? r.logged)?.detail, {
+      failures: 3,
+      nextAttemptAt: f.nextAttemptAt.toISOString(),
+    });
   });
 
   it('holds an unchanged linked user too (a failure record disables the early return)', async () => {
@@ -605,9 +608,9 @@ describe('reconcileUser: deletions', () => {
     assert.equal(row.deprovisioned, true);
     assert.equal(row.visitorUserId, vid);
     assert.equal(row.planInput, null, 'leavers are planned every run');
-    assert.equal(r.log?.action, 'deactivate');
-    assert.equal(r.log?.visitor_id, vid);
-    assert.deepEqual(r.log?.detail, { reason: 'inactive_in_engage' });
+    assert.equal((r.log ?? r.logged)?.action, 'deactivate');
+    assert.equal((r.log ?? r.logged)?.visitor_id, vid);
+    assert.deepEqual((r.log ?? r.logged)?.detail, { reason: 'inactive_in_engage' });
     assert.equal(w.store.deletions.length, 0);
     // Next run: already deprovisioned, reported skipped, no call.
     w.visitor.calls.length = 0;
@@ -629,8 +632,8 @@ describe('reconcileUser: deletions', () => {
     assert.equal(row.visitorUserId, null);
     assert.deepEqual(row.ownedAccess, {});
     assert.equal(row.deprovisioned, true);
-    assert.equal(r.log?.action, 'delete');
-    assert.deepEqual(r.log?.detail, { reason: 'removed_from_engage' });
+    assert.equal((r.log ?? r.logged)?.action, 'delete');
+    assert.deepEqual((r.log ?? r.logged)?.detail, { reason: 'removed_from_engage' });
   });
 
   it('deactivating a user already gone from Visitor (404) is fine', async () => {
@@ -657,7 +660,7 @@ describe('reconcileUser: deletions', () => {
     w.visitor.users.delete(await w.leaver(10));
     const r = await w.run(10, { full: true });
     assert.equal(r.outcome, 'skipped');
-    assert.deepEqual(r.log?.detail, { reason: 'already_deprovisioned' });
+    assert.deepEqual((r.log ?? r.logged)?.detail, { reason: 'already_deprovisioned' });
     assert.deepEqual(w.store.deletions, []);
     const row = w.store.users.get(10)!;
     assert.equal(row.visitorUserId, null);
@@ -682,10 +685,10 @@ describe('reconcileUser: dry runs write nothing but report the plan', () => {
     const r = await w.run(10, { dryRun: true });
     assert.equal(r.outcome, 'created');
     assert.equal(r.invited, false);
-    assert.equal(r.log?.action, 'create');
-    assert.equal(r.log?.outcome, 'planned');
-    assert.deepEqual(r.log?.attributes, ['*']);
-    assert.equal(r.log?.detail, null);
+    assert.equal((r.log ?? r.logged)?.action, 'create');
+    assert.equal((r.log ?? r.logged)?.outcome, 'planned');
+    assert.deepEqual((r.log ?? r.logged)?.attributes, ['*']);
+    assert.equal((r.log ?? r.logged)?.detail, null);
     nothingWritten(w, []);
   });
 
@@ -700,10 +703,10 @@ describe('reconcileUser: dry runs write nothing but report the plan', () => {
     const r10 = await w.run(10, { dryRun: true });
     const r11 = await w.run(11, { dryRun: true });
     assert.equal(r10.outcome, 'updated');
-    assert.deepEqual(r10.log?.attributes, ['name.familyName']);
-    assert.equal(r10.log?.outcome, 'planned');
+    assert.deepEqual((r10.log ?? r10.logged)?.attributes, ['name.familyName']);
+    assert.equal((r10.log ?? r10.logged)?.outcome, 'planned');
     assert.equal(r11.outcome, 'reactivated');
-    assert.deepEqual(r11.log?.attributes, ['locationAccess']);
+    assert.deepEqual((r11.log ?? r11.logged)?.attributes, ['locationAccess']);
     nothingWritten(w, before);
   });
 

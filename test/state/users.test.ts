@@ -34,7 +34,9 @@ describe('user states', () => {
     await store().saveUser(userState(102, { visitorUserId: null, deprovisioned: true }), 'run-1');
     const byIds = await store().usersByIds([101, 102, 199]);
     assert.deepEqual([...byIds.keys()].sort(), [101, 102]);
-    assert.deepEqual(byIds.get(101), { ...s, invitationStatus: 'none', planInput: 'ctx:row-101' });
+    const { version, ...read } = byIds.get(101)!;
+    assert.deepEqual(read, { ...s, invitationStatus: 'none', planInput: 'ctx:row-101' });
+    assert.match(version!, /^\d+$/, 'the row version comes along');
     assert.equal(byIds.get(102)!.visitorUserId, null);
     assert.equal(byIds.get(102)!.deprovisioned, true);
     assert.equal(byIds.get(102)!.planInput, null, 'no plan input given: unknown');
