@@ -10,6 +10,7 @@ import { systemClock } from '../engine/defaults';
 import { createEngine, type Engine } from '../engine/engine';
 import type { SyncMetrics } from '../observability/metrics';
 import { VisitorScimClient, type VisitorScimClientOptions } from '../scim/client';
+import { PgAttemptFences } from '../state/activity-fences';
 import { PgDeletionGuard } from '../state/deletion-guard';
 import { PgSyncStore } from '../state/sync-store';
 import { workflowProbe } from '../temporal/workflow-probe';
@@ -46,6 +47,7 @@ export function buildDeps(
     visitor,
     store: new PgSyncStore(syncDb),
     guard: new PgDeletionGuard(syncDb),
+    fences: new PgAttemptFences(syncDb),
     settings: config.sync,
     concurrency: config.visitor.concurrency,
     clock: systemClock,

@@ -14,6 +14,21 @@ export const SHORT_ACTIVITY: ActivityOptions = {
   },
 };
 
+/**
+ * Visitor's locations created or updated: heartbeating, so an attempt that stopped answering is
+ * retried within a minute, and cancelled at its next heartbeat (it stops before its next write; the
+ * retry waits for it: engine/attempt-fence.ts). Retried like SHORT_ACTIVITY.
+ */
+export const LOCATIONS_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '60s',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+};
+
 /** A page of users or deletions: minutes of SCIM work, heartbeating so a dead worker is noticed in a minute. */
 export const PAGE_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '15m',
