@@ -105,6 +105,51 @@ export async function pendingDeletions(
   return { total: Number(count.n), rows };
 }
 
+export interface DecisionRow {
+  id: number;
+  status: string;
+  reason: string;
+  opened_at: Date;
+  expires_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  held: number;
+}
+
+/** The pending deletion decision, if any; otherwise the latest closed one (null when none ever). */
+export async function deletionDecision(db: Db): Promise<DecisionRow | null> {
+  const row = await db
+    .selectFrom('sync.deletion_decisions as d')
+    .select(['d.id', 'd.status', 'd.reason', 'd.opened_at', 'd.expires_at', 'd.decided_by', 'd.decided_at'])
+    .select((eb) =>
+      eb
+        .selectFrom('sync.held_deletions as h')
+        .select((e) => e.fn.countAll<string>().as('n'))
+        .whereRef('h.decision_id', '=', 'd.id')
+        .as('held'),
+    )
+    .orderBy(sql`d.status = 'pending'`, 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { ...row, id: Number(row.id), held: Number(row.held ?? 0) } : null;
+}
+
+/** The deletions held for a decision: the first `limit` by Engage id. */
+export async function heldDeletions(
+  db: Db,
+  decisionId: number,
+  limit: number,
+): Promise<PendingDeletionRow[]> {
+  return db
+    .selectFrom('sync.held_deletions')
+    .select(['engage_user_id', 'visitor_user_id', 'mode', 'reason'])
+    .where('decision_id', '=', String(decisionId))
+    .orderBy('engage_user_id')
+    .limit(limit)
+    .execute();
+}
+
 /** One provisioning-log row, as stored. */
 export type LogRow = Selectable<LogTable>;
 

@@ -35,7 +35,15 @@ export interface LocationCounts {
   failed: number;
 }
 
-export type RunStatus = 'running' | 'awaiting-approval' | 'completed' | 'failed' | 'stopped' | 'skipped';
+export type RunStatus =
+  | 'running'
+  | 'awaiting-approval'
+  | 'completed'
+  | 'failed'
+  | 'stopped'
+  | 'skipped'
+  /** Cancelled from the Temporal UI (or the API): its end recorded, its invitations handed over. */
+  | 'cancelled';
 
 export interface PageResult {
   processed: number;

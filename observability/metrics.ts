@@ -81,6 +81,10 @@ export class SyncMetrics {
     'Users processed by outcome (created, updated, unchanged, deleted, failed, …).',
   );
   readonly runs = new Counter('evs_runs_total', 'Finished runs by kind and status.');
+  readonly decisions = new Counter(
+    'evs_deletion_decisions_total',
+    'Deletion decisions by event: opened (deletions held past the budget), approved, rejected, expired.',
+  );
   readonly runDuration = new Histogram(
     'evs_run_duration_seconds',
     'Duration of finished runs by kind.',
@@ -106,7 +110,11 @@ export class SyncMetrics {
     this.runDuration.observe({ kind }, durationMs / 1000);
   }
 
+  decision(event: 'opened' | 'approved' | 'rejected' | 'expired') {
+    this.decisions.inc({ event });
+  }
+
   render(): string {
-    return `${[this.scimRequests, this.scimDuration, this.scimRetries, this.users, this.runs, this.runDuration].map((m) => m.render()).join('\n')}\n`;
+    return `${[this.scimRequests, this.scimDuration, this.scimRetries, this.users, this.runs, this.runDuration, this.decisions].map((m) => m.render()).join('\n')}\n`;
   }
 }

@@ -26,6 +26,9 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     activities: { ...createActivities(o.deps), ...o.extraActivities },
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 32,
     ...(o.identity ? { identity: o.identity } : {}),
+    // Heartbeats reach the server at least this often, so a page or batch hears of a stop or a
+    // cancel within seconds (the default, 80% of the heartbeat timeout, is 48 s).
+    maxHeartbeatThrottleInterval: '5s',
     // Let in-flight activities finish (they are idempotent anyway) before the process exits.
     shutdownGraceTime: '10s',
   });

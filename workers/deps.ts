@@ -52,7 +52,7 @@ export function buildDeps(
     concurrency: config.visitor.concurrency,
     clock: systemClock,
     ...(extra.temporal ? { workflowIsRunning: workflowProbe(extra.temporal) } : {}),
-    ...(metrics ? { metrics } : {}),
+    ...(metrics ? { metrics, decisionMetrics: metrics } : {}),
   });
   return {
     engine,

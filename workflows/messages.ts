@@ -1,11 +1,14 @@
 // Signals, queries and updates: how operators and other workflows talk to running workflows.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DeletionDecision, InvitationsInput, RunProgress } from './types';
+import type { DecisionStatus, DeletionDecision, InvitationsInput, RunProgress } from './types';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 /** Ask a run to stop after the pages in flight; nothing is left half-done. */
 export const stopRunSignal = defineSignal<[{ by: string; reason?: string }]>('stop');
-/** Operator decision on deletions held back by the safety threshold. */
+/**
+ * Operator decision on deletions held back by the deletion budget: sent to the pending decision's
+ * workflow (and, for runs recorded before the guard, to the run waiting for it).
+ */
 export const decideDeletionsUpdate = defineUpdate<{ accepted: boolean; pending: number }, [DeletionDecision]>(
   'decideDeletions',
 );
@@ -23,3 +26,7 @@ export const invitationsStatusQuery = defineQuery<
     cancelled: number;
   }
 >('invitationsStatus');
+
+/** A run held more deletions for the pending decision: how many it holds now. */
+export const deletionsHeldSignal = defineSignal<[{ held: number }]>('deletionsHeld');
+export const decisionStatusQuery = defineQuery<DecisionStatus>('decisionStatus');

@@ -21,6 +21,7 @@ import { SHORT_ACTIVITY } from './activity-options';
 import { invitationsWorkflowId } from './ids';
 import { userChangedSignal } from './messages';
 import { ENGAGE_USER_ID, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
+import { ensureDeletionDecision } from './start-decision';
 import { startInvitations } from './start-invitations';
 import type { Outcome, ProvisionUserInput, ProvisionUserResult } from './types';
 
@@ -33,6 +34,9 @@ const MAX_PASSES = 20;
  * Histories recorded before 'provision-user-drain' completed after the loop whatever had arrived.
  */
 const DRAIN_PATCH = 'provision-user-drain';
+
+/** Versioned: a per-user deletion held past the deletion budget starts (or updates) its decision. */
+const DELETION_GUARD_PATCH = 'per-user-deletion-guard';
 
 const acts = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
 
@@ -66,6 +70,9 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
       });
       outcome = r.outcome;
       invitationDueAtMs = r.invitationDueAtMs ?? invitationDueAtMs;
+      // The deletion past the budget is held: its decision's workflow must run. Only activities that
+      // know the deletion guard return this, so older histories never reach the marker.
+      if (r.deletionHeld && patched(DELETION_GUARD_PATCH)) await ensureDeletionDecision(r.deletionHeld);
     }
   };
   const finish = (): ProvisionUserResult => {

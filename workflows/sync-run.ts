@@ -5,7 +5,9 @@
 // Determinism: recorded histories (test/fixtures/histories) replay against this file. Every
 // activity, timer, child workflow, upsert and patched() call must stay in the order it has.
 import {
+  ActivityCancellationType,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
@@ -20,6 +22,7 @@ import { shouldStopForFailures } from '../domain/run-math';
 import { PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
 import { invitationsWorkflowId } from './ids';
 import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
+import { ensureDeletionDecision } from './start-decision';
 import { startInvitations } from './start-invitations';
 import { fatalReason, SyncRunState } from './sync-run-state';
 import type { RunStatus, SyncRunCarry, SyncRunInput, SyncRunResult } from './types';
@@ -36,6 +39,31 @@ const MAX_HISTORY_EVENTS = 4_000;
 
 const short = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
 const paged = proxyActivities<SyncActivities>(PAGE_ACTIVITY);
+/**
+ * Pages a stop cancels: the workflow waits for the page to end (it stops at its next user and
+ * heartbeat), so nothing is still writing once the run records its end.
+ */
+const stoppablePage = proxyActivities<SyncActivities>({
+  ...PAGE_ACTIVITY,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
+ * Versioned behaviours, each guarded where histories may be in flight:
+ * - 'stop-before-continue-as-new': a stop or page failure that arrives while the run waits to
+ *   continue as new ends the run there (before it, the run continued as new anyway).
+ * - 'stop-cancels-pages': a stop cancels the pages in flight (before it, they ran to their end).
+ * - 'deletions-never-wait': deletions past the budget are held for a decision of their own and the
+ *   run finishes (before it, the run waited for approve/reject with no time limit).
+ * - 'cancel-finishes-run': a run cancelled from the UI records its end and hands its held
+ *   invitations over (before it, the cancellation ended the workflow at once).
+ */
+const PATCHES = {
+  stopBeforeContinueAsNew: 'stop-before-continue-as-new',
+  stopCancelsPages: 'stop-cancels-pages',
+  deletionsNeverWait: 'deletions-never-wait',
+  cancelFinishesRun: 'cancel-finishes-run',
+} as const;
 
 /** What the run decided before its first page; a continued run carries it over. */
 type RunSetup = Omit<SyncRunCarry, 'boundaries' | 'nextPage' | 'counts' | 'pagesDone'>;
@@ -43,9 +71,32 @@ type RunSetup = Omit<SyncRunCarry, 'boundaries' | 'nextPage' | 'counts' | 'pages
 export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResult> {
   const run = new SyncRunState(input, workflowInfo().workflowId, Date.now());
   run.setHandlers();
+  let setup: RunSetup | undefined = input.carry;
+  try {
+    return await runPhases(run, input, (s) => {
+      setup = s;
+    });
+  } catch (err) {
+    if (!isCancellation(err) || !patched(PATCHES.cancelFinishesRun)) throw err;
+    // Cancelled from the UI: record the end and hand the run's held invitations over, whatever
+    // is cancelled around this scope; then end as cancelled.
+    const s = setup;
+    await CancellationScope.nonCancellable(async () => {
+      if (s) await scheduleInvitations(run, s, 'from-state');
+      await finish(run, 'cancelled', 'cancelled from Temporal', s);
+    });
+    throw err;
+  }
+}
 
+async function runPhases(
+  run: SyncRunState,
+  input: SyncRunInput,
+  started: (setup: RunSetup) => void,
+): Promise<SyncRunResult> {
   const setup = input.carry ?? (await begin(run, input));
   if ('status' in setup) return setup; // refused, or the locations failed
+  started(setup);
 
   const fatal = await syncUsers(run, input, setup); // continues as new past the history budget
 
@@ -58,7 +109,9 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   if (fatal) return finish(run, 'failed', fatal, setup);
   if (run.stopRequested) return finish(run, 'stopped', run.stopRequested, setup);
 
-  const deletions = await syncDeletions(run);
+  const deletions = patched(PATCHES.deletionsNeverWait)
+    ? await settleRunDeletions(run)
+    : await syncDeletions(run);
   if ('fatal' in deletions) return finish(run, 'failed', deletions.fatal, setup);
 
   if (!invitationsFromState) await scheduleInvitations(run, setup, 'from-counts');
@@ -141,37 +194,44 @@ async function syncUsers(
 ): Promise<string | undefined> {
   run.phase = 'users';
   const pageWindow = patched('page-window-4') ? PAGE_WINDOW : LEGACY_PAGE_WINDOW;
+  const stopCancels = patched(PATCHES.stopCancelsPages);
+  const pageActivities = stopCancels ? stoppablePage : paged;
+  const pages = new CancellationScope();
   const { boundaries, pagesTotal } = run;
   let nextPage = input.carry?.nextPage ?? 0;
   let inFlight = 0;
   let fatal: string | undefined;
+  const stopped = () => stopCancels && run.stopRequested !== undefined;
 
   // Schedules its activity before its first await: the window's count is right when the loop looks.
   const runPage = async (page: number) => {
     inFlight++;
     try {
-      const result = await paged.syncUserPage({
-        runId: run.runId,
-        kind: run.kind,
-        afterId: page === 0 ? null : boundaries[page - 1]!,
-        upToId: page < boundaries.length ? boundaries[page]! : null,
-        dryRun: run.dryRun,
-        full: setup.full,
-        invitations: setup.invitations,
-        defaultLocationId: setup.defaultLocationId,
-      });
+      const result = await pages.run(() =>
+        pageActivities.syncUserPage({
+          runId: run.runId,
+          kind: run.kind,
+          afterId: page === 0 ? null : boundaries[page - 1]!,
+          upToId: page < boundaries.length ? boundaries[page]! : null,
+          dryRun: run.dryRun,
+          full: setup.full,
+          invitations: setup.invitations,
+          defaultLocationId: setup.defaultLocationId,
+        }),
+      );
       run.addCounts(result.counts);
       run.pagesDone++;
       if (result.fatal) fatal ??= result.fatal;
     } catch (err) {
-      fatal ??= fatalReason(err);
+      // A page the stop cancelled ended early: what it did is in the sync state, not a failure.
+      if (!(stopped() && isCancellation(err))) fatal ??= fatalReason(err);
     } finally {
       inFlight--;
     }
   };
 
   while (nextPage < pagesTotal && !fatal && !run.stopRequested) {
-    await condition(() => inFlight < pageWindow);
+    await condition(() => inFlight < pageWindow || stopped());
     if (fatal || run.stopRequested) break;
     const failureStop = shouldStopForFailures(run.counts);
     if (failureStop) {
@@ -182,9 +242,9 @@ async function syncUsers(
       workflowInfo().historyLength > (input.historyBudget ?? MAX_HISTORY_EVENTS) ||
       workflowInfo().continueAsNewSuggested
     ) {
-      await condition(() => inFlight === 0);
+      await condition(() => inFlight === 0 || stopped());
       // A page failure or stop that arrived while waiting ends the run here, not in the next one.
-      if (fatal || run.stopRequested) break;
+      if ((fatal || run.stopRequested) && patched(PATCHES.stopBeforeContinueAsNew)) break;
       await condition(allHandlersFinished);
       await continueAsNew<typeof syncRunWorkflow>({
         ...input,
@@ -193,6 +253,7 @@ async function syncUsers(
     }
     void runPage(nextPage++);
   }
+  if (stopped() && inFlight > 0) pages.cancel();
   await condition(() => inFlight === 0);
   return fatal;
 }
@@ -222,8 +283,61 @@ async function scheduleInvitations(
 }
 
 /**
- * Deletions, applied after everything else. Past the safety threshold the run waits for an operator
- * (or a stop); an empty Engage never deletes anyone, approval or not.
+ * Deletions, applied after everything else, through the deletion guard: within the budget they are
+ * applied; past it they are held for the pending decision (its own workflow) and the run finishes.
+ * An empty Engage never deletes anyone.
+ */
+async function settleRunDeletions(
+  run: SyncRunState,
+): Promise<
+  { deletions: NonNullable<SyncRunResult['deletions']>; reason: string | undefined } | { fatal: string }
+> {
+  run.phase = 'deletions';
+  try {
+    const s = await short.settleDeletions({ runId: run.runId, dryRun: run.dryRun });
+    if (s.outcome === 'none')
+      return { deletions: { pending: 0, applied: 0, rejected: 0 }, reason: undefined };
+    run.deletionsPending = s.pending;
+    if (s.outcome === 'refused')
+      return { deletions: { pending: s.pending, applied: 0, rejected: s.rejected }, reason: s.reason };
+    let decisionWorkflowId: string | undefined;
+    if (s.held > 0 && s.decision) {
+      run.addCounts({ held: s.held });
+      if (!run.dryRun) {
+        decisionWorkflowId = await ensureDeletionDecision(s.decision);
+        upsertMemo({
+          deletionsHeld: `${s.held} held for ${decisionWorkflowId} (expires ${new Date(s.decision.expiresAtMs).toISOString()})`,
+        });
+      }
+    }
+    let applied = 0;
+    if (s.outcome === 'apply' && !run.dryRun) {
+      for (;;) {
+        const r = await paged.applyDeletions({ runId: run.runId, limit: 200 });
+        applied += r.applied;
+        run.addCounts(r.counts);
+        if (r.remaining === 0) break;
+      }
+    }
+    return {
+      deletions: {
+        pending: s.pending,
+        applied,
+        rejected: 0,
+        held: s.held,
+        ...(decisionWorkflowId ? { decisionWorkflowId } : {}),
+      },
+      reason: s.reason ?? undefined,
+    };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return { fatal: fatalReason(err) };
+  }
+}
+
+/**
+ * Runs recorded before 'deletions-never-wait': deletions, applied after everything else. Past the
+ * safety threshold the run waits for an operator (or a stop); an empty Engage never deletes anyone.
  */
 async function syncDeletions(
   run: SyncRunState,

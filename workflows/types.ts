@@ -58,7 +58,14 @@ export interface SyncRunResult {
   reason?: string;
   counts: Counts;
   locations?: LocationCounts;
-  deletions?: { pending: number; applied: number; rejected: number };
+  deletions?: {
+    pending: number;
+    applied: number;
+    rejected: number;
+    /** Held past the deletion budget for the pending decision (its workflow below). */
+    held?: number;
+    decisionWorkflowId?: string;
+  };
   invitationsWorkflowId?: string;
 }
 
@@ -93,6 +100,36 @@ export interface DeletionDecision {
   approve: boolean;
   by: string;
   note?: string;
+}
+
+export interface DeletionDecisionInput {
+  decisionId: number;
+  /** Unanswered by then, the decision expires as rejected. */
+  expiresAtMs: number;
+  held?: number;
+  /** Set when an approved decision continues as new while applying. */
+  approvedBy?: string;
+  applied?: number;
+  stale?: number;
+}
+
+export interface DeletionDecisionResult {
+  decisionId: number;
+  status: 'approved' | 'rejected' | 'expired';
+  applied: number;
+  /** Held users who were no longer leavers when applied (back in Engage): kept. */
+  stale: number;
+  /** Held deletions dropped unapplied (rejected or expired). */
+  dropped: number;
+}
+
+export interface DecisionStatus {
+  decisionId: number;
+  state: 'waiting' | 'applying' | 'done';
+  held: number;
+  expiresAtMs: number;
+  applied: number;
+  stale: number;
 }
 
 export interface ProvisionUserInput {

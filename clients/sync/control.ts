@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { deletionDecisionWorkflowId } from '../../workflows/ids';
 import { decideDeletionsUpdate, stopRunSignal } from '../../workflows/messages';
 import { RUN_STATUS } from '../../workflows/search-attributes';
 import type { DeletionDecision } from '../../workflows/types';
@@ -12,7 +13,7 @@ import { type CommandSpec, runIdArg, stringFlag } from '../args';
 import type { Command } from '../command';
 import { type CliContext, CliError, slowAnswerHint } from '../context';
 import { table } from '../format';
-import { pendingDeletions } from '../runs';
+import { deletionDecision, heldDeletions, type PendingDeletionRow, pendingDeletions } from '../runs';
 
 const SHOWN = 20;
 
@@ -33,24 +34,92 @@ export async function requireRunning(ctx: CliContext, client: Client, workflowId
   return desc;
 }
 
+function heldTable(rows: PendingDeletionRow[], total: number): void {
+  if (rows.length === 0) return;
+  console.log(
+    table(rows, [
+      { header: 'engage id', value: (r) => String(r.engage_user_id), align: 'right' },
+      { header: 'visitor id', value: (r) => r.visitor_user_id },
+      { header: 'mode', value: (r) => r.mode },
+      { header: 'reason', value: (r) => r.reason, max: 80 },
+    ]),
+  );
+  if (total > rows.length) console.log(`… and ${total - rows.length} more`);
+}
+
+async function sendDecision(ctx: CliContext, client: Client, workflowId: string, decision: DeletionDecision) {
+  const answered = slowAnswerHint(ctx);
+  try {
+    return await client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(decideDeletionsUpdate, { args: [decision] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new CliError(`${workflowId} refused the decision: ${err.cause?.message ?? err.message}`);
+    throw err;
+  } finally {
+    answered();
+  }
+}
+
+/** The pending deletion decision: what it holds, then the operator's answer to its workflow. */
+async function decidePending(ctx: CliContext, client: Client, decision: DeletionDecision): Promise<number> {
+  const d = await deletionDecision(ctx.db());
+  if (d?.status !== 'pending')
+    throw new CliError(
+      d
+        ? `no deletion decision is pending (the last one, ${d.id}, was ${d.status})`
+        : 'no deletion decision is pending',
+    );
+  if (d.expires_at.getTime() <= Date.now())
+    throw new CliError(
+      `deletion decision ${d.id} expired at ${d.expires_at.toISOString()}: its deletions are dropped`,
+    );
+  const workflowId = deletionDecisionWorkflowId(ctx.config.temporal.taskQueue, d.id);
+  await requireRunning(ctx, client, workflowId, 'there is no deletion decision to make');
+  console.log(
+    `Deletion decision ${d.id} holds ${d.held} deletion${d.held === 1 ? '' : 's'} (expires ${d.expires_at.toISOString()}):`,
+  );
+  console.log(`  ${d.reason}`);
+  heldTable(await heldDeletions(ctx.db(), d.id, SHOWN), d.held);
+  const answer = await sendDecision(ctx, client, workflowId, decision);
+  console.log(
+    `${decision.approve ? 'Approved' : 'Rejected'} ${answer.pending} held deletion${answer.pending === 1 ? '' : 's'} as ${ctx.actor}. ` +
+      (decision.approve
+        ? `Those still gone from Engage are being deleted: npm run sync -- status`
+        : 'Nobody is deleted; a later run holds them again if they are still gone.'),
+  );
+  return 0;
+}
+
 function decisionCommand(approve: boolean): Command {
   const verb = approve ? 'approve' : 'reject';
   const spec: CommandSpec = {
     name: verb,
     summary: approve
-      ? 'Approve the deletions a run holds back because they exceed the safety threshold; they are applied.'
-      : 'Reject the deletions a run holds back; nobody is deleted and the run completes.',
-    positionals: runIdPositional,
+      ? 'Approve the deletions held past the deletion budget; those still gone from Engage are deleted.'
+      : 'Reject the deletions held past the deletion budget; nobody is deleted.',
+    positionals: [
+      {
+        name: 'runId',
+        required: false,
+        description: 'only for a run started before the deletion guard that waits itself (its workflow id)',
+      },
+    ],
     flags: { note: { type: 'string', value: 'text', description: 'why, recorded with the decision' } },
-    details: 'Lists the held deletions first (count and the first 20).',
+    details:
+      'Answers the pending deletion decision (see `status`), listing the held deletions first (count and the first 20). A decision left unanswered expires as rejected (SYNC_DELETION_DECISION_TTL, 7 days).',
   };
   return {
     spec,
     async run(p, getCtx) {
-      const runId = runIdArg(p.positionals[0]!);
+      const given = p.positionals[0];
       const note = stringFlag(p, 'note');
       const ctx = getCtx();
       const client = await ctx.temporal();
+      const decision: DeletionDecision = { approve, by: ctx.actor, ...(note ? { note } : {}) };
+      if (given === undefined) return decidePending(ctx, client, decision);
+      const runId = runIdArg(given);
       const desc = await requireRunning(ctx, client, runId, 'there is no deletion decision to make');
       // The run publishes its state as a search attribute, readable even when no worker is up.
       const runStatus = desc.typedSearchAttributes.get(RUN_STATUS);
@@ -58,31 +127,8 @@ function decisionCommand(approve: boolean): Command {
         throw new CliError(`run ${runId} is not waiting for a deletion decision (it is ${runStatus})`);
       const held = await pendingDeletions(ctx.db(), runId, SHOWN);
       console.log(`Run ${runId} holds ${held.total} deletion${held.total === 1 ? '' : 's'}:`);
-      if (held.rows.length > 0) {
-        console.log(
-          table(held.rows, [
-            { header: 'engage id', value: (r) => String(r.engage_user_id), align: 'right' },
-            { header: 'visitor id', value: (r) => r.visitor_user_id },
-            { header: 'mode', value: (r) => r.mode },
-            { header: 'reason', value: (r) => r.reason, max: 80 },
-          ]),
-        );
-        if (held.total > held.rows.length) console.log(`… and ${held.total - held.rows.length} more`);
-      }
-      const decision: DeletionDecision = { approve, by: ctx.actor, ...(note ? { note } : {}) };
-      let answer: { accepted: boolean; pending: number };
-      const answered = slowAnswerHint(ctx);
-      try {
-        answer = await client.workflow
-          .getHandle(runId)
-          .executeUpdate(decideDeletionsUpdate, { args: [decision] });
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError)
-          throw new CliError(`run ${runId} refused the decision: ${err.cause?.message ?? err.message}`);
-        throw err;
-      } finally {
-        answered();
-      }
+      heldTable(held.rows, held.total);
+      const answer = await sendDecision(ctx, client, runId, decision);
       console.log(
         `${approve ? 'Approved' : 'Rejected'} ${answer.pending} held deletion${answer.pending === 1 ? '' : 's'} as ${ctx.actor}. ` +
           `The run continues: npm run sync -- watch ${runId}`,

@@ -5,7 +5,14 @@ import { boolFlag, intFlag } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { countsSummary, formatDuration, formatTime, table } from '../format';
-import { type FailingUsers, failingUsers, type RunRow, recentRuns } from '../runs';
+import {
+  type DecisionRow,
+  deletionDecision,
+  type FailingUsers,
+  failingUsers,
+  type RunRow,
+  recentRuns,
+} from '../runs';
 
 export const statusCommand: Command = {
   spec: {
@@ -20,13 +27,14 @@ export const statusCommand: Command = {
     const limit = intFlag(p, 'limit', 10, 500);
     const json = boolFlag(p, 'json');
     const ctx = getCtx();
-    const [runs, schedule, failing] = await Promise.all([
+    const [runs, schedule, failing, decision] = await Promise.all([
       recentRuns(ctx.db(), limit),
       scheduleState(ctx),
       failingUsers(ctx.db()),
+      deletionDecision(ctx.db()),
     ]);
     if (json) {
-      console.log(JSON.stringify({ runs, schedule, failing }, null, 2));
+      console.log(JSON.stringify({ runs, schedule, failing, deletionDecision: decision }, null, 2));
       return 0;
     }
     if (runs.length === 0) console.log('No runs yet. Start one: npm run sync -- initial --dry-run');
@@ -34,6 +42,7 @@ export const statusCommand: Command = {
     console.log('');
     console.log(scheduleLine(schedule));
     console.log(failingLine(failing));
+    console.log(decisionLine(decision));
     return 0;
   },
 };
@@ -94,4 +103,17 @@ export function failingLine(f: FailingUsers): string {
   if (f.failing === 0) return 'Failing users: none';
   const next = f.nextAttemptAt ? `, next retry ${formatTime(f.nextAttemptAt)}` : '';
   return `Failing users: ${f.failing} (${f.quarantined} in back-off after repeated failures${next}) — npm run log -- --run <run> --status failed`;
+}
+
+/** Deletions held past the budget wait for one decision that expires: say so, and how to answer. */
+export function decisionLine(d: DecisionRow | null, now = Date.now()): string {
+  if (!d) return 'Deletion decisions: none';
+  if (d.status !== 'pending')
+    return `Deletion decisions: none pending (the last, ${d.id}, ${d.status}${d.decided_by ? ` by ${d.decided_by}` : ''}${d.decided_at ? ` at ${formatTime(d.decided_at)}` : ''})`;
+  if (d.expires_at.getTime() <= now)
+    return `Deletion decision ${d.id}: EXPIRED at ${formatTime(d.expires_at)} with ${d.held} held; closed as rejected once a worker runs`;
+  return (
+    `Deletion decision ${d.id}: ${d.held} deletion${d.held === 1 ? '' : 's'} HELD since ${formatTime(d.opened_at)}, ` +
+    `expires ${formatTime(d.expires_at)} (then rejected) — npm run sync -- approve   or   npm run sync -- reject`
+  );
 }

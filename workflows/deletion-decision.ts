@@ -1,0 +1,101 @@
+// One pending deletion decision: the deletions the guard held (from any run, bulk or per-user) wait
+// here, never in a sync run, for an operator's approve or reject — or expire as rejected. Approved,
+// the held deletions still valid against Engage are applied in batches.
+import {
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SyncActivities } from '../activities/sync';
+import { PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
+import { decideDeletionsUpdate, decisionStatusQuery, deletionsHeldSignal } from './messages';
+import { RUN_KIND, RUN_STATUS } from './search-attributes';
+import type { DeletionDecision, DeletionDecisionInput, DeletionDecisionResult } from './types';
+
+const short = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
+const paged = proxyActivities<SyncActivities>(PAGE_ACTIVITY);
+
+const BATCH = 200;
+/** Continue as new well before Temporal's 10k-event warning while applying a large batch. */
+const MAX_HISTORY_EVENTS = 4_000;
+
+export async function deletionDecisionWorkflow(
+  input: DeletionDecisionInput,
+): Promise<DeletionDecisionResult> {
+  const { decisionId, expiresAtMs } = input;
+  let held = input.held ?? 0;
+  let decision: DeletionDecision | undefined = input.approvedBy
+    ? { approve: true, by: input.approvedBy }
+    : undefined;
+  let state: 'waiting' | 'applying' | 'done' = decision ? 'applying' : 'waiting';
+  let applied = input.applied ?? 0;
+  let stale = input.stale ?? 0;
+
+  setHandler(decisionStatusQuery, () => ({ decisionId, state, held, expiresAtMs, applied, stale }));
+  setHandler(deletionsHeldSignal, ({ held: n }) => {
+    held = n;
+    if (state === 'waiting') upsertMemo({ held: n });
+  });
+  setHandler(
+    decideDeletionsUpdate,
+    (d: DeletionDecision) => {
+      decision = d;
+      return { accepted: true, pending: held };
+    },
+    {
+      validator: (_d: DeletionDecision) => {
+        if (decision)
+          throw new Error(
+            `the deletions were already ${decision.approve ? 'approved' : 'rejected'} by ${decision.by}`,
+          );
+        if (state !== 'waiting' || Date.now() >= expiresAtMs)
+          throw new Error(`deletion decision ${decisionId} is no longer pending (it expired)`);
+      },
+    },
+  );
+
+  if (state === 'waiting') {
+    upsertSearchAttributes([
+      { key: RUN_KIND, value: 'deletion-decision' },
+      { key: RUN_STATUS, value: 'awaiting-approval' },
+    ]);
+    upsertMemo({ decisionId, held, expiresAt: new Date(expiresAtMs).toISOString() });
+    const waitMs = expiresAtMs - Date.now();
+    if (waitMs > 0) await condition(() => decision !== undefined, waitMs);
+  }
+
+  const close = async (status: 'approved' | 'rejected' | 'expired', by: string) => {
+    const { dropped } = await short.closeDeletionDecision({ decisionId, status, by });
+    state = 'done';
+    upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+    upsertMemo({ outcome: `${status} by ${by}`, applied, stale, dropped });
+    return { decisionId, status, applied, stale, dropped };
+  };
+
+  if (!decision) return close('expired', 'expiry');
+  if (!decision.approve) return close('rejected', decision.by);
+
+  state = 'applying';
+  upsertSearchAttributes([{ key: RUN_STATUS, value: 'applying' }]);
+  for (;;) {
+    const r = await paged.applyHeldDeletions({ decisionId, limit: BATCH });
+    applied += r.applied;
+    stale += r.stale;
+    held = r.remaining;
+    if (r.remaining === 0) break;
+    if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof deletionDecisionWorkflow>({
+        decisionId,
+        expiresAtMs,
+        approvedBy: decision.by,
+        applied,
+        stale,
+        held,
+      });
+  }
+  return close('approved', decision.by);
+}
