@@ -74,6 +74,14 @@ export interface PendingInvitation {
   deprovisioned: boolean;
 }
 
+/** A run holding pending invitations, with its run record when it has one (engine/orphaned-invitations.ts). */
+export interface InvitationHolder {
+  runId: string;
+  workflowId: string | null;
+  status: string | null;
+  pending: number;
+}
+
 export interface LocationLink {
   visitorId: string;
   fingerprint: string;
@@ -154,6 +162,10 @@ export interface SyncStore {
   countPendingInvitations(runId: string): Promise<number>;
   setInvitation(engageUserId: number, status: InvitationStatus, sentAt?: Date | null): Promise<void>;
   cancelInvitations(runId: string): Promise<number>;
+  /** The runs other than `excludingRunId` that hold pending invitations. */
+  invitationHolders(excludingRunId: string): Promise<InvitationHolder[]>;
+  /** Hands `fromRunId`'s pending invitations to `toRunId`; how many moved. */
+  moveInvitations(fromRunId: string, toRunId: string): Promise<number>;
   // locations
   locationMap(): Promise<Map<number, LocationLink>>;
   saveLocation(

@@ -2,7 +2,7 @@
 // pending on sync.users, and sends (or cancels) them after the delay.
 import type { Kysely } from 'kysely';
 import type { InvitationStatus, SyncDatabase } from '../db/sync-schema';
-import type { PendingInvitation } from '../engine/ports';
+import type { InvitationHolder, PendingInvitation } from '../engine/ports';
 
 export class Invitations {
   readonly #db: Kysely<SyncDatabase>;
@@ -40,6 +40,42 @@ export class Invitations {
       .set({ invitation_status: status, ...(sentAt ? { invitation_sent_at: sentAt } : {}) })
       .where('engage_user_id', '=', engageUserId)
       .execute();
+  }
+
+  /** The runs other than `excludingRunId` holding pending invitations, with their run record if any. */
+  async holders(excludingRunId: string): Promise<InvitationHolder[]> {
+    const rows = await this.#db
+      .selectFrom('sync.users as u')
+      .leftJoin('sync.runs as r', 'r.id', 'u.invitation_run_id')
+      .select((eb) => [
+        'u.invitation_run_id as runId',
+        'r.workflow_id as workflowId',
+        'r.status as status',
+        eb.fn.countAll<string>().as('pending'),
+      ])
+      .where('u.invitation_status', '=', 'pending')
+      .where('u.invitation_run_id', 'is not', null)
+      .where('u.invitation_run_id', '<>', excludingRunId)
+      .groupBy(['u.invitation_run_id', 'r.workflow_id', 'r.status'])
+      .orderBy('u.invitation_run_id')
+      .execute();
+    return rows.map((r) => ({
+      runId: r.runId!,
+      workflowId: r.workflowId ?? null,
+      status: r.status ?? null,
+      pending: Number(r.pending),
+    }));
+  }
+
+  /** Hands `fromRunId`'s pending invitations to `toRunId`; how many moved. */
+  async move(fromRunId: string, toRunId: string): Promise<number> {
+    const r = await this.#db
+      .updateTable('sync.users')
+      .set({ invitation_run_id: toRunId })
+      .where('invitation_status', '=', 'pending')
+      .where('invitation_run_id', '=', fromRunId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   /** Cancels the run's invitations still pending; how many it cancelled. */

@@ -5,6 +5,7 @@ import type { InvitationStatus, SyncDatabase } from '../db/sync-schema';
 import type { SyncUserState } from '../domain/types';
 import type {
   FailureRow,
+  InvitationHolder,
   LocationLink,
   LogEntry,
   NewPendingDeletion,
@@ -142,6 +143,14 @@ export class PgSyncStore implements SyncStore {
 
   cancelInvitations(runId: string): Promise<number> {
     return this.#invitations.cancel(runId);
+  }
+
+  invitationHolders(excludingRunId: string): Promise<InvitationHolder[]> {
+    return this.#invitations.holders(excludingRunId);
+  }
+
+  moveInvitations(fromRunId: string, toRunId: string): Promise<number> {
+    return this.#invitations.move(fromRunId, toRunId);
   }
 
   // --- locations ---------------------------------------------------------------------------------

@@ -561,6 +561,23 @@ export class FakeStore implements SyncStore {
     u.invitationStatus = status;
     if (sentAt) u.invitationSentAt = sentAt;
   }
+  async invitationHolders(excludingRunId: string) {
+    const pending = new Map<string, number>();
+    for (const u of this.users.values())
+      if (u.invitationStatus === 'pending' && u.invitationRunId && u.invitationRunId !== excludingRunId)
+        pending.set(u.invitationRunId, (pending.get(u.invitationRunId) ?? 0) + 1);
+    return [...pending]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([runId, n]) => {
+        const run = this.runs.get(runId);
+        return { runId, workflowId: run?.workflowId ?? null, status: run?.status ?? null, pending: n };
+      });
+  }
+  async moveInvitations(fromRunId: string, toRunId: string) {
+    const rows = this.invitationRows(fromRunId);
+    for (const u of rows) u.invitationRunId = toRunId;
+    return rows.length;
+  }
   async cancelInvitations(runId: string) {
     const rows = this.invitationRows(runId);
     for (const u of rows) u.invitationStatus = 'cancelled';
