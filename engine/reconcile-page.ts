@@ -68,6 +68,12 @@ export async function reconcilePage(
     deferDeletes: true,
     now: new Date(engine.clock.now()),
     attempt,
+    // Every attempt of this page is one holder: a retry takes over the leases of an attempt that died.
+    lease: {
+      holder: `page:${input.runId}:${input.afterId ?? 0}`,
+      contextDigest,
+      signal: progress.signal,
+    },
   };
   let counts: Counts = scan.passed.size > 0 ? { unchanged: scan.passed.size } : {};
   let logBuffer: LogEntry[] = [];
@@ -208,17 +214,13 @@ async function pageUsers(
   stored: Map<number, unknown>,
   scan: InputScan,
 ) {
+  // The states before Engage: a per-user run that saves after the state read changes the version the
+  // user's lease compares (user-lease.ts); one that saved before read Engage before the page did.
   if (scan.passed.size === 0) {
-    const [engage, states] = await Promise.all([
-      engageRange(engine, input.afterId, input.upToId),
-      engine.store.usersInRange(input.afterId, input.upToId),
-    ]);
-    return { ...engage, states };
+    const states = await engine.store.usersInRange(input.afterId, input.upToId);
+    return { ...(await engageRange(engine, input.afterId, input.upToId)), states };
   }
   const needed = [...new Set([...scan.engageIds, ...stored.keys()])].filter((id) => !scan.passed.has(id));
-  const [engage, states] = await Promise.all([
-    engine.engage.usersByIds(needed),
-    engine.store.usersByIds(needed),
-  ]);
-  return { ...engage, states };
+  const states = await engine.store.usersByIds(needed);
+  return { ...(await engine.engage.usersByIds(needed)), states };
 }

@@ -9,6 +9,7 @@ import { applyPlan } from './apply-plan';
 import type { Engine } from './engine';
 import { userEntry } from './log-entries';
 import type { LogEntry } from './ports';
+import { leasedPageUser } from './user-lease';
 import {
   UNCHANGED,
   UNCHANGED_STAMP,
@@ -40,6 +41,9 @@ export async function reconcileUser(
         ? UNCHANGED_STAMP
         : UNCHANGED;
   }
+  // A page acts on a user only under its lease, from data no other run changed since (user-lease.ts).
+  if (ctx.lease && !ctx.dryRun)
+    return leasedPageUser(engine, { ...ctx, lease: ctx.lease }, input, (c, i) => reconcileUser(engine, c, i));
   const started = engine.clock.now();
   const id = input.engageUserId;
   const entry: EntryFn = (action, outcome, extra = {}) =>

@@ -4,6 +4,7 @@ import type { Counts, InvitationPolicy, Outcome } from '../domain/run-types';
 import type { EngageUser, SyncOptions } from '../domain/types';
 import type { LocationContext } from './location-context';
 import type { FailureRow, LogEntry, StoredUser } from './ports';
+import type { PageLease } from './user-lease';
 
 export interface UserRunContext {
   runId: string;
@@ -19,6 +20,8 @@ export interface UserRunContext {
   attempt: number;
   /** Set on the one re-plan after Visitor changed under us; a second surprise is a failure. */
   replanned?: boolean;
+  /** A page's: each user it acts on is leased first, and planned again if its state moved. */
+  lease?: PageLease;
 }
 
 export interface UserInput {
