@@ -14,6 +14,10 @@ import {
   countPendingInvitations,
   sendPendingInvitations,
 } from '../../engine/invitations';
+import {
+  type AdoptOrphanedInvitationsInput,
+  adoptOrphanedInvitations,
+} from '../../engine/orphaned-invitations';
 import { reconcileLocations } from '../../engine/reconcile-locations';
 import { reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
@@ -67,6 +71,9 @@ export function createSyncActivities(engine: Engine) {
       runActivity(() => cancelPendingInvitations(engine, input)),
     countPendingInvitations: (input: Arg<typeof countPendingInvitations>) =>
       runActivity(() => countPendingInvitations(engine, input)),
+    // The sweep for pending invitations whose run is gone (engine/orphaned-invitations.ts).
+    adoptOrphanedInvitations: (input: AdoptOrphanedInvitationsInput) =>
+      runActivity(() => adoptOrphanedInvitations(engine, input)),
   };
 }
 

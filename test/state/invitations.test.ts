@@ -66,3 +66,43 @@ describe('delayed invitations', () => {
     assert.equal(await store().countPendingInvitations('run-2'), 1);
   });
 });
+
+describe('orphaned-invitation sweep queries', () => {
+  it('lists the other runs holding pending invitations, with their run record; moves a batch', async () => {
+    const s = store();
+    await s.openRun({
+      id: 'gone-1',
+      kind: 'user',
+      workflowId: 'provision-user-101',
+      startedBy: 'cli',
+      dryRun: false,
+    });
+    await s.setRunStatus('gone-1', 'failed', { finished: true });
+    await s.saveUser(userState(101), 'gone-1', pendingIn('gone-1'));
+    await s.saveUser(userState(102), 'gone-1', pendingIn('gone-1'));
+    await s.saveUser(userState(103), 'gone-1', { invitation: { status: 'sent', runId: 'gone-1' } });
+    await s.saveUser(userState(104), 'no-record', pendingIn('no-record'));
+    await s.saveUser(userState(105), 'current', pendingIn('current'));
+    const holders = (await s.invitationHolders('current')).filter(
+      (h) => h.runId !== 'run-1' && h.runId !== 'run-2',
+    );
+    assert.deepEqual(holders, [
+      { runId: 'gone-1', workflowId: 'provision-user-101', status: 'failed', pending: 2 },
+      { runId: 'no-record', workflowId: null, status: null, pending: 1 },
+    ]);
+
+    assert.equal(await s.moveInvitations('gone-1', 'current'), 2);
+    assert.equal(await s.moveInvitations('gone-1', 'current'), 0, 'idempotent');
+    assert.equal(await s.countPendingInvitations('current'), 3);
+    const sent = await db()
+      .selectFrom('sync.users')
+      .select(['invitation_run_id', 'invitation_status'])
+      .where('engage_user_id', '=', 103)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(sent, { invitation_run_id: 'gone-1', invitation_status: 'sent' }, 'a sent one stays');
+    assert.deepEqual(
+      (await s.invitationHolders('current')).map((h) => h.runId).filter((id) => id === 'gone-1'),
+      [],
+    );
+  });
+});

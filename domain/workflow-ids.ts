@@ -1,0 +1,5 @@
+// Workflow ids the engine asks Temporal about, without importing workflows/ (workflows/ids.ts names
+// the same ids for the workflows and the CLIs).
+
+/** The workflow holding a run's delayed invitations (started by the run). */
+export const invitationsWorkflowId = (runId: string) => `invitations-${runId}`;
