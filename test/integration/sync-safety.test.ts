@@ -23,7 +23,7 @@ async function waitForPhase(h: SyncHarness, workflowId: string, phase: string): 
   throw new Error(`run never reached ${phase}`);
 }
 
-test('deleting 30% of users holds the deletions: reject keeps them, approve deletes exactly them', async () => {
+test('deletions past the budget never block syncing: held for a decision, later runs go on, approve deletes exactly the leavers still gone', async () => {
   const h = await SyncHarness.create('threshold', {
     env: { SYNC_DELETE_THRESHOLD_PERCENT: '10', SYNC_DELETE_THRESHOLD_COUNT: '1000' },
   });
@@ -39,36 +39,109 @@ test('deleting 30% of users holds the deletions: reject keeps them, approve dele
     await softDelete(h.engage.db, gone);
     await addUsers(h.engage.db, [{}]);
 
-    for (const decision of ['reject', 'approve'] as const) {
-      const id = h.newRunId(`daily-${decision}`);
-      const handle = await h.client.workflow.start('syncRunWorkflow', {
-        taskQueue: h.taskQueue,
-        workflowId: id,
-        args: [{ kind: 'daily', startedBy: 'test' }],
-      });
-      const waiting = await waitForPhase(h, id, 'awaiting-approval');
-      assert.equal(waiting.deletionsPending, 3);
-      const desc = await handle.describe();
-      assert.equal(desc.searchAttributes.EvsRunStatus?.[0], 'awaiting-approval', 'the UI shows why it waits');
-      assert.match(String((await handle.describe()).memo?.awaiting), /exceed the safety threshold/);
-      const before = (await h.visitorState()).users.length;
-      assert.equal(before, 11, 'everything else was applied while waiting (the new user exists)');
-      await handle.executeUpdate('decideDeletions', {
-        args: [{ approve: decision === 'approve', by: 'test' }],
-      });
-      const result = (await handle.result()) as SyncRunResult;
-      assert.equal(result.status, 'completed');
-      const users = (await h.visitorState()).users;
-      const present = gone.filter((g) => users.some((u) => u.externalId === String(g)));
-      if (decision === 'reject') {
-        assert.deepEqual(result.deletions, { pending: 3, applied: 0, rejected: 3 });
-        assert.equal(present.length, 3, 'reject keeps them');
-      } else {
-        assert.deepEqual(result.deletions, { pending: 3, applied: 3, rejected: 0 });
-        assert.equal(present.length, 0, 'approve deletes them');
-        assert.equal(users.length, 8, 'and nobody else');
-      }
-    }
+    // The run holds the 3 deletions (30% > 10%) and finishes: nothing waits in it.
+    const first = await h.runSync({ kind: 'daily' });
+    assert.equal(first.status, 'completed', first.reason);
+    assert.equal(first.deletions?.held, 3);
+    assert.match(first.reason ?? '', /3 deletions would take 27\.3% of 11 provisioned users/);
+    const decisionId = first.deletions?.decisionWorkflowId;
+    assert.ok(decisionId, 'the decision has a workflow of its own');
+    assert.equal((await h.visitorState()).users.length, 11, 'everything else applied (the new user exists)');
+
+    // The lock is free: the next runs start, create and update, and keep holding the leavers.
+    await h.engage.db
+      .updateTable('engage.users')
+      .set({ given_name: 'Renamed', updated_at: new Date() })
+      .where('id', '=', ids[5]!)
+      .execute();
+    await addUsers(h.engage.db, [{}]);
+    const second = await h.runSync({ kind: 'daily', full: true });
+    assert.equal(second.status, 'completed', second.reason);
+    assert.equal((await h.visitorState()).users.length, 12, 'a later run still creates');
+    const decision = h.client.workflow.getHandle(decisionId);
+    const desc = await decision.describe();
+    assert.equal(desc.status.name, 'RUNNING');
+    assert.equal(desc.searchAttributes.EvsRunStatus?.[0], 'awaiting-approval', 'the UI shows what waits');
+    assert.equal(second.deletions?.decisionWorkflowId, decisionId, 'one decision for every run');
+
+    // One leaver comes back before the operator answers: approving deletes only the two still gone.
+    await h.engage.db
+      .updateTable('engage.users')
+      .set({ deleted_at: null, updated_at: new Date() })
+      .where('id', '=', gone[2]!)
+      .execute();
+    await decision.executeUpdate('decideDeletions', { args: [{ approve: true, by: 'test' }] });
+    const result = (await decision.result()) as { status: string; applied: number; stale: number };
+    assert.deepEqual([result.status, result.applied, result.stale], ['approved', 2, 1]);
+    const users = (await h.visitorState()).users;
+    assert.deepEqual(
+      gone.map((g) => users.some((u) => u.externalId === String(g))),
+      [false, false, true],
+    );
+    assert.equal(users.length, 10, 'and nobody else');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a pending decision is refused once decided, and rejecting deletes nobody', async () => {
+  const h = await SyncHarness.create('reject', {
+    env: { SYNC_DELETE_THRESHOLD_PERCENT: '10', SYNC_DELETE_THRESHOLD_COUNT: '1000' },
+  });
+  try {
+    await addLocations(h.engage.db, ['Rome']);
+    const ids = await addUsers(
+      h.engage.db,
+      Array.from({ length: 6 }, () => ({})),
+    );
+    await h.startWorker();
+    await h.runSync({ kind: 'initial' });
+    await softDelete(h.engage.db, ids.slice(0, 2));
+    const r = await h.runSync({ kind: 'daily' });
+    const decision = h.client.workflow.getHandle(r.deletions!.decisionWorkflowId!);
+    await decision.executeUpdate('decideDeletions', { args: [{ approve: false, by: 'test' }] });
+    await assert.rejects(
+      decision.executeUpdate('decideDeletions', { args: [{ approve: true, by: 'late' }] }),
+      (e: Error) => /already rejected by test/.test(String((e as { cause?: Error }).cause?.message)),
+    );
+    assert.equal(((await decision.result()) as { status: string }).status, 'rejected');
+    assert.equal((await h.visitorState()).users.length, 6, 'nobody deleted');
+    const row = await h.sync.db.selectFrom('sync.deletion_decisions').selectAll().executeTakeFirstOrThrow();
+    assert.deepEqual([row.status, row.decided_by], ['rejected', 'test']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('per-user runs (Engage SCIM deactivations) share the budget: at most the budget deleted, the rest held', async () => {
+  const h = await SyncHarness.create('peruser', {
+    env: { SYNC_DELETE_THRESHOLD_PERCENT: '100', SYNC_DELETE_THRESHOLD_COUNT: '3' },
+  });
+  try {
+    await addLocations(h.engage.db, ['Rome']);
+    const ids = await addUsers(
+      h.engage.db,
+      Array.from({ length: 12 }, () => ({})),
+    );
+    await h.startWorker();
+    await h.runSync({ kind: 'initial' });
+    const leavers = ids.slice(0, 8);
+    await h.engage.db
+      .updateTable('engage.users')
+      .set({ active: false, updated_at: new Date() })
+      .where('id', 'in', leavers)
+      .execute();
+    // All at once, as an IdP unassigning a group does.
+    const results = await Promise.all(leavers.map((id) => h.provisionUser(id)));
+    const outcomes = results.map((r) => r.outcome).sort();
+    assert.equal(outcomes.filter((o) => o === 'deactivated' || o === 'deleted').length, 3, outcomes.join());
+    assert.equal(outcomes.filter((o) => o === 'held').length, 5, outcomes.join());
+    const active = (await h.visitorState()).users.filter((u) => u.active !== false);
+    assert.equal(active.length, 12 - 3, 'only the budget went');
+    const d = await h.sync.db.selectFrom('sync.deletion_decisions').selectAll().execute();
+    assert.equal(d.length, 1, 'one decision');
+    const held = await h.sync.db.selectFrom('sync.held_deletions').select('engage_user_id').execute();
+    assert.equal(held.length, 5);
   } finally {
     await h.close();
   }
