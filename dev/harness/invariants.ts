@@ -156,6 +156,89 @@ export async function checkInvariants(h: InvariantSubject, opts: InvariantOption
         problems.push(`created user ${c.visitor_user_id} was not invited exactly once`);
     }
   }
+  problems.push(...(await checkProvisioningLog(h, visitor)));
+  return problems;
+}
+
+/**
+ * The provisioning log and the runs' counts match what Visitor received (issue 14, defect 11): every
+ * user the sync created, deactivated or deleted, and every invitation, has its log entry; each
+ * finished bulk run counts as many creates as its log holds, and no fewer than the users it created.
+ */
+export async function checkProvisioningLog(h: InvariantSubject, visitor: VisitorState): Promise<string[]> {
+  const problems: string[] = [];
+  const [states, logged, runs] = await Promise.all([
+    h.sync.db
+      .selectFrom('sync.users')
+      .select(['engage_user_id', 'visitor_user_id', 'deprovisioned', 'created_by_run'])
+      .execute(),
+    h.sync.db
+      .selectFrom('sync.log')
+      .select(['run_id', 'engage_id', 'action', 'outcome', 'detail'])
+      .where('object_type', '=', 'user')
+      .where('outcome', 'in', ['created', 'adopted', 'deleted', 'deactivated', 'invited'])
+      .execute(),
+    h.sync.db
+      .selectFrom('sync.runs')
+      .select(['id', 'counts'])
+      .where('kind', 'in', ['initial', 'daily'])
+      .where('status', '=', 'completed')
+      .execute(),
+  ]);
+  const outcomesOf = new Map<number, Set<string>>();
+  const invitedBy = new Set<number>();
+  for (const l of logged) {
+    if (l.engage_id === null) continue;
+    const set = outcomesOf.get(l.engage_id) ?? new Set<string>();
+    set.add(l.outcome);
+    outcomesOf.set(l.engage_id, set);
+    if (l.outcome === 'invited' || (l.detail as { invitation?: string } | null)?.invitation === 'sent')
+      invitedBy.add(l.engage_id);
+  }
+  const has = (id: number, ...outcomes: string[]) => outcomes.some((o) => outcomesOf.get(id)?.has(o));
+  const inVisitor = new Map(visitor.users.map((u) => [u.id, u]));
+  const engageIdOf = new Map<string, number>();
+  let missing = 0;
+  const miss = (what: string) => {
+    if (missing++ < 5) problems.push(what);
+  };
+  for (const s of states) {
+    if (s.visitor_user_id) engageIdOf.set(s.visitor_user_id, s.engage_user_id);
+    if (s.created_by_run === null) continue;
+    const v = s.visitor_user_id ? inVisitor.get(s.visitor_user_id) : undefined;
+    if (v && !has(s.engage_user_id, 'created', 'adopted'))
+      miss(`user ${s.engage_user_id} is in Visitor but the log has no created/adopted entry`);
+    if (s.deprovisioned && v && !v.active && !has(s.engage_user_id, 'deactivated'))
+      miss(`user ${s.engage_user_id} was deactivated in Visitor but the log has no deactivated entry`);
+    if (s.deprovisioned && !s.visitor_user_id && !has(s.engage_user_id, 'deleted'))
+      miss(`user ${s.engage_user_id} was deleted from Visitor but the log has no deleted entry`);
+  }
+  for (const inv of visitor.invitations) {
+    const id = engageIdOf.get(inv.userId);
+    if (id !== undefined && !invitedBy.has(id))
+      miss(`user ${id} was invited in Visitor but the log records no invitation`);
+  }
+  if (missing > 5) problems.push(`… ${missing - 5} more users with actions missing from the log`);
+
+  const createdBy = new Map<string, number>();
+  for (const s of states)
+    if (s.created_by_run && s.visitor_user_id && inVisitor.has(s.visitor_user_id))
+      createdBy.set(s.created_by_run, (createdBy.get(s.created_by_run) ?? 0) + 1);
+  const loggedCreates = new Map<string, Set<number>>();
+  for (const l of logged)
+    if ((l.outcome === 'created' || l.outcome === 'adopted') && l.engage_id !== null) {
+      const set = loggedCreates.get(l.run_id) ?? new Set<number>();
+      set.add(l.engage_id);
+      loggedCreates.set(l.run_id, set);
+    }
+  for (const r of runs) {
+    const counted = (r.counts.created ?? 0) + (r.counts.adopted ?? 0);
+    const inLog = loggedCreates.get(r.id)?.size ?? 0;
+    if (counted !== inLog) problems.push(`run ${r.id} counts ${counted} created/adopted, its log ${inLog}`);
+    const made = createdBy.get(r.id) ?? 0;
+    if (counted < made)
+      problems.push(`run ${r.id} counts ${counted} created/adopted but created ${made} users`);
+  }
   return problems;
 }
 
