@@ -1,7 +1,8 @@
 // The attempt fences of engine/attempt-fence.ts in PostgreSQL (sync.activity_fences). A holder keeps
 // one transaction open with the key's row locked FOR UPDATE: a later attempt's claim waits for that
 // lock, so it starts writing only once the earlier attempt finished, stopped, or lost its session
-// (its worker died: PostgreSQL ends the session and the lock goes with it).
+// (its worker died: PostgreSQL ends the session and the lock goes with it). Give it its own pool:
+// each holder keeps one of its connections.
 import { type Kysely, sql } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
 import type { AttemptFences, FenceLease } from '../engine/ports';
@@ -15,7 +16,10 @@ const LOCK_WAIT = '2s';
 const IDLE_LIMIT = '5min';
 
 const LOCK_NOT_AVAILABLE = '55P03';
-const isLockTimeout = (err: unknown) => (err as { code?: unknown } | null)?.code === LOCK_NOT_AVAILABLE;
+/** The lock is still held, or every connection of the fences' pool holds a fence: wait again. */
+const mustWait = (err: unknown) =>
+  (err as { code?: unknown } | null)?.code === LOCK_NOT_AVAILABLE ||
+  (err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message));
 
 export class PgAttemptFences implements AttemptFences {
   readonly #db: Kysely<SyncDatabase>;
@@ -37,7 +41,7 @@ export class PgAttemptFences implements AttemptFences {
         if (!(await this.#record(key, token))) return null;
         return await this.#hold(key, token);
       } catch (err) {
-        if (!isLockTimeout(err)) throw err;
+        if (!mustWait(err)) throw err;
         wait.onWait();
       }
     }

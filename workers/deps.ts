@@ -30,6 +30,13 @@ export function buildDeps(
     poolSize: config.database.poolSize,
     applicationName: 'engage-visitor-sync (reader)',
   });
+  // Its own pool: a fence holds a connection while its activity writes to Visitor, and a burst of
+  // invitation batches (one per per-user run) must not starve the activities' own queries.
+  const fenceDb = createDb<SyncDatabase>({
+    url: config.database.url,
+    poolSize: config.database.poolSize,
+    applicationName: 'engage-visitor-sync (fences)',
+  });
   const metrics = extra.metrics;
   const visitor = new VisitorScimClient({
     baseUrl: config.visitor.url,
@@ -47,7 +54,7 @@ export function buildDeps(
     visitor,
     store: new PgSyncStore(syncDb),
     guard: new PgDeletionGuard(syncDb),
-    fences: new PgAttemptFences(syncDb),
+    fences: new PgAttemptFences(fenceDb),
     settings: config.sync,
     concurrency: config.visitor.concurrency,
     clock: systemClock,
@@ -58,7 +65,7 @@ export function buildDeps(
     engine,
     async close() {
       visitor.close();
-      await Promise.all([syncDb.destroy(), engageDb.destroy()]);
+      await Promise.all([syncDb.destroy(), engageDb.destroy(), fenceDb.destroy()]);
     },
   };
 }
