@@ -27,8 +27,14 @@ export async function reconcileLocations(
     store.locationMap(),
   ]);
   const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 };
-  const beat = () => progress.beat({ locations: counts });
-  beat();
+  // Once the reads are done, then at most once a second (the Progress contract).
+  let lastBeat = engine.clock.now();
+  progress.beat({ locations: { ...counts } });
+  const beat = () => {
+    if (engine.clock.now() - lastBeat < 1000) return;
+    lastBeat = engine.clock.now();
+    progress.beat({ locations: { ...counts } });
+  };
   /** Before each write to Visitor: not once cancelled, and only while this attempt holds the fence. */
   const beforeWrite = async () => {
     throwIfStopped(progress);

@@ -105,12 +105,24 @@ describe('withAttemptFence: syncLocations', () => {
     );
   });
 
-  it('heartbeats as locations are done', async () => {
+  it('heartbeats once its reads are done, then at most once a second as locations are done', async () => {
     const w = fakeWorld();
-    for (let id = 1; id <= 3; id++) w.engage.locations.push(engageLocation(id));
+    for (let id = 1; id <= 4; id++) w.engage.locations.push(engageLocation(id));
+    const create = w.visitor.createLocation.bind(w.visitor);
+    w.visitor.createLocation = async (body) => {
+      w.clock.advance(600); // each create takes 0.6 s
+      return create(body);
+    };
     const progress = new RecordingProgress();
-    await reconcileLocations(w.engine, { runId: 'r1', dryRun: false }, { progress, fence: holder() });
-    assert.ok(progress.beats.length >= 3, `beats: ${JSON.stringify(progress.beats)}`);
+    const engine: Engine = { ...w.engine, concurrency: 1 };
+    await reconcileLocations(engine, { runId: 'r1', dryRun: false }, { progress, fence: holder() });
+    assert.deepEqual(progress.beats[0], {
+      locations: { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 },
+    });
+    assert.ok(
+      progress.beats.length >= 2 && progress.beats.length <= 3,
+      `beats: ${JSON.stringify(progress.beats)}`,
+    );
   });
 
   it('an attempt older than the holder is refused before it reads or writes anything', async () => {
