@@ -20,8 +20,10 @@ import {
 } from '../../engine/orphaned-invitations';
 import { reconcileLocations } from '../../engine/reconcile-locations';
 import { reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
+import { runCounts } from '../../engine/run-counts';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
+import { withUserLease } from '../../engine/user-lease';
 import { activityProgress, runActivity, runBatch, runFenced, runHeartbeating } from '../attempt';
 
 type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
@@ -30,6 +32,7 @@ export function createSyncActivities(engine: Engine) {
   return {
     beginRun: (input: BeginRunInput) => runActivity(() => beginRun(engine, input)),
     finishRun: (input: Arg<typeof finishRun>) => runActivity(() => finishRun(engine, input)),
+    runCounts: (input: Arg<typeof runCounts>) => runActivity(() => runCounts(engine, input)),
     // Writes locations to Visitor: heartbeating and fenced, so a timed-out attempt never writes
     // beside its retry (needs a heartbeat time-out: LOCATIONS_ACTIVITY).
     syncLocations: (input: Arg<typeof reconcileLocations>) =>
@@ -59,10 +62,13 @@ export function createSyncActivities(engine: Engine) {
         const d = await pendingDeletionDecision(engine);
         return d ? { id: d.id, held: d.held, expiresAtMs: d.expiresAt.getTime() } : null;
       }),
+    // Under the user's lease (a dry run writes nothing, so takes none): no page acts on the user meanwhile.
     syncSingleUser: (input: SingleUserInput) =>
-      runActivity(() =>
-        reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress()),
-      ),
+      runActivity(() => {
+        const run = () =>
+          reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress());
+        return input.dryRun ? run() : withUserLease(engine, input.engageUserId, `user:${input.runId}`, run);
+      }),
     sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
       runFenced(engine.fences, `invitations:${input.runId}`, 'return', (progress, fence) =>
         sendPendingInvitations(engine, input, progress, fence),
