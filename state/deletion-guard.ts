@@ -199,6 +199,8 @@ export class PgDeletionGuard implements DeletionGuardStore {
     by: string,
   ): Promise<{ closed: boolean; dropped: number }> {
     return this.#db.transaction().execute(async (tx) => {
+      // Same lock as hold(): a run never adds held deletions to a decision as it closes.
+      await sql`SELECT pg_advisory_xact_lock(${BUDGET_LOCK})`.execute(tx);
       const r = await tx
         .updateTable('sync.deletion_decisions')
         .set({ status, decided_by: by, decided_at: sql<Date>`now()` })
