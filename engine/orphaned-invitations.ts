@@ -13,6 +13,8 @@ export interface AdoptOrphanedInvitationsInput {
   runId: string;
   /** The current run's invitation policy: 'disabled' cancels the batches instead. */
   invitations: InvitationPolicy;
+  /** A dry run writes nothing: it adopts nothing either. */
+  dryRun?: boolean;
 }
 
 export interface AdoptOrphanedInvitationsResult {
@@ -27,11 +29,11 @@ export interface AdoptOrphanedInvitationsResult {
  */
 export async function adoptOrphanedInvitations(
   engine: Engine,
-  { runId, invitations }: AdoptOrphanedInvitationsInput,
+  { runId, invitations, dryRun = false }: AdoptOrphanedInvitationsInput,
 ): Promise<AdoptOrphanedInvitationsResult> {
   const result: AdoptOrphanedInvitationsResult = { adopted: 0, cancelled: 0, runs: [] };
   // Only a definite "not running" makes a batch an orphan: without a way to ask, none is.
-  if (!engine.workflowIsRunning) return result;
+  if (!engine.workflowIsRunning || dryRun) return result;
   const { store } = engine;
   for (const holder of await store.invitationHolders(runId)) {
     if (!(await isOrphaned(engine.workflowIsRunning, holder))) continue;

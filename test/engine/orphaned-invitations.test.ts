@@ -94,6 +94,18 @@ describe('adoptOrphanedInvitations', () => {
     assert.equal(runOf(w, 1), 'current');
   });
 
+  it('a dry run adopts nothing', async () => {
+    const w = fakeWorld({ workflowIsRunning: async () => false });
+    await pending(w, 'gone', [1], 'failed');
+    const r = await adoptOrphanedInvitations(w.engine, {
+      runId: 'current',
+      invitations: delay,
+      dryRun: true,
+    });
+    assert.deepEqual(r, { adopted: 0, cancelled: 0, runs: [] });
+    assert.equal(runOf(w, 1), 'gone');
+  });
+
   it('without a way to ask Temporal, or when asking fails, it adopts nothing', async () => {
     const blind = fakeWorld();
     await pending(blind, 'gone', [1], 'failed');
