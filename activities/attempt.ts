@@ -34,15 +34,6 @@ export async function runHeartbeating<T>(
 }
 
 /**
- * Runs one batch of a loop the workflow drives (deletions, invitations): heartbeating, and on
- * cancellation (a worker shutting down) it returns what it did, with work remaining, so the workflow
- * counts it and asks again rather than losing the batch's counts.
- */
-export async function runBatch<T>(work: (progress: Progress) => Promise<T>): Promise<T> {
-  return runActivity(() => work(activityProgress()));
-}
-
-/**
  * The attempt's fence token: when Temporal scheduled it. A retry is scheduled after the attempt before
  * it timed out, and the next batch after the one before completed, so later attempts have larger ones.
  */
@@ -52,7 +43,8 @@ const fenceToken = (ctx: Context) => ctx.info.currentAttemptScheduledTimestampMs
  * Runs engine work that writes to Visitor holding `key` (engine/attempt-fence.ts): it starts once an
  * earlier attempt let go, writes only while it holds the key, and stops at its next write when
  * cancelled. `partial` says what a cancelled attempt ends with: 'drop' ends it as cancelled (like
- * runHeartbeating; the retry finds what was done), 'return' returns what it did (like runBatch).
+ * runHeartbeating; the retry finds what was done), 'return' returns what it did, with work remaining,
+ * so the workflow driving a loop of batches (deletions, invitations) counts it and asks again.
  */
 export async function runFenced<T>(
   fences: AttemptFences | undefined,

@@ -3,6 +3,7 @@
 // blocking the run; the decision applies the held ones still valid, or expires as rejected.
 import { budgetAllows, holdReason, refuseReason } from '../domain/deletion-budget';
 import type { Counts } from '../domain/run-types';
+import { type AttemptFence, UNFENCED } from './attempt-fence';
 import type { DeletionDecision, DeletionPath } from './deletion-guard-port';
 import { deprovisionLeavers } from './deletions';
 import type { Engine } from './engine';
@@ -140,12 +141,18 @@ export async function applyHeldDeletions(
   engine: Engine,
   { decisionId, limit }: { decisionId: number; limit: number },
   progress: Progress,
+  fence: AttemptFence = UNFENCED,
 ): Promise<{ applied: number; stale: number; counts: Counts; remaining: number }> {
   const d = await engine.guard.decision(decisionId);
   if (d?.status !== 'pending') return { applied: 0, stale: 0, counts: {}, remaining: 0 };
   const held = await engine.guard.heldDeletions(decisionId, limit);
-  const done = await deprovisionLeavers(engine, decisionRunId(decisionId), held, progress, (l, outcome) =>
-    engine.guard.releaseHeld(decisionId, l.engageUserId, outcome),
+  const done = await deprovisionLeavers(
+    engine,
+    decisionRunId(decisionId),
+    held,
+    progress,
+    (l, outcome) => engine.guard.releaseHeld(decisionId, l.engageUserId, outcome),
+    fence,
   );
   const left = await engine.guard.decision(decisionId);
   return { ...done, remaining: left?.held ?? 0 };
@@ -164,9 +171,4 @@ export async function closeDeletionDecision(
     engine.decisionMetrics?.decision(status);
   }
   return r;
-}
-
-/** The pending decision, for operators (status, the UI). */
-export async function pendingDeletionDecision(engine: Engine): Promise<DeletionDecision | undefined> {
-  return engine.guard.pendingDecision();
 }

@@ -3,6 +3,7 @@
 import { budgetAllows, refuseReason } from '../domain/deletion-budget';
 import { addCounts } from '../domain/run-math';
 import type { Counts } from '../domain/run-types';
+import { type AttemptFence, UNFENCED } from './attempt-fence';
 import { deprovision } from './deprovision';
 import type { Engine } from './engine';
 import { runEntry, userEntry } from './log-entries';
@@ -67,6 +68,7 @@ export async function applyDeletions(
   engine: Engine,
   { runId, limit }: { runId: string; limit: number },
   progress: Progress,
+  fence: AttemptFence = UNFENCED,
 ): Promise<{ applied: number; counts: Counts; remaining: number }> {
   const { store } = engine;
   await store.setRunStatus(runId, 'running');
@@ -82,6 +84,7 @@ export async function applyDeletions(
     })),
     progress,
     (l, outcome) => store.markDeletion(runId, l.engageUserId, outcome),
+    fence,
   );
   return { applied: done.applied, counts: done.counts, remaining: await store.countPendingDeletions(runId) };
 }
@@ -97,6 +100,7 @@ export async function deprovisionLeavers(
   leavers: readonly Leaver[],
   progress: Progress,
   settled: (l: Leaver, outcome: 'applied' | 'stale') => Promise<void>,
+  fence: AttemptFence = UNFENCED,
 ): Promise<{ applied: number; stale: number; counts: Counts }> {
   const { store } = engine;
   const ids = leavers.map((l) => l.engageUserId);
@@ -125,6 +129,8 @@ export async function deprovisionLeavers(
       return;
     }
     const started = engine.clock.now();
+    // An older attempt of this batch never writes beside its retry.
+    await fence.assertHolder();
     await deprovision(engine.visitor, l.mode, l.visitorUserId);
     const next =
       l.mode === 'delete'

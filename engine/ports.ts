@@ -123,6 +123,8 @@ export interface RunRecord {
   heldDeletions: number;
   /** Of those, the users without a log row of the run (not counted among `outcomes`). */
   heldNotLogged: number;
+  /** Of those, the deletions the deletion guard held for an operator's decision. */
+  heldForDecision: number;
 }
 
 /** A user's lease for one holder, and the version of the user's state row at that moment. */

@@ -37,6 +37,7 @@ export function countsOf(record: RunRecord): Counts {
     if (outcome === 'failed' && WRITE_ACTIONS.has(o.action)) add('writeFailures', o.n);
   }
   add('pendingDeletion', record.heldDeletions);
+  add('held', record.heldForDecision);
   // Everyone else the pages covered was found unchanged (passed over, or planned with nothing to do).
   if (record.processed !== null) add('unchanged', record.processed - logged - record.heldNotLogged);
   return counts;

@@ -40,8 +40,9 @@ export class RunRecords {
         select action, outcome, coalesce((detail->>'invited')::boolean, false) as invited,
                detail->>'invitation' as invitation, count(*) as n
         from newest group by 1, 2, 3, 4`.execute(this.#db),
-      sql<{ held: string; not_logged: string }>`
+      sql<{ held: string; for_decision: string; not_logged: string }>`
         select count(*) as held,
+               count(*) filter (where d.status = 'held') as for_decision,
                count(*) filter (where not exists (
                  select 1 from sync.log l
                  where l.run_id = d.run_id and l.object_type = 'user' and l.engage_id = d.engage_user_id
@@ -53,6 +54,7 @@ export class RunRecords {
       outcomes: outcomes.rows.map((r) => ({ ...r, n: Number(r.n) })),
       heldDeletions: Number(held.rows[0]?.held ?? 0),
       heldNotLogged: Number(held.rows[0]?.not_logged ?? 0),
+      heldForDecision: Number(held.rows[0]?.for_decision ?? 0),
     };
   }
 }

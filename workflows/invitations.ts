@@ -99,7 +99,7 @@ type Page = { sent: number; skipped: number; remaining: number };
 
 /**
  * One page in a scope the cancel signal cancels. A page cancelled while sending returns what it sent
- * (runBatch returns the partial result, and the workflow waits for the activity to end, so that result
+ * (runFenced returns the partial result, and the workflow waits for the activity to end, so that result
  * reaches it). Undefined when the page ended without a result once cancelled: cancelled before it
  * started (it sent nothing), or failed or timed out (it is not retried once cancelled; what that
  * attempt sent is recorded in the sync state but not counted here).

@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
 import { shouldStopForFailures } from '../domain/run-math';
-import { PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
+import { LOCATIONS_ACTIVITY, PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
 import { invitationsWorkflowId } from './ids';
 import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
 import { ensureDeletionDecision } from './start-decision';
@@ -39,6 +39,8 @@ const MAX_HISTORY_EVENTS = 4_000;
 
 const short = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
 const paged = proxyActivities<SyncActivities>(PAGE_ACTIVITY);
+/** syncLocations heartbeating, so a timed-out attempt is noticed and fenced off. */
+const locationActs = proxyActivities<SyncActivities>(LOCATIONS_ACTIVITY);
 /**
  * Pages a stop cancels: the workflow waits for the page to end (it stops at its next user and
  * heartbeat), so nothing is still writing once the run records its end.
@@ -57,12 +59,20 @@ const stoppablePage = proxyActivities<SyncActivities>({
  *   run finishes (before it, the run waited for approve/reject with no time limit).
  * - 'cancel-finishes-run': a run cancelled from the UI records its end and hands its held
  *   invitations over (before it, the cancellation ended the workflow at once).
+ * - 'adopt-orphaned-invitations': a bulk run first adopts the delayed invitations of runs that
+ *   ended without handing them to their workflow (terminated from the UI).
+ * - 'locations-heartbeat': syncLocations runs with a heartbeat time-out (LOCATIONS_ACTIVITY).
+ * - 'recorded-counts': the run's result counts are those its record holds (finishRun's answer),
+ *   not the sum of the page attempts that succeeded.
  */
 const PATCHES = {
   stopBeforeContinueAsNew: 'stop-before-continue-as-new',
   stopCancelsPages: 'stop-cancels-pages',
   deletionsNeverWait: 'deletions-never-wait',
   cancelFinishesRun: 'cancel-finishes-run',
+  adoptOrphanedInvitations: 'adopt-orphaned-invitations',
+  locationsHeartbeat: 'locations-heartbeat',
+  recordedCounts: 'recorded-counts',
 } as const;
 
 /** What the run decided before its first page; a continued run carries it over. */
@@ -153,10 +163,13 @@ async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup |
     });
   }
 
+  if (!run.dryRun && patched(PATCHES.adoptOrphanedInvitations)) await adoptOrphans(run, begun.invitations);
+
   run.phase = 'locations';
   let locations: Awaited<ReturnType<SyncActivities['syncLocations']>>;
+  const locationsBy = patched(PATCHES.locationsHeartbeat) ? locationActs : short;
   try {
-    locations = await short.syncLocations({ runId: run.runId, dryRun: run.dryRun });
+    locations = await locationsBy.syncLocations({ runId: run.runId, dryRun: run.dryRun });
   } catch (err) {
     return finish(run, 'failed', fatalReason(err));
   }
@@ -180,6 +193,17 @@ async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup |
     defaultLocationId: locations.defaultLocationId,
     locations: locations.counts,
   };
+}
+
+/**
+ * Delayed invitations that runs ended without (terminated from the UI before their batch started)
+ * join this run's: sent with its delayed batch, at once under 'send', cancelled under 'disabled'.
+ */
+async function adoptOrphans(run: SyncRunState, invitations: SyncRunCarry['invitations']): Promise<void> {
+  const { adopted } = await short.adoptOrphanedInvitations({ runId: run.runId, invitations });
+  if (adopted === 0 || invitations.mode !== 'send') return;
+  run.invitationsWorkflowId = invitationsWorkflowId(run.runId);
+  await startInvitations(run.invitationsWorkflowId, { runId: run.runId, dueAtMs: Date.now() });
 }
 
 /**
@@ -413,7 +437,14 @@ async function finish(
   deletions?: SyncRunResult['deletions'],
 ): Promise<SyncRunResult> {
   run.phase = 'finished';
-  await short.finishRun({ runId: run.runId, status, counts: run.counts, reason: reason ?? null });
+  const recorded = await short.finishRun({
+    runId: run.runId,
+    status,
+    counts: run.counts,
+    reason: reason ?? null,
+  });
+  // Runs recorded before finishRun answered got nothing back here.
+  if (recorded && patched(PATCHES.recordedCounts)) run.counts = recorded.counts;
   setStatus(run, status);
   if (reason) upsertMemo({ reason });
   return {

@@ -1,12 +1,7 @@
 // The sync's activities: thin adapters from Temporal to the reconcile engine (engine/). Names and
 // payloads are part of recorded workflow histories: keep them as they are.
 import { Context } from '@temporalio/activity';
-import {
-  applyHeldDeletions,
-  closeDeletionDecision,
-  pendingDeletionDecision,
-  settleDeletions,
-} from '../../engine/deletion-guard';
+import { applyHeldDeletions, closeDeletionDecision, settleDeletions } from '../../engine/deletion-guard';
 import { applyDeletions, deletionSummary, rejectDeletions } from '../../engine/deletions';
 import type { Engine } from '../../engine/engine';
 import {
@@ -24,7 +19,7 @@ import { runCounts } from '../../engine/run-counts';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
 import { withUserLease } from '../../engine/user-lease';
-import { activityProgress, runActivity, runBatch, runFenced, runHeartbeating } from '../attempt';
+import { activityProgress, runActivity, runFenced, runHeartbeating } from '../attempt';
 
 type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
 
@@ -47,21 +42,21 @@ export function createSyncActivities(engine: Engine) {
       runHeartbeating((progress, attempt) => reconcilePage(engine, input, { progress, attempt })),
     deletionSummary: (input: Arg<typeof deletionSummary>) =>
       runActivity(() => deletionSummary(engine, input)),
+    // Fenced: an older attempt of a batch never deletes beside its retry.
     applyDeletions: (input: Arg<typeof applyDeletions>) =>
-      runBatch((progress) => applyDeletions(engine, input, progress)),
+      runFenced(engine.fences, `deletions:${input.runId}`, 'return', (progress, fence) =>
+        applyDeletions(engine, input, progress, fence),
+      ),
     rejectDeletions: (input: Arg<typeof rejectDeletions>) =>
       runActivity(() => rejectDeletions(engine, input)),
     settleDeletions: (input: { runId: string; dryRun: boolean }) =>
       runActivity(() => settleDeletions(engine, { ...input, path: 'run' })),
     applyHeldDeletions: (input: Arg<typeof applyHeldDeletions>) =>
-      runBatch((progress) => applyHeldDeletions(engine, input, progress)),
+      runFenced(engine.fences, `deletion-decision:${input.decisionId}`, 'return', (progress, fence) =>
+        applyHeldDeletions(engine, input, progress, fence),
+      ),
     closeDeletionDecision: (input: Arg<typeof closeDeletionDecision>) =>
       runActivity(() => closeDeletionDecision(engine, input)),
-    pendingDeletionDecision: () =>
-      runActivity(async () => {
-        const d = await pendingDeletionDecision(engine);
-        return d ? { id: d.id, held: d.held, expiresAtMs: d.expiresAt.getTime() } : null;
-      }),
     // Under the user's lease (a dry run writes nothing, so takes none): no page acts on the user meanwhile.
     syncSingleUser: (input: SingleUserInput) =>
       runActivity(() => {

@@ -689,6 +689,7 @@ export class FakeStore implements SyncStore {
       outcomes: [...outcomes.values()],
       heldDeletions: held.length,
       heldNotLogged: held.filter((d) => !newest.has(d.engage_user_id)).length,
+      heldForDecision: held.filter((d) => d.status === 'held').length,
     };
   }
 

@@ -87,6 +87,7 @@ describe('countsOf', () => {
         ],
         heldDeletions: 8,
         heldNotLogged: 2,
+        heldForDecision: 3,
       }),
       {
         created: 13,
@@ -97,6 +98,7 @@ describe('countsOf', () => {
         writeFailures: 4,
         deactivated: 6,
         pendingDeletion: 8,
+        held: 3,
         unchanged: 100 - 26 - 2,
       },
     );
@@ -112,6 +114,7 @@ describe('countsOf', () => {
         ],
         heldDeletions: 0,
         heldNotLogged: 0,
+        heldForDecision: 0,
       }),
       { created: 2, failed: 1, unchanged: 2 },
     );

@@ -16,7 +16,7 @@ const suite = stubWorkerSuite();
 /**
  * A run's held invitations as the engine sends them: a page of at most `limit`, `sendMs` per send,
  * a heartbeat after each, stopping between two sends once the activity is cancelled (returning what
- * it sent with work remaining, as runBatch does). `heartbeats: false` plays a page that never hears
+ * it sent with work remaining, as runFenced does). `heartbeats: false` plays a page that never hears
  * of the cancel.
  */
 class FakeInvitations {

@@ -6,7 +6,12 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import { FAILURE_TYPES, NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failure-types';
 import { INVITATION_PAGE_ACTIVITY, PAGE_ACTIVITY, SHORT_ACTIVITY } from '../../workflows/activity-options';
 
-const SYNC_WORKFLOWS = ['invitationsWorkflow', 'provisionUserWorkflow', 'syncRunWorkflow'];
+const SYNC_WORKFLOWS = [
+  'deletionDecisionWorkflow',
+  'invitationsWorkflow',
+  'provisionUserWorkflow',
+  'syncRunWorkflow',
+];
 
 for (const [name, index, expected] of [
   [
@@ -17,7 +22,13 @@ for (const [name, index, expected] of [
   [
     'the test index adds the stack check to the production workflows',
     () => import('../support/workflows'),
-    ['invitationsWorkflow', 'provisionUserWorkflow', 'stackCheckWorkflow', 'syncRunWorkflow'],
+    [
+      'deletionDecisionWorkflow',
+      'invitationsWorkflow',
+      'provisionUserWorkflow',
+      'stackCheckWorkflow',
+      'syncRunWorkflow',
+    ],
   ],
 ] as const) {
   test(name, async () => {

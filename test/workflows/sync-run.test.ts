@@ -1,10 +1,11 @@
 // syncRunWorkflow on the real Temporal dev server with stub activities (no database, no Visitor): the
-// order of its phases, the page window, continue-as-new, held deletions, stop and early failures.
+// order of its phases, the page window, continue-as-new, deletions through the guard (applied, or held
+// for a decision workflow of their own), recorded counts, stop and early failures.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import type { InvitationsResult, RunProgress, SyncRunInput, SyncRunResult } from '../../workflows/types';
+import type { InvitationsResult, SyncRunInput, SyncRunResult } from '../../workflows/types';
 import { uniqueTaskQueue } from '../support/temporal';
 import { stubWorkerSuite } from './support/stub-worker';
 
@@ -25,10 +26,11 @@ function stubs(calls: Call[], boundaries: number[], over: Stubs = {}): Stubs {
     partitionUsers: async () => ({ boundaries }),
     syncUserPage: async () => ({ processed: 2, counts: { created: 2 } }),
     countPendingInvitations: async () => ({ pending: 0 }),
-    deletionSummary: async () => ({ pending: 0, refuseReason: null, holdReason: null }),
+    adoptOrphanedInvitations: async () => ({ adopted: 0, cancelled: 0, runs: [] }),
+    settleDeletions: async () => ({ outcome: 'none' }),
     applyDeletions: async () => ({ applied: 0, counts: {}, remaining: 0 }),
-    rejectDeletions: async () => ({ rejected: 0 }),
-    finishRun: async () => undefined,
+    // The run's record agrees with what the pages reported.
+    finishRun: async (input) => ({ counts: input.counts }),
     sendPendingInvitations: async () => ({ sent: 0, skipped: 0, remaining: 0 }),
     cancelPendingInvitations: async () => ({ cancelled: 0 }),
   };
@@ -97,13 +99,14 @@ test('a run: locations, every page once over the id ranges, invitations held, de
   });
   assert.deepEqual(types(calls, ['sendPendingInvitations']), [
     'beginRun',
+    'adoptOrphanedInvitations',
     'syncLocations',
     'partitionUsers',
     'syncUserPage',
     'syncUserPage',
     'syncUserPage',
     'countPendingInvitations',
-    'deletionSummary',
+    'settleDeletions',
     'finishRun',
   ]);
   // The worker may run the three pages in any order; together they cover every id range once.
@@ -151,48 +154,89 @@ test('past its history budget a run continues as new, keeps at most four pages i
   );
 });
 
-test('deletions past the threshold wait for the operator; approval applies them in batches', async () => {
+test('deletions within the budget are applied in batches; the counts are those the run recorded', async () => {
   const calls: Call[] = [];
   const batches = [
     { applied: 2, counts: { deleted: 2 }, remaining: 1 },
     { applied: 1, counts: { deleted: 1 }, remaining: 0 },
   ];
   const activities = stubs(calls, [], {
-    deletionSummary: async () => ({ pending: 3, refuseReason: null, holdReason: '3 deletions exceed 10 %' }),
+    settleDeletions: async () => ({ outcome: 'apply', pending: 3, held: 0, decision: null, reason: null }),
     applyDeletions: async () => batches.shift(),
+    // A retried page's first attempt created users its counts never reached the workflow with.
+    finishRun: async () => ({ counts: { created: 5, deleted: 3 } }),
   });
-  await withWorker('held', activities, async (start) => {
-    const id = await start({});
-    const handle = suite.env.client.workflow.getHandle(id);
-    let progress: RunProgress | undefined;
-    for (let i = 0; i < 100 && progress?.phase !== 'awaiting-approval'; i++) {
-      progress = await handle.query<RunProgress>('progress');
-      if (progress.phase !== 'awaiting-approval') await sleep(50);
-    }
-    assert.equal(progress?.phase, 'awaiting-approval');
-    assert.equal(progress?.deletionsPending, 3);
-    const desc = await handle.describe();
-    assert.equal(desc.searchAttributes.EvsRunStatus?.[0], 'awaiting-approval');
-    assert.equal(desc.memo?.awaiting, '3 deletions exceed 10 %');
-
-    const accepted = await handle.executeUpdate('decideDeletions', {
-      args: [{ approve: true, by: 'alice' }],
-    });
-    assert.deepEqual(accepted, { accepted: true, pending: 3 });
-    // The validator refuses a second decision before it reaches the history.
-    await assert.rejects(
-      handle.executeUpdate('decideDeletions', { args: [{ approve: false, by: 'bob' }] }),
-      (err: Error) => /not waiting for a deletion decision|already approved by alice/.test(String(err.cause)),
-    );
-    const r = await result(id);
+  await withWorker('apply', activities, async (start) => {
+    const r = await result(await start({}));
     assert.equal(r.status, 'completed');
-    assert.deepEqual(r.deletions, { pending: 3, applied: 3, rejected: 0 });
-    assert.equal(r.counts.deleted, 3);
-    assert.equal(r.reason, '3 deletions exceed 10 %');
-    assert.equal((await handle.describe()).memo?.deletionDecision, 'approved by alice');
+    assert.deepEqual(r.deletions, { pending: 3, applied: 3, rejected: 0, held: 0 });
+    assert.deepEqual(r.counts, { created: 5, deleted: 3 }, 'what the record holds, not the sum of attempts');
   });
   assert.equal(types(calls).filter((t) => t === 'applyDeletions').length, 2);
-  assert.equal(types(calls).includes('rejectDeletions'), false);
+});
+
+test('deletions past the budget never make the run wait: held for a decision workflow that applies them once approved', async () => {
+  const calls: Call[] = [];
+  const expiresAtMs = Date.now() + 7 * 86_400_000;
+  const batches = [
+    { applied: 2, stale: 0, counts: { deleted: 2 }, remaining: 1 },
+    { applied: 0, stale: 1, counts: {}, remaining: 0 },
+  ];
+  const activities = stubs(calls, [], {
+    settleDeletions: async () => ({
+      outcome: 'held',
+      pending: 3,
+      held: 3,
+      decision: { id: 7, expiresAtMs, held: 3 },
+      reason: '3 deletions would take 30.0% of 10 provisioned users',
+    }),
+    applyHeldDeletions: async () => batches.shift(),
+    closeDeletionDecision: async () => ({ closed: true, dropped: 0 }),
+  });
+  await withWorker('held', activities, async (start, taskQueue) => {
+    const r = await result(await start({}));
+    assert.equal(r.status, 'completed', 'the run finishes; nothing waits in it');
+    const decisionId = `deletion-decision-${taskQueue}-7`;
+    assert.deepEqual(r.deletions, {
+      pending: 3,
+      applied: 0,
+      rejected: 0,
+      held: 3,
+      decisionWorkflowId: decisionId,
+    });
+    assert.match(r.reason ?? '', /30\.0%/);
+    const decision = suite.env.client.workflow.getHandle(decisionId);
+    const desc = await decision.describe();
+    assert.equal(desc.status.name, 'RUNNING');
+    assert.equal(desc.searchAttributes.EvsRunKind?.[0], 'deletion-decision');
+    assert.equal(desc.searchAttributes.EvsRunStatus?.[0], 'awaiting-approval');
+    assert.deepEqual(
+      await decision.executeUpdate('decideDeletions', { args: [{ approve: true, by: 'alice' }] }),
+      {
+        accepted: true,
+        pending: 3,
+      },
+    );
+    await assert.rejects(
+      decision.executeUpdate('decideDeletions', { args: [{ approve: false, by: 'bob' }] }),
+      (err: Error) =>
+        /already approved by alice|no longer pending|not found|completed/.test(String(err.cause ?? err)),
+    );
+    assert.deepEqual(await decision.result(), {
+      decisionId: 7,
+      status: 'approved',
+      applied: 2,
+      stale: 1,
+      dropped: 0,
+    });
+  });
+  assert.equal(types(calls).filter((t) => t === 'applyHeldDeletions').length, 2);
+  assert.deepEqual(calls.find((c) => c.type === 'closeDeletionDecision')?.input, {
+    decisionId: 7,
+    status: 'approved',
+    by: 'alice',
+  });
+  assert.equal(types(calls).includes('applyDeletions'), false, 'the run applied none of them');
 });
 
 test('a stop before the first page ends the run as stopped without touching users', async () => {
@@ -210,7 +254,13 @@ test('a stop before the first page ends the run as stopped without touching user
     assert.equal(r.status, 'stopped');
     assert.equal(r.reason, 'stopped by test: now');
   });
-  assert.deepEqual(types(calls), ['beginRun', 'syncLocations', 'partitionUsers', 'finishRun']);
+  assert.deepEqual(types(calls), [
+    'beginRun',
+    'adoptOrphanedInvitations',
+    'syncLocations',
+    'partitionUsers',
+    'finishRun',
+  ]);
   assert.equal(calls.at(-1)?.input.status, 'stopped');
 });
 
@@ -227,7 +277,7 @@ test('a configuration failure in the locations fails the run with its type, befo
     assert.equal(r.reason, 'ConfigError: Visitor reports no default location');
     assert.equal(r.locations, undefined);
   });
-  assert.deepEqual(types(calls), ['beginRun', 'syncLocations', 'finishRun']);
+  assert.deepEqual(types(calls), ['beginRun', 'adoptOrphanedInvitations', 'syncLocations', 'finishRun']);
 });
 
 test('a run refused because another sync runs is skipped and records nothing', async () => {
