@@ -114,12 +114,12 @@ function decisionCommand(approve: boolean): Command {
     spec,
     async run(p, getCtx) {
       const given = p.positionals[0];
+      const runId = given === undefined ? undefined : runIdArg(given);
       const note = stringFlag(p, 'note');
       const ctx = getCtx();
       const client = await ctx.temporal();
       const decision: DeletionDecision = { approve, by: ctx.actor, ...(note ? { note } : {}) };
-      if (given === undefined) return decidePending(ctx, client, decision);
-      const runId = runIdArg(given);
+      if (runId === undefined) return decidePending(ctx, client, decision);
       const desc = await requireRunning(ctx, client, runId, 'there is no deletion decision to make');
       // The run publishes its state as a search attribute, readable even when no worker is up.
       const runStatus = desc.typedSearchAttributes.get(RUN_STATUS);

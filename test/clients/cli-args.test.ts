@@ -90,7 +90,7 @@ const inProcess: [Command[], string[], RegExp][] = [
   [SYNC_COMMANDS, ['daily', '--dry-run=yes'], /--dry-run takes no value/],
   [SYNC_COMMANDS, ['daily', '--invitations', 'send'], /unknown flag --invitations/],
   [SYNC_COMMANDS, ['user', '0'], /<engageId> must be a whole number from 1/],
-  [SYNC_COMMANDS, ['approve'], /missing <runId>/],
+  [SYNC_COMMANDS, ['approve', 'r1', 'extra'], /unexpected argument "extra"/],
   [SYNC_COMMANDS, ['approve', 'run 1'], /"run 1" is not a run id/],
   [SYNC_COMMANDS, ['status', 'extra'], /unexpected argument "extra"/],
   [SYNC_COMMANDS, ['status', '--limit', 'ten'], /--limit must be a whole number from 1 to 500, got "ten"/],
