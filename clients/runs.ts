@@ -113,6 +113,7 @@ export interface DecisionRow {
   expires_at: Date;
   decided_by: string | null;
   decided_at: Date | null;
+  workflow_key: string;
   held: number;
 }
 
@@ -120,7 +121,16 @@ export interface DecisionRow {
 export async function deletionDecision(db: Db): Promise<DecisionRow | null> {
   const row = await db
     .selectFrom('sync.deletion_decisions as d')
-    .select(['d.id', 'd.status', 'd.reason', 'd.opened_at', 'd.expires_at', 'd.decided_by', 'd.decided_at'])
+    .select([
+      'd.id',
+      'd.status',
+      'd.reason',
+      'd.opened_at',
+      'd.expires_at',
+      'd.decided_by',
+      'd.decided_at',
+      'd.workflow_key',
+    ])
     .select((eb) =>
       eb
         .selectFrom('sync.held_deletions as h')

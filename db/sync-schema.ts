@@ -92,6 +92,7 @@ export interface DeletionDecisionsTable {
   expires_at: Date;
   decided_by: string | null;
   decided_at: Date | null;
+  workflow_key: ColumnType<string, string | undefined, string>;
 }
 
 export interface HeldDeletionsTable {

@@ -3,3 +3,7 @@
 
 /** The workflow holding a run's delayed invitations (started by the run). */
 export const invitationsWorkflowId = (runId: string) => `invitations-${runId}`;
+
+/** The workflow of a deletion decision: its id and random key (ids count per sync database). */
+export const deletionDecisionWorkflowId = (decisionId: number, key: string) =>
+  `deletion-decision-${decisionId}-${key}`;

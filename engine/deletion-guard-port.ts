@@ -21,6 +21,8 @@ export interface DeletionDecision {
   reason: string;
   decidedBy: string | null;
   decidedAt: Date | null;
+  /** Its workflow's id (domain/workflow-ids.ts). */
+  workflowId: string;
 }
 
 export interface HeldDeletion {

@@ -18,6 +18,7 @@ const ALL = 1_000_000;
 
 export interface DecisionRef {
   id: number;
+  workflowId: string;
   expiresAtMs: number;
   held: number;
 }
@@ -110,11 +111,12 @@ async function dryRunDecision(engine: Engine): Promise<DecisionRef> {
   const pending = await engine.guard.pendingDecision();
   return pending
     ? refOf(pending)
-    : { id: 0, expiresAtMs: engine.clock.now() + engine.settings.decisionTtlMs, held: 0 };
+    : { id: 0, workflowId: '', expiresAtMs: engine.clock.now() + engine.settings.decisionTtlMs, held: 0 };
 }
 
 const refOf = (d: DeletionDecision): DecisionRef => ({
   id: d.id,
+  workflowId: d.workflowId,
   expiresAtMs: d.expiresAt.getTime(),
   held: d.held,
 });

@@ -2,6 +2,7 @@
 // never overspend it together), the pending decision and the deletions held for it.
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
+import { deletionDecisionWorkflowId } from '../domain/workflow-ids';
 import type {
   BudgetUse,
   DecisionStatus,
@@ -255,5 +256,6 @@ async function decisionById(db: Db, id: number): Promise<DeletionDecision | unde
     reason: row.reason,
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
+    workflowId: deletionDecisionWorkflowId(Number(row.id), row.workflow_key),
   };
 }

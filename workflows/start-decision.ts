@@ -1,20 +1,20 @@
 // Makes sure the pending deletion decision has its workflow: started by the first run that holds
 // deletions for it, told the new count by every later one.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { deletionDecisionWorkflow } from './deletion-decision';
-import { deletionDecisionWorkflowId } from './ids';
 import { deletionsHeldSignal } from './messages';
 
 export interface DecisionRef {
   id: number;
+  workflowId: string;
   expiresAtMs: number;
   held: number;
 }
 
 /** Starts (or updates) the decision's workflow; it outlives the run (ABANDON). Returns its id. */
 export async function ensureDeletionDecision(ref: DecisionRef): Promise<string> {
-  const workflowId = deletionDecisionWorkflowId(workflowInfo().taskQueue, ref.id);
+  const { workflowId } = ref;
   try {
     await startChild(deletionDecisionWorkflow, {
       workflowId,

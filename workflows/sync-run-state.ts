@@ -23,6 +23,8 @@ export class SyncRunState {
   stopRequested: string | undefined;
   /** The operator's answer to held deletions; set by the `decideDeletions` update. */
   decision: DeletionDecision | undefined;
+  /** Page activities under way (the window, and what a cancelled run waits for). */
+  pagesInFlight = 0;
   /** The run's invitations workflow, once started. */
   invitationsWorkflowId: string | undefined;
 

@@ -92,6 +92,8 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
     // is cancelled around this scope; then end as cancelled.
     const s = setup;
     await CancellationScope.nonCancellable(async () => {
+      // The pages heard of the cancel (they stop at their next user): nothing writes once the end is recorded.
+      await condition(() => run.pagesInFlight === 0);
       if (s) await scheduleInvitations(run, s, 'from-state');
       await finish(run, 'cancelled', 'cancelled from Temporal', s);
     });
@@ -223,13 +225,12 @@ async function syncUsers(
   const pages = new CancellationScope();
   const { boundaries, pagesTotal } = run;
   let nextPage = input.carry?.nextPage ?? 0;
-  let inFlight = 0;
   let fatal: string | undefined;
   const stopped = () => stopCancels && run.stopRequested !== undefined;
 
   // Schedules its activity before its first await: the window's count is right when the loop looks.
   const runPage = async (page: number) => {
-    inFlight++;
+    run.pagesInFlight++;
     try {
       const result = await pages.run(() =>
         pageActivities.syncUserPage({
@@ -250,12 +251,12 @@ async function syncUsers(
       // A page the stop cancelled ended early: what it did is in the sync state, not a failure.
       if (!(stopped() && isCancellation(err))) fatal ??= fatalReason(err);
     } finally {
-      inFlight--;
+      run.pagesInFlight--;
     }
   };
 
   while (nextPage < pagesTotal && !fatal && !run.stopRequested) {
-    await condition(() => inFlight < pageWindow || stopped());
+    await condition(() => run.pagesInFlight < pageWindow || stopped());
     if (fatal || run.stopRequested) break;
     const failureStop = shouldStopForFailures(run.counts);
     if (failureStop) {
@@ -266,7 +267,7 @@ async function syncUsers(
       workflowInfo().historyLength > (input.historyBudget ?? MAX_HISTORY_EVENTS) ||
       workflowInfo().continueAsNewSuggested
     ) {
-      await condition(() => inFlight === 0 || stopped());
+      await condition(() => run.pagesInFlight === 0 || stopped());
       // A page failure or stop that arrived while waiting ends the run here, not in the next one.
       if ((fatal || run.stopRequested) && patched(PATCHES.stopBeforeContinueAsNew)) break;
       await condition(allHandlersFinished);
@@ -277,8 +278,8 @@ async function syncUsers(
     }
     void runPage(nextPage++);
   }
-  if (stopped() && inFlight > 0) pages.cancel();
-  await condition(() => inFlight === 0);
+  if (stopped() && run.pagesInFlight > 0) pages.cancel();
+  await condition(() => run.pagesInFlight === 0);
   return fatal;
 }
 

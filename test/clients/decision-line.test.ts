@@ -12,6 +12,7 @@ const base = {
   expires_at: new Date('2026-12-11T17:00:00Z'),
   decided_by: null,
   decided_at: null,
+  workflow_key: 'k3y',
   held: 700,
 };
 

@@ -62,6 +62,7 @@ export class FakeDeletionGuard implements DeletionGuardStore {
         reason: r.reason,
         decidedBy: null,
         decidedAt: null,
+        workflowId: `deletion-decision-${this.decisions.length + 1}-fake`,
       };
       this.decisions.push(d);
     }

@@ -2,7 +2,8 @@
 // (needs the stack: `npm run stack:up`). When a workflow changes, keep the old files (rename them
 // *.vN.json) so the versioned (patched) paths stay covered, and record the current behaviour anew.
 // It ends with record-continue-as-new.ts (a run that really continues as new, one file per execution)
-// and record-provision-user-continues-as-new.ts (a per-user workflow past its cap of passes).
+// and record-provision-user-continues-as-new.ts (a per-user workflow past its cap of passes), and
+// record-deletion-guard.ts (the branches of the deletion guard, stop and cancel).
 
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RunProgress } from '../../workflows/types';
@@ -11,6 +12,7 @@ import { createStackCheckWorker } from '../support/stack-check/worker';
 import { SyncHarness } from '../support/sync-harness';
 import { TEST_NAMESPACE, workerConnection } from '../support/temporal';
 import { recordContinueAsNew } from './record-continue-as-new';
+import { recordDeletionGuard } from './record-deletion-guard';
 import { recordPlanningFailure } from './record-planning-failure';
 import { recordProvisionUserContinuesAsNew } from './record-provision-user-continues-as-new';
 import { showHistory, writeHistory } from './save-history';
@@ -119,3 +121,4 @@ try {
 await recordContinueAsNew();
 await recordProvisionUserContinuesAsNew();
 await recordPlanningFailure();
+await recordDeletionGuard();

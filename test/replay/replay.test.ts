@@ -24,6 +24,7 @@ const recorded = fs
 
 test('there is a recorded history for every workflow type', () => {
   assert.deepEqual([...new Set(recorded.map((r) => r.type))].sort(), [
+    'deletionDecisionWorkflow',
     'invitationsWorkflow',
     'provisionUserWorkflow',
     'stackCheckWorkflow',

@@ -178,6 +178,7 @@ test('deletions within the budget are applied in batches; the counts are those t
 test('deletions past the budget never make the run wait: held for a decision workflow that applies them once approved', async () => {
   const calls: Call[] = [];
   const expiresAtMs = Date.now() + 7 * 86_400_000;
+  const suffix = Math.random().toString(36).slice(2, 8);
   const batches = [
     { applied: 2, stale: 0, counts: { deleted: 2 }, remaining: 1 },
     { applied: 0, stale: 1, counts: {}, remaining: 0 },
@@ -187,16 +188,16 @@ test('deletions past the budget never make the run wait: held for a decision wor
       outcome: 'held',
       pending: 3,
       held: 3,
-      decision: { id: 7, expiresAtMs, held: 3 },
+      decision: { id: 7, workflowId: `deletion-decision-7-${suffix}`, expiresAtMs, held: 3 },
       reason: '3 deletions would take 30.0% of 10 provisioned users',
     }),
     applyHeldDeletions: async () => batches.shift(),
     closeDeletionDecision: async () => ({ closed: true, dropped: 0 }),
   });
-  await withWorker('held', activities, async (start, taskQueue) => {
+  await withWorker('held', activities, async (start) => {
     const r = await result(await start({}));
     assert.equal(r.status, 'completed', 'the run finishes; nothing waits in it');
-    const decisionId = `deletion-decision-${taskQueue}-7`;
+    const decisionId = `deletion-decision-7-${suffix}`;
     assert.deepEqual(r.deletions, {
       pending: 3,
       applied: 0,

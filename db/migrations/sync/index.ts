@@ -5,6 +5,7 @@ import * as m0003 from './0003_plan_input';
 import * as m0004 from './0004_deletion_guard';
 import * as m0005 from './0005_run_pages_and_user_leases';
 import * as m0006 from './0006_activity_fences';
+import * as m0007 from './0007_decision_workflow_key';
 
 // Ordered by name; add new migrations here.
 export const syncMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const syncMigrations: Record<string, Migration> = {
   '0004_deletion_guard': m0004,
   '0005_run_pages_and_user_leases': m0005,
   '0006_activity_fences': m0006,
+  '0007_decision_workflow_key': m0007,
 };
