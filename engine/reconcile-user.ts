@@ -1,6 +1,7 @@
 // One user, end to end: plan with the domain rules, apply to Visitor (or only plan, in a dry run),
 // persist the new state, and describe what happened for the provisioning log. Safe to run twice.
 import type { IdentityConflictOutcome } from '../domain/identity-conflicts';
+import { PLAN_OUTCOME } from '../domain/plan-outcome';
 import { type PlanContext, planUser, type UserPlan, type VisitorActual } from '../domain/plan-user';
 import type { Outcome } from '../domain/run-types';
 import type { SyncUserState } from '../domain/types';
@@ -166,16 +167,6 @@ function planContext(
     ...(actual ? { visitorActual: actual } : {}),
   };
 }
-
-const PLAN_OUTCOME: Record<UserPlan['kind'], Outcome> = {
-  create: 'created',
-  update: 'updated',
-  reactivate: 'reactivated',
-  delete: 'deleted',
-  deactivate: 'deactivated',
-  skip: 'skipped',
-  fail: 'failed',
-};
 
 /** A dry run: the plan, logged as "planned", nothing written anywhere but the log. */
 function planned(plan: UserPlan, entry: EntryFn): UserResult {

@@ -1,21 +1,13 @@
 // A run's counts, derived from what it recorded rather than summed from the attempts that succeeded:
 // every action's log entry commits with the state it describes, so the log survives any number of
 // crashed or retried attempts, and the counts derived from it match it.
+import { PLAN_OUTCOME } from '../domain/plan-outcome';
 import type { Counts, Outcome } from '../domain/run-types';
 import type { Engine } from './engine';
 import type { RunRecord } from './ports';
 
 /** A dry run logs its plans as "planned": the action names what it would have done. */
-const PLANNED_ACTION: Record<string, Outcome> = {
-  create: 'created',
-  update: 'updated',
-  reactivate: 'reactivated',
-  delete: 'deleted',
-  deactivate: 'deactivated',
-  skip: 'skipped',
-  fail: 'failed',
-  read: 'failed',
-};
+const PLANNED_ACTION: Record<string, Outcome> = { ...PLAN_OUTCOME, read: 'failed' };
 /** The failures of a write Visitor refused (the stop-early rule's); validation failures are not. */
 const WRITE_ACTIONS = new Set(['write', 'adopt']);
 

@@ -312,11 +312,7 @@ async function scheduleInvitations(
  * applied; past it they are held for the pending decision (its own workflow) and the run finishes.
  * An empty Engage never deletes anyone.
  */
-async function settleRunDeletions(
-  run: SyncRunState,
-): Promise<
-  { deletions: NonNullable<SyncRunResult['deletions']>; reason: string | undefined } | { fatal: string }
-> {
+async function settleRunDeletions(run: SyncRunState): Promise<DeletionsOutcome> {
   run.phase = 'deletions';
   try {
     const s = await short.settleDeletions({ runId: run.runId, dryRun: run.dryRun });
@@ -335,15 +331,7 @@ async function settleRunDeletions(
         });
       }
     }
-    let applied = 0;
-    if (s.outcome === 'apply' && !run.dryRun) {
-      for (;;) {
-        const r = await paged.applyDeletions({ runId: run.runId, limit: 200 });
-        applied += r.applied;
-        run.addCounts(r.counts);
-        if (r.remaining === 0) break;
-      }
-    }
+    const applied = s.outcome === 'apply' && !run.dryRun ? await applyAllDeletions(run) : 0;
     return {
       deletions: {
         pending: s.pending,
@@ -360,15 +348,27 @@ async function settleRunDeletions(
   }
 }
 
+/** What the deletions phase did, or why it failed the run. */
+type DeletionsOutcome =
+  | { deletions: NonNullable<SyncRunResult['deletions']>; reason: string | undefined }
+  | { fatal: string };
+
+/** The run's pending deletions, in batches until none remain; how many were applied. */
+async function applyAllDeletions(run: SyncRunState): Promise<number> {
+  let applied = 0;
+  for (;;) {
+    const r = await paged.applyDeletions({ runId: run.runId, limit: 200 });
+    applied += r.applied;
+    run.addCounts(r.counts);
+    if (r.remaining === 0) return applied;
+  }
+}
+
 /**
  * Runs recorded before 'deletions-never-wait': deletions, applied after everything else. Past the
  * safety threshold the run waits for an operator (or a stop); an empty Engage never deletes anyone.
  */
-async function syncDeletions(
-  run: SyncRunState,
-): Promise<
-  { deletions: NonNullable<SyncRunResult['deletions']>; reason: string | undefined } | { fatal: string }
-> {
+async function syncDeletions(run: SyncRunState): Promise<DeletionsOutcome> {
   run.phase = 'deletions';
   let summary: Awaited<ReturnType<SyncActivities['deletionSummary']>>;
   try {
@@ -386,12 +386,7 @@ async function syncDeletions(
     const approved = summary.holdReason ? await awaitDecision(run, summary.holdReason) : true;
     try {
       if (approved && !run.dryRun) {
-        for (;;) {
-          const r = await paged.applyDeletions({ runId: run.runId, limit: 200 });
-          applied += r.applied;
-          run.addCounts(r.counts);
-          if (r.remaining === 0) break;
-        }
+        applied = await applyAllDeletions(run);
       } else if (!run.dryRun) {
         rejected = (await short.rejectDeletions({ runId: run.runId, by: run.decision?.by ?? 'nobody' }))
           .rejected;

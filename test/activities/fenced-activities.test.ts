@@ -11,6 +11,7 @@ import { createSyncActivities } from '../../activities/sync';
 import { seedLinked } from '../engine/builders';
 import { FakeFences } from '../engine/fake-fences';
 import { engageLocation, engageUser, type FakeWorld, fakeWorld } from '../engine/fakes';
+import { gate, until } from '../engine/gates';
 
 const quiet = { logger: new DefaultLogger('ERROR') };
 
@@ -25,17 +26,6 @@ function attemptEnv(attempt: number, scheduledMs: number) {
       e.run(fn as never, ...args) as Promise<R>,
     cancel: () => e.cancel(),
   };
-}
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => (open = r));
-  return { opened, open };
-}
-
-async function until(cond: () => boolean) {
-  for (let i = 0; i < 1000 && !cond(); i++) await tick();
-  assert.ok(cond(), 'condition never held');
 }
 
 function fencedWorld(): { w: FakeWorld; fences: FakeFences; acts: ReturnType<typeof createSyncActivities> } {

@@ -15,6 +15,7 @@ import { reconcileLocations } from '../../engine/reconcile-locations';
 import { seedLinked } from './builders';
 import { FakeFences } from './fake-fences';
 import { engageLocation, engageUser, type FakeWorld, fakeWorld, RecordingProgress } from './fakes';
+import { gate, until } from './gates';
 
 /** w's Visitor with one method replaced, for one attempt's engine. */
 function withMethod<K extends keyof Engine['visitor']>(
@@ -29,18 +30,6 @@ function withMethod<K extends keyof Engine['visitor']>(
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
-}
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => (open = r));
-  return { opened, open };
-}
-
-/** Waits until `cond` holds, a macrotask at a time. */
-async function until(cond: () => boolean) {
-  for (let i = 0; i < 1000 && !cond(); i++) await tick();
-  assert.ok(cond(), 'condition never held');
 }
 
 /**

@@ -46,11 +46,7 @@ test('log for one user across two runs, watch to the summary, and the plan of a 
 
     // watch follows the second run to its end and prints the summary.
     const id = h.newRunId('daily');
-    await h.client.workflow.start('syncRunWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: id,
-      args: [{ kind: 'daily', startedBy: 'test' }],
-    });
+    await h.startSync({ kind: 'daily' }, id);
     const watched = await captureStdout(() => watchRun(ctx, id));
     assert.equal(watched.value, 0, 'exit code 0 for a completed run');
     assert.match(watched.out, new RegExp(`Run ${id}: completed`));

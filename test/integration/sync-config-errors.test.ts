@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@tempo
 import { sql } from 'kysely';
 import { recentRuns } from '../../clients/runs';
 import { FAILURE_TYPES } from '../../domain/failure-types';
-import type { SyncRunInput, SyncRunResult } from '../../workflows/types';
+import type { SyncRunResult } from '../../workflows/types';
 import { addLocations, addUsers } from '../support/engage-fixtures';
 import { type SyncHarness, withSyncHarness } from '../support/sync-harness';
 
@@ -21,11 +21,7 @@ type Outcome = { result: SyncRunResult } | { error: unknown };
  * and the test fails, naming the activity that kept retrying and its last failure.
  */
 async function initialSyncWithin(h: SyncHarness, ms = BOUND_MS): Promise<Outcome> {
-  const handle = await h.client.workflow.start('syncRunWorkflow', {
-    taskQueue: h.taskQueue,
-    workflowId: h.newRunId('initial'),
-    args: [{ kind: 'initial', startedBy: 'test' } satisfies SyncRunInput],
-  });
+  const handle = await h.startSync({}, h.newRunId('initial'));
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
     handle.result().then(

@@ -13,11 +13,7 @@ test('a run continues as new past its history budget and finishes with the same 
     const seeded = await seedCompany(h.engage.db, { users: 120, locations: 2, seed: 'can' });
     await h.startWorker();
     const id = h.newRunId('initial');
-    const handle = await h.client.workflow.start('syncRunWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: id,
-      args: [{ kind: 'initial', startedBy: 'test', historyBudget: 40 }],
-    });
+    const handle = await h.startSync({ historyBudget: 40 }, id);
     const result = (await handle.result()) as SyncRunResult;
     assert.equal(result.status, 'completed', result.reason);
     assert.equal(result.runId, id, 'the run keeps its id across continue-as-new');

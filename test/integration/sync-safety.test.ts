@@ -14,6 +14,18 @@ import { SyncHarness } from '../support/sync-harness';
 const writes = (s: { byMethod?: Record<string, number> }) =>
   (s.byMethod?.POST ?? 0) + (s.byMethod?.PATCH ?? 0) + (s.byMethod?.PUT ?? 0) + (s.byMethod?.DELETE ?? 0);
 
+/** Engage with `n` users at one location, synced once into Visitor by a running worker: their ids. */
+async function syncedCompany(h: SyncHarness, n: number): Promise<number[]> {
+  await addLocations(h.engage.db, ['Rome']);
+  const ids = await addUsers(
+    h.engage.db,
+    Array.from({ length: n }, () => ({})),
+  );
+  await h.startWorker();
+  assert.equal((await h.runSync({ kind: 'initial' })).status, 'completed');
+  return ids;
+}
+
 async function waitForPhase(h: SyncHarness, workflowId: string, phase: string): Promise<RunProgress> {
   for (let i = 0; i < 200; i++) {
     const p = await h.client.workflow.getHandle(workflowId).query<RunProgress>('progress');
@@ -28,13 +40,7 @@ test('deletions past the budget never block syncing: held for a decision, later 
     env: { SYNC_DELETE_THRESHOLD_PERCENT: '10', SYNC_DELETE_THRESHOLD_COUNT: '1000' },
   });
   try {
-    await addLocations(h.engage.db, ['Rome']);
-    const ids = await addUsers(
-      h.engage.db,
-      Array.from({ length: 10 }, () => ({})),
-    );
-    await h.startWorker();
-    assert.equal((await h.runSync({ kind: 'initial' })).status, 'completed');
+    const ids = await syncedCompany(h, 10);
     const gone = ids.slice(0, 3);
     await softDelete(h.engage.db, gone);
     await addUsers(h.engage.db, [{}]);
@@ -89,13 +95,7 @@ test('a pending decision is refused once decided, and rejecting deletes nobody',
     env: { SYNC_DELETE_THRESHOLD_PERCENT: '10', SYNC_DELETE_THRESHOLD_COUNT: '1000' },
   });
   try {
-    await addLocations(h.engage.db, ['Rome']);
-    const ids = await addUsers(
-      h.engage.db,
-      Array.from({ length: 6 }, () => ({})),
-    );
-    await h.startWorker();
-    await h.runSync({ kind: 'initial' });
+    const ids = await syncedCompany(h, 6);
     await softDelete(h.engage.db, ids.slice(0, 2));
     const r = await h.runSync({ kind: 'daily' });
     const decision = h.client.workflow.getHandle(r.deletions!.decisionWorkflowId!);
@@ -118,13 +118,7 @@ test('per-user runs (Engage SCIM deactivations) share the budget: at most the bu
     env: { SYNC_DELETE_THRESHOLD_PERCENT: '100', SYNC_DELETE_THRESHOLD_COUNT: '3' },
   });
   try {
-    await addLocations(h.engage.db, ['Rome']);
-    const ids = await addUsers(
-      h.engage.db,
-      Array.from({ length: 12 }, () => ({})),
-    );
-    await h.startWorker();
-    await h.runSync({ kind: 'initial' });
+    const ids = await syncedCompany(h, 12);
     const leavers = ids.slice(0, 8);
     await h.engage.db
       .updateTable('engage.users')
@@ -228,11 +222,7 @@ test('progress moves while a run is under way, and a worker restarted mid-run fi
     await h.setFaults({ latencyMs: { min: 5, max: 15 } });
     await h.startWorker();
     const id = h.newRunId('initial');
-    const handle = await h.client.workflow.start('syncRunWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: id,
-      args: [{ kind: 'initial', startedBy: 'test' }],
-    });
+    const handle = await h.startSync({}, id);
     const p1 = await waitForPhase(h, id, 'users');
     let p2 = p1;
     for (let i = 0; i < 100 && p2.usersProcessed <= p1.usersProcessed; i++) {
@@ -260,11 +250,7 @@ test('a run that did not complete is named on the next run (memo), so the schedu
     await addUsers(h.engage.db, [{}, {}]);
     await h.startWorker();
     const id = h.newRunId('initial');
-    const handle = await h.client.workflow.start('syncRunWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: id,
-      args: [{ kind: 'initial', startedBy: 'test' }],
-    });
+    const handle = await h.startSync({}, id);
     await handle.signal('stop', { by: 'test', reason: 'maintenance window' });
     const stopped = (await handle.result()) as SyncRunResult;
     assert.equal(stopped.status, 'stopped');

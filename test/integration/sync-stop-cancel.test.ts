@@ -9,15 +9,6 @@ import { invitationsWorkflowId } from '../../workflows/ids';
 import type { SyncRunResult } from '../../workflows/types';
 import { SyncHarness } from '../support/sync-harness';
 
-async function waitForUsers(h: SyncHarness, atLeast: number): Promise<number> {
-  for (let i = 0; i < 600; i++) {
-    const n = (await h.visitorState()).users.length;
-    if (n >= atLeast) return n;
-    await sleep(50);
-  }
-  throw new Error(`fewer than ${atLeast} users were ever created`);
-}
-
 test('stop cancels the pages in flight: they stop at their next user, not at the end of their range', async () => {
   const h = await SyncHarness.create('stop_pages', {
     env: { SYNC_PAGE_SIZE: '100', VISITOR_SCIM_CONCURRENCY: '2' },
@@ -28,12 +19,8 @@ test('stop cancels the pages in flight: they stop at their next user, not at the
     await h.setFaults({ latencyMs: { min: 300, max: 300 }, routes: ['POST /Users'] });
     await h.startWorker();
     const id = h.newRunId('initial');
-    const handle = await h.client.workflow.start('syncRunWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: id,
-      args: [{ kind: 'initial', startedBy: 'test' }],
-    });
-    await waitForUsers(h, 5);
+    const handle = await h.startSync({}, id);
+    await h.waitForVisitorUsers(5);
     await handle.signal('stop', { by: 'test', reason: 'maintenance' });
     const r = (await handle.result()) as SyncRunResult;
     assert.equal(r.status, 'stopped');
@@ -68,12 +55,8 @@ test('a run cancelled from the UI records its end, frees the lock and hands its 
     await h.setFaults({ latencyMs: { min: 100, max: 100 }, routes: ['POST /Users'] });
     await h.startWorker();
     const id = h.newRunId('initial');
-    const handle = await h.client.workflow.start('syncRunWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: id,
-      args: [{ kind: 'initial', startedBy: 'test', invitations: { mode: 'delay', delayMs: 3_600_000 } }],
-    });
-    await waitForUsers(h, 10);
+    const handle = await h.startSync({ invitations: { mode: 'delay', delayMs: 3_600_000 } }, id);
+    await h.waitForVisitorUsers(10);
     await handle.cancel();
     await assert.rejects(handle.result(), /cancel/i);
     const run = await h.sync.db

@@ -26,11 +26,7 @@ test(
         await h.setFaults({ latencyMs: { min: 30, max: 40 } });
         await h.startWorker();
         const id = h.newRunId('initial');
-        const handle = await h.client.workflow.start('syncRunWorkflow', {
-          taskQueue: h.taskQueue,
-          workflowId: id,
-          args: [{ kind: 'initial', startedBy: 'test' }],
-        });
+        const handle = await h.startSync({}, id);
         for (let i = 0; i < 300; i++) {
           const p = await handle.query<RunProgress>('progress');
           if ((await h.visitorState()).users.length > 0 && p.phase === 'users') break;

@@ -6,7 +6,6 @@
 // alone with `npx tsx test/replay/record-deletion-guard.ts` (needs the stack); record-histories.ts
 // runs it too.
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { SyncRunResult } from '../../workflows/types';
@@ -18,14 +17,6 @@ import { showHistory, writeHistory } from './save-history';
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
   await handle.result().catch(() => undefined);
   writeHistory(name, handle.workflowId, showHistory(handle.workflowId));
-}
-
-async function waitForUsers(h: SyncHarness, atLeast: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if ((await h.visitorState()).users.length >= atLeast) return;
-    await sleep(50);
-  }
-  throw new Error(`fewer than ${atLeast} users were created`);
 }
 
 export async function recordDeletionGuard(): Promise<void> {
@@ -94,7 +85,7 @@ export async function recordDeletionGuard(): Promise<void> {
     await h.setFaults({ latencyMs: { min: 300, max: 300 }, routes: ['POST /Users'] });
     const before = (await h.visitorState()).users.length;
     const stopped = await start(`replay-stop-pages-${suffix}`, [{ kind: 'daily', startedBy: 'recorder' }]);
-    await waitForUsers(h, before + 2);
+    await h.waitForVisitorUsers(before + 2);
     await stopped.signal('stop', { by: 'recorder', reason: 'recording' });
     await save('sync-run-stop-cancels-pages', stopped);
     await addUsers(
@@ -105,7 +96,7 @@ export async function recordDeletionGuard(): Promise<void> {
     const cancelled = await start(`replay-cancelled-${suffix}`, [
       { kind: 'daily', startedBy: 'recorder', invitations: { mode: 'delay', delayMs: 3_600_000 } },
     ]);
-    await waitForUsers(h, now + 2);
+    await h.waitForVisitorUsers(now + 2);
     await cancelled.cancel();
     await save('sync-run-cancelled', cancelled);
     await h.setFaults({});

@@ -16,11 +16,10 @@ export async function recordPlanningFailure(): Promise<void> {
     await sql`DROP TABLE engage.users CASCADE`.execute(h.engage.db);
     await h.startWorker();
     const workflowId = `replay-planning-failure-${Date.now().toString(36)}`;
-    const handle = await h.client.workflow.start('syncRunWorkflow', {
-      taskQueue: h.taskQueue,
+    const handle = await h.startSync(
+      { kind: 'initial', startedBy: 'recorder', invitations: { mode: 'disabled' } },
       workflowId,
-      args: [{ kind: 'initial', startedBy: 'recorder', invitations: { mode: 'disabled' } }],
-    });
+    );
     const result = (await handle.result()) as { status: string };
     if (result.status !== 'failed') throw new Error(`expected a failed run, got ${result.status}`);
     writeHistory('sync-run-planning-failure', workflowId, showHistory(workflowId));

@@ -2,7 +2,7 @@
 // PostgreSQL, a Visitor emulator over real HTTP, a worker on its own task queue of the real Temporal
 // dev server, and a client.
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig, type ServiceConfig } from '../../config/service';
@@ -98,11 +98,29 @@ export class SyncHarness {
     input: Partial<SyncRunInput> = {},
     workflowId = this.newRunId(input.kind ?? 'initial'),
   ): Promise<SyncRunResult> {
-    return this.client.workflow.execute('syncRunWorkflow', {
+    return (await this.startSync(input, workflowId)).result();
+  }
+
+  /** Starts a sync run and returns at once: its handle (signal, cancel, query it; await its result). */
+  async startSync(
+    input: Partial<SyncRunInput> = {},
+    workflowId = this.newRunId(input.kind ?? 'initial'),
+  ): Promise<WorkflowHandle> {
+    return this.client.workflow.start('syncRunWorkflow', {
       taskQueue: this.taskQueue,
       workflowId,
       args: [{ kind: 'initial', startedBy: 'test', ...input } satisfies SyncRunInput],
     });
+  }
+
+  /** Waits until Visitor holds at least `atLeast` users (a run under way); how many it holds. */
+  async waitForVisitorUsers(atLeast: number, timeoutMs = 30_000): Promise<number> {
+    for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+      const n = (await this.visitorState()).users.length;
+      if (n >= atLeast) return n;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Visitor never held ${atLeast} users`);
   }
 
   async provisionUser(engageUserId: number): Promise<ProvisionUserResult> {
