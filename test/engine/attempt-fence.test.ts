@@ -2,7 +2,6 @@
 // and its retry writes only once it let go, so nothing reaches Visitor twice.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setImmediate as tick } from 'node:timers/promises';
 import {
   type AttemptFence,
   AttemptStoppedError,
