@@ -8,7 +8,8 @@ export type { BudgetUse };
 /** Who asked for a deletion: a bulk run, a per-user run, or an operator approving held ones. */
 export type DeletionPath = 'run' | 'user' | 'approved';
 
-export type DecisionStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+/** 'applying': approved and being applied; deletions held from then on wait for the next decision. */
+export type DecisionStatus = 'pending' | 'applying' | 'approved' | 'rejected' | 'expired';
 
 export interface DeletionDecision {
   id: number;
@@ -62,14 +63,27 @@ export interface DeletionGuardStore {
   /** Drops held deletions of users who are no longer leavers (back in Engage). */
   dropHeld(engageUserIds: readonly number[]): Promise<number>;
   pendingDecision(): Promise<DeletionDecision | undefined>;
+  /** How many deletions this run holds for the pending decision (a retried attempt's answer). */
+  countHeldByRun(runId: string): Promise<number>;
+  /**
+   * An approved decision starts being applied: it takes no more held deletions, and those held after
+   * the approval move to a new pending decision (returned, for its workflow). Idempotent.
+   */
+  beginApplying(
+    id: number,
+    r: { by: string; approvedAt: Date; successorExpiresAt: Date },
+  ): Promise<{ applying: boolean; successor: DeletionDecision | undefined }>;
   decision(id: number): Promise<DeletionDecision | undefined>;
   heldDeletions(decisionId: number, limit: number): Promise<HeldDeletion[]>;
   /** Takes one held deletion off the decision: applied (recorded on the budget as approved) or stale. */
   releaseHeld(decisionId: number, engageUserId: number, outcome: 'applied' | 'stale'): Promise<void>;
-  /** Closes a pending decision; false if it was not pending. Held deletions left are dropped. */
+  /**
+   * Closes a pending or applying decision; a retry that finds it already closed so says closed. Held
+   * deletions left are dropped.
+   */
   closeDecision(
     id: number,
-    status: Exclude<DecisionStatus, 'pending'>,
+    status: Exclude<DecisionStatus, 'pending' | 'applying'>,
     by: string,
   ): Promise<{ closed: boolean; dropped: number }>;
 }

@@ -23,8 +23,9 @@ export interface DecisionRef {
   held: number;
 }
 
+/** `decision` is the pending decision once settled, if any: its workflow must run. */
 export type Settlement =
-  | { outcome: 'none' }
+  | { outcome: 'none'; decision: DecisionRef | null }
   /** Within the budget (reserved): apply them with applyDeletions. */
   | { outcome: 'apply'; pending: number; held: number; decision: DecisionRef | null; reason: string | null }
   /** Engage looks empty: all refused (rejected). */
@@ -44,7 +45,20 @@ export async function settleDeletions(
   const { store, guard, settings } = engine;
   const rows = await store.pendingDeletions(runId, ALL);
   if (path === 'run' && !dryRun) await refreshHeld(engine);
-  if (rows.length === 0) return { outcome: 'none' };
+  if (rows.length === 0) {
+    const pending = await guard.pendingDecision();
+    // A retried attempt finds its deletions held already: the same answer as the first attempt.
+    const heldByRun = pending ? await guard.countHeldByRun(runId) : 0;
+    if (pending && heldByRun > 0)
+      return {
+        outcome: 'held',
+        pending: heldByRun,
+        held: heldByRun,
+        decision: refOf(pending),
+        reason: pending.reason,
+      };
+    return { outcome: 'none', decision: pending && !dryRun ? refOf(pending) : null };
+  }
   const refused = refuseReason(rows.length, await engine.engage.countUsers({ activeOnly: true }));
   if (refused) {
     const rejected = dryRun ? 0 : await store.rejectAllDeletions(runId);
@@ -78,8 +92,16 @@ export async function settleDeletions(
     if (!fits) reason = holdReason(r.use, fresh.length, threshold, threshold.windowMs);
   }
   const toHold = fits ? rejoin : rows;
-  if (toHold.length === 0)
-    return { outcome: 'apply', pending: rows.length, held: 0, decision: null, reason: null };
+  if (toHold.length === 0) {
+    const pending = dryRun ? undefined : await guard.pendingDecision();
+    return {
+      outcome: 'apply',
+      pending: rows.length,
+      held: 0,
+      decision: pending ? refOf(pending) : null,
+      reason: null,
+    };
+  }
   reason ??= `${toHold.length} deletions of users already held for the pending decision stay held`;
   const decision = dryRun ? await dryRunDecision(engine) : await hold(engine, runId, toHold, reason);
   return fits
@@ -146,7 +168,7 @@ export async function applyHeldDeletions(
   fence: AttemptFence = UNFENCED,
 ): Promise<{ applied: number; stale: number; counts: Counts; remaining: number }> {
   const d = await engine.guard.decision(decisionId);
-  if (d?.status !== 'pending') return { applied: 0, stale: 0, counts: {}, remaining: 0 };
+  if (d?.status !== 'applying') return { applied: 0, stale: 0, counts: {}, remaining: 0 };
   const held = await engine.guard.heldDeletions(decisionId, limit);
   const done = await deprovisionLeavers(
     engine,
@@ -158,6 +180,22 @@ export async function applyHeldDeletions(
   );
   const left = await engine.guard.decision(decisionId);
   return { ...done, remaining: left?.held ?? 0 };
+}
+
+/**
+ * An operator approved the decision: from now on it takes no more held deletions, and those held
+ * after the approval wait for a new decision (its workflow must start: `successor`).
+ */
+export async function beginApplyingDecision(
+  engine: Engine,
+  { decisionId, by, approvedAtMs }: { decisionId: number; by: string; approvedAtMs: number },
+): Promise<{ applying: boolean; successor: DecisionRef | null }> {
+  const r = await engine.guard.beginApplying(decisionId, {
+    by,
+    approvedAt: new Date(approvedAtMs),
+    successorExpiresAt: new Date(engine.clock.now() + engine.settings.decisionTtlMs),
+  });
+  return { applying: r.applying, successor: r.successor ? refOf(r.successor) : null };
 }
 
 /** Closes the decision (approved once applied, rejected, expired); what was still held is dropped. */

@@ -120,6 +120,8 @@ async function settleUserDeletion(
   if (s.outcome === 'held')
     return { outcome: 'held', ...(s.decision.id > 0 ? { decision: s.decision } : {}) };
   if (s.outcome === 'refused') return { outcome: 'skipped' };
+  // The user is held for the pending decision already: a run never deletes what an operator is asked about.
+  if (s.outcome === 'apply' && s.held > 0 && s.decision) return { outcome: 'held', decision: s.decision };
   if (s.outcome === 'none') return { outcome: 'unchanged' };
   if (dryRun) return { outcome: 'deleted' };
   const done = await applyDeletions(engine, { runId, limit: 1 }, progress);

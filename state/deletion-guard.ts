@@ -157,6 +157,65 @@ export class PgDeletionGuard implements DeletionGuardStore {
     return row ? decisionById(this.#db, Number(row.id)) : undefined;
   }
 
+  async countHeldByRun(runId: string): Promise<number> {
+    const r = await this.#db
+      .selectFrom('sync.held_deletions as h')
+      .innerJoin('sync.deletion_decisions as d', 'd.id', 'h.decision_id')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('h.held_by_run', '=', runId)
+      .where('d.status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async beginApplying(
+    id: number,
+    r: { by: string; approvedAt: Date; successorExpiresAt: Date },
+  ): Promise<{ applying: boolean; successor: DeletionDecision | undefined }> {
+    return this.#db.transaction().execute(async (tx) => {
+      await sql`SELECT pg_advisory_xact_lock(${BUDGET_LOCK})`.execute(tx);
+      const d = await tx
+        .selectFrom('sync.deletion_decisions')
+        .select(['status', 'reason'])
+        .where('id', '=', String(id))
+        .executeTakeFirst();
+      if (d?.status === 'pending') {
+        await tx
+          .updateTable('sync.deletion_decisions')
+          .set({ status: 'applying', decided_by: r.by, decided_at: r.approvedAt })
+          .where('id', '=', String(id))
+          .execute();
+        // Held after the operator approved: not what they approved. They wait for a decision of their own.
+        const late = await tx
+          .selectFrom('sync.held_deletions')
+          .select('engage_user_id')
+          .where('decision_id', '=', String(id))
+          .where('held_at', '>', r.approvedAt)
+          .execute();
+        if (late.length > 0) {
+          const next = await tx
+            .insertInto('sync.deletion_decisions')
+            .values({ reason: d.reason, expires_at: r.successorExpiresAt })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await tx
+            .updateTable('sync.held_deletions')
+            .set({ decision_id: next.id })
+            .where('decision_id', '=', String(id))
+            .where('held_at', '>', r.approvedAt)
+            .execute();
+        }
+      }
+      const pending = await tx
+        .selectFrom('sync.deletion_decisions')
+        .select('id')
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      const applying = d?.status === 'pending' || d?.status === 'applying';
+      return { applying, successor: pending ? await decisionById(tx, Number(pending.id)) : undefined };
+    });
+  }
+
   decision(id: number): Promise<DeletionDecision | undefined> {
     return decisionById(this.#db, id);
   }
@@ -196,7 +255,7 @@ export class PgDeletionGuard implements DeletionGuardStore {
 
   async closeDecision(
     id: number,
-    status: Exclude<DecisionStatus, 'pending'>,
+    status: Exclude<DecisionStatus, 'pending' | 'applying'>,
     by: string,
   ): Promise<{ closed: boolean; dropped: number }> {
     return this.#db.transaction().execute(async (tx) => {
@@ -206,9 +265,17 @@ export class PgDeletionGuard implements DeletionGuardStore {
         .updateTable('sync.deletion_decisions')
         .set({ status, decided_by: by, decided_at: sql<Date>`now()` })
         .where('id', '=', String(id))
-        .where('status', '=', 'pending')
+        .where('status', 'in', ['pending', 'applying'])
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) return { closed: false, dropped: 0 };
+      if (Number(r.numUpdatedRows) === 0) {
+        // A retry of a close that committed: closed as asked, nothing left to drop.
+        const now = await tx
+          .selectFrom('sync.deletion_decisions')
+          .select('status')
+          .where('id', '=', String(id))
+          .executeTakeFirst();
+        return { closed: now?.status === status, dropped: 0 };
+      }
       const d = await tx.deleteFrom('sync.held_deletions').where('decision_id', '=', id).executeTakeFirst();
       return { closed: true, dropped: Number(d.numDeletedRows) };
     });
@@ -219,7 +286,8 @@ async function useOf(db: Db, since: Date): Promise<BudgetUse> {
   const [used, linked] = await Promise.all([
     db
       .selectFrom('sync.deletion_ledger')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
+      // A user reserved twice (a failed run's reservation, then the next run's) is one deletion.
+      .select((eb) => eb.fn.count<string>('engage_user_id').distinct().as('n'))
       .where('path', '<>', 'approved')
       .where('reserved_at', '>=', since)
       .executeTakeFirstOrThrow(),

@@ -13,7 +13,10 @@ export class Deletions {
     this.#db = db;
   }
 
-  /** Holds a deletion; one per run and user (a repeated add keeps the first). */
+  /**
+   * Holds a deletion; one per run and user. A repeated add keeps a pending one; one already settled
+   * (a per-user run's earlier pass: fired, rehired, fired again) is pending again, for the new link.
+   */
   async add(d: NewPendingDeletion): Promise<void> {
     await this.#db
       .insertInto('sync.pending_deletions')
@@ -24,7 +27,17 @@ export class Deletions {
         mode: d.mode,
         reason: d.reason,
       })
-      .onConflict((oc) => oc.columns(['run_id', 'engage_user_id']).doNothing())
+      .onConflict((oc) =>
+        oc
+          .columns(['run_id', 'engage_user_id'])
+          .doUpdateSet({
+            status: 'pending',
+            visitor_user_id: d.visitorUserId,
+            mode: d.mode,
+            reason: d.reason,
+          })
+          .where('sync.pending_deletions.status', '<>', 'pending'),
+      )
       .execute();
   }
 

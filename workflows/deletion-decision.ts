@@ -12,8 +12,9 @@ import {
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
 import { PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
-import { decideDeletionsUpdate, decisionStatusQuery, deletionsHeldSignal } from './messages';
+import { decideDeletionsUpdate, decisionStatusQuery } from './messages';
 import { RUN_KIND, RUN_STATUS } from './search-attributes';
+import { ensureDeletionDecision } from './start-decision';
 import type { DeletionDecision, DeletionDecisionInput, DeletionDecisionResult } from './types';
 
 const short = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
@@ -27,7 +28,8 @@ export async function deletionDecisionWorkflow(
   input: DeletionDecisionInput,
 ): Promise<DeletionDecisionResult> {
   const { decisionId, expiresAtMs } = input;
-  let held = input.held ?? 0;
+  const held = input.held ?? 0;
+  let remaining = held;
   let decision: DeletionDecision | undefined = input.approvedBy
     ? { approve: true, by: input.approvedBy }
     : undefined;
@@ -35,15 +37,20 @@ export async function deletionDecisionWorkflow(
   let applied = input.applied ?? 0;
   let stale = input.stale ?? 0;
 
-  setHandler(decisionStatusQuery, () => ({ decisionId, state, held, expiresAtMs, applied, stale }));
-  setHandler(deletionsHeldSignal, ({ held: n }) => {
-    held = n;
-    if (state === 'waiting') upsertMemo({ held: n });
-  });
+  let approvedAtMs = 0;
+  setHandler(decisionStatusQuery, () => ({
+    decisionId,
+    state,
+    held: remaining,
+    expiresAtMs,
+    applied,
+    stale,
+  }));
   setHandler(
     decideDeletionsUpdate,
     (d: DeletionDecision) => {
       decision = d;
+      approvedAtMs = Date.now();
       return { accepted: true, pending: held };
     },
     {
@@ -79,13 +86,18 @@ export async function deletionDecisionWorkflow(
   if (!decision) return close('expired', 'expiry');
   if (!decision.approve) return close('rejected', decision.by);
 
+  if (!input.approvedBy) {
+    // Held from now on: not what the operator approved; they wait for a decision of their own.
+    const begun = await short.beginApplyingDecision({ decisionId, by: decision.by, approvedAtMs });
+    if (begun.successor) await ensureDeletionDecision(begun.successor);
+  }
   state = 'applying';
   upsertSearchAttributes([{ key: RUN_STATUS, value: 'applying' }]);
   for (;;) {
     const r = await paged.applyHeldDeletions({ decisionId, limit: BATCH });
     applied += r.applied;
     stale += r.stale;
-    held = r.remaining;
+    remaining = r.remaining;
     if (r.remaining === 0) break;
     if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested)
       await continueAsNew<typeof deletionDecisionWorkflow>({
@@ -94,7 +106,7 @@ export async function deletionDecisionWorkflow(
         approvedBy: decision.by,
         applied,
         stale,
-        held,
+        held: remaining,
       });
   }
   return close('approved', decision.by);

@@ -27,6 +27,4 @@ export const invitationsStatusQuery = defineQuery<
   }
 >('invitationsStatus');
 
-/** A run held more deletions for the pending decision: how many it holds now. */
-export const deletionsHeldSignal = defineSignal<[{ held: number }]>('deletionsHeld');
 export const decisionStatusQuery = defineQuery<DecisionStatus>('decisionStatus');

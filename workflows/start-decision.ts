@@ -1,9 +1,8 @@
-// Makes sure the pending deletion decision has its workflow: started by the first run that holds
-// deletions for it, told the new count by every later one.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { getExternalWorkflowHandle, ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { deletionDecisionWorkflow } from './deletion-decision';
-import { deletionsHeldSignal } from './messages';
+// Makes sure the pending deletion decision has its workflow: started by the first run (or approval)
+// that needs it; one already running, or already completed, is left alone.
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import type { deletionDecisionWorkflow } from './deletion-decision';
 
 export interface DecisionRef {
   id: number;
@@ -12,21 +11,22 @@ export interface DecisionRef {
   held: number;
 }
 
-/** Starts (or updates) the decision's workflow; it outlives the run (ABANDON). Returns its id. */
+/**
+ * Starts the decision's workflow; it outlives its starter (ABANDON). A completed one is never started
+ * again (its decision is closed); one that failed or was terminated is, so a pending decision always
+ * has a workflow to answer and to expire it. Returns its id.
+ */
 export async function ensureDeletionDecision(ref: DecisionRef): Promise<string> {
   const { workflowId } = ref;
   try {
-    await startChild(deletionDecisionWorkflow, {
+    await startChild<typeof deletionDecisionWorkflow>('deletionDecisionWorkflow', {
       workflowId,
       args: [{ decisionId: ref.id, expiresAtMs: ref.expiresAtMs, held: ref.held }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    // Running already: tell it the new count. One that has just closed needs nothing.
-    await getExternalWorkflowHandle(workflowId)
-      .signal(deletionsHeldSignal, { held: ref.held })
-      .catch(() => undefined);
   }
   return workflowId;
 }

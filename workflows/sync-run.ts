@@ -316,12 +316,17 @@ async function settleRunDeletions(run: SyncRunState): Promise<DeletionsOutcome> 
   run.phase = 'deletions';
   try {
     const s = await short.settleDeletions({ runId: run.runId, dryRun: run.dryRun });
-    if (s.outcome === 'none')
+    if (s.outcome === 'none') {
+      // A pending decision whose workflow is gone (terminated from the UI) gets one again.
+      if (s.decision && !run.dryRun) await ensureDeletionDecision(s.decision);
       return { deletions: { pending: 0, applied: 0, rejected: 0 }, reason: undefined };
+    }
     run.deletionsPending = s.pending;
     if (s.outcome === 'refused')
       return { deletions: { pending: s.pending, applied: 0, rejected: s.rejected }, reason: s.reason };
     let decisionWorkflowId: string | undefined;
+    if (s.outcome === 'apply' && s.held === 0 && s.decision && !run.dryRun)
+      await ensureDeletionDecision(s.decision);
     if (s.held > 0 && s.decision) {
       run.addCounts({ held: s.held });
       if (!run.dryRun) {
@@ -331,7 +336,8 @@ async function settleRunDeletions(run: SyncRunState): Promise<DeletionsOutcome> 
         });
       }
     }
-    const applied = s.outcome === 'apply' && !run.dryRun ? await applyAllDeletions(run) : 0;
+    // Stoppable: a run cancelled from the UI waits for the batch to stop before recording its end.
+    const applied = s.outcome === 'apply' && !run.dryRun ? await applyAllDeletions(run, stoppablePage) : 0;
     return {
       deletions: {
         pending: s.pending,
@@ -354,10 +360,10 @@ type DeletionsOutcome =
   | { fatal: string };
 
 /** The run's pending deletions, in batches until none remain; how many were applied. */
-async function applyAllDeletions(run: SyncRunState): Promise<number> {
+async function applyAllDeletions(run: SyncRunState, acts = paged): Promise<number> {
   let applied = 0;
   for (;;) {
-    const r = await paged.applyDeletions({ runId: run.runId, limit: 200 });
+    const r = await acts.applyDeletions({ runId: run.runId, limit: 200 });
     applied += r.applied;
     run.addCounts(r.counts);
     if (r.remaining === 0) return applied;

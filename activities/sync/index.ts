@@ -1,7 +1,12 @@
 // The sync's activities: thin adapters from Temporal to the reconcile engine (engine/). Names and
 // payloads are part of recorded workflow histories: keep them as they are.
 import { Context } from '@temporalio/activity';
-import { applyHeldDeletions, closeDeletionDecision, settleDeletions } from '../../engine/deletion-guard';
+import {
+  applyHeldDeletions,
+  beginApplyingDecision,
+  closeDeletionDecision,
+  settleDeletions,
+} from '../../engine/deletion-guard';
 import { applyDeletions, deletionSummary, rejectDeletions } from '../../engine/deletions';
 import type { Engine } from '../../engine/engine';
 import {
@@ -55,6 +60,8 @@ export function createSyncActivities(engine: Engine) {
       runFenced(engine.fences, `deletion-decision:${input.decisionId}`, 'return', (progress, fence) =>
         applyHeldDeletions(engine, input, progress, fence),
       ),
+    beginApplyingDecision: (input: Arg<typeof beginApplyingDecision>) =>
+      runActivity(() => beginApplyingDecision(engine, input)),
     closeDeletionDecision: (input: Arg<typeof closeDeletionDecision>) =>
       runActivity(() => closeDeletionDecision(engine, input)),
     // Under the user's lease (a dry run writes nothing, so takes none): no page acts on the user meanwhile.

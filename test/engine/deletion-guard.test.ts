@@ -6,6 +6,7 @@ import type { SyncSettings } from '../../config/service';
 import { noProgress } from '../../engine/defaults';
 import {
   applyHeldDeletions,
+  beginApplyingDecision,
   closeDeletionDecision,
   decisionRunId,
   settleDeletions,
@@ -176,6 +177,7 @@ describe('the pending decision', () => {
   it('approving applies only the held deletions still valid against Engage, outside the budget', async () => {
     const { w, id } = await heldWorld();
     w.engage.add(engageUser(3, { sourceDigest: 'back-3' })); // came back after the hold
+    await beginApplyingDecision(w.engine, { decisionId: id, by: 'ops', approvedAtMs: w.clock.now() });
     let r = await applyHeldDeletions(w.engine, { decisionId: id, limit: 2 }, noProgress);
     let applied = r.applied;
     while (r.remaining > 0) {
@@ -232,5 +234,63 @@ describe('the pending decision', () => {
       },
     );
     assert.deepEqual(w.events, ['opened', 'expired']);
+  });
+
+  it('deletions held while an approval is applied wait for a decision of their own, never ride on it', async () => {
+    const { w, id } = await heldWorld();
+    const approvedAtMs = w.clock.now();
+    w.clock.advance(1000);
+    // Three more leavers as the approval lands: past the budget (2), held.
+    await openDailyRun(w, 'r2');
+    leave(w, 'r2', [6, 7, 8]);
+    const s = await settleDeletions(w.engine, { runId: 'r2', path: 'run', dryRun: false });
+    assert.equal(s.outcome === 'held' ? s.decision.id : -1, id, 'held for the decision still pending');
+    const begun = await beginApplyingDecision(w.engine, { decisionId: id, by: 'ops', approvedAtMs });
+    assert.ok(begun.successor && begun.successor.id !== id, 'a new decision holds them');
+    let r = await applyHeldDeletions(w.engine, { decisionId: id, limit: 100 }, noProgress);
+    while (r.remaining > 0)
+      r = await applyHeldDeletions(w.engine, { decisionId: id, limit: 100 }, noProgress);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((i) => inVisitor(w, i)),
+      [false, false, false, false, false, true, true, true],
+      'the approval deleted exactly what it was given',
+    );
+    assert.deepEqual(
+      (await w.guard.heldDeletions(begun.successor!.id, 10)).map((h) => h.engageUserId),
+      [6, 7, 8],
+    );
+    // Later runs hold for the new decision, not the one being applied.
+    await openDailyRun(w, 'r3');
+    leave(w, 'r3', [9, 10, 11]);
+    const s3 = await settleDeletions(w.engine, { runId: 'r3', path: 'run', dryRun: false });
+    assert.equal(s3.outcome === 'held' ? s3.decision.id : -1, begun.successor!.id);
+  });
+
+  it('a settle retried after its holds committed answers the same: held, with the decision', async () => {
+    const { w, id } = await heldWorld();
+    const again = await settleDeletions(w.engine, { runId: 'r1', path: 'run', dryRun: false });
+    assert.equal(again.outcome, 'held');
+    assert.equal(again.outcome === 'held' ? again.decision.id : -1, id);
+    assert.equal(again.outcome === 'held' ? again.held : -1, 5);
+  });
+
+  it('a per-user run fired, rehired and fired again in one execution deletes again', async () => {
+    const w = world(20, 10);
+    const run = 'provision-user-1@1';
+    w.engage.users.delete(1);
+    assert.equal((await single(w, 1, run)).outcome, 'deleted');
+    w.engage.add(engageUser(1, { sourceDigest: 'rehired' }));
+    assert.equal((await single(w, 1, run)).outcome, 'created');
+    w.engage.users.delete(1);
+    assert.equal((await single(w, 1, run)).outcome, 'deleted');
+    assert.equal(inVisitor(w, 1), false);
+  });
+
+  it('a per-user run for a user already held reports held, with the decision', async () => {
+    const { w, id } = await heldWorld();
+    const r = await single(w, 3);
+    assert.equal(r.outcome, 'held');
+    assert.equal(r.deletionHeld?.id, id);
+    assert.equal(inVisitor(w, 3), true);
   });
 });

@@ -21,7 +21,7 @@ interface LedgerRow {
 export class FakeDeletionGuard implements DeletionGuardStore {
   ledger: LedgerRow[] = [];
   decisions: DeletionDecision[] = [];
-  held = new Map<number, HeldDeletion & { decisionId: number }>();
+  held = new Map<number, HeldDeletion & { decisionId: number; heldAt: number }>();
 
   constructor(
     private readonly clock: Clock,
@@ -29,7 +29,9 @@ export class FakeDeletionGuard implements DeletionGuardStore {
   ) {}
 
   async budgetUse(since: Date): Promise<BudgetUse> {
-    const used = this.ledger.filter((r) => r.path !== 'approved' && r.at >= since.getTime()).length;
+    const used = new Set(
+      this.ledger.filter((r) => r.path !== 'approved' && r.at >= since.getTime()).map((r) => r.engageUserId),
+    ).size;
     return { used, linked: await this.store.countLinkedUsers() };
   }
 
@@ -75,6 +77,7 @@ export class FakeDeletionGuard implements DeletionGuardStore {
         mode: p.mode as 'delete' | 'deactivate',
         reason: p.reason,
         heldByRun: r.runId,
+        heldAt: this.clock.now(),
       });
       for (const s of this.store.deletions)
         if (s.run_id === r.runId && s.engage_user_id === p.engage_user_id) s.status = 'held';
@@ -109,7 +112,7 @@ export class FakeDeletionGuard implements DeletionGuardStore {
       .filter((h) => h.decisionId === decisionId)
       .sort((a, b) => a.engageUserId - b.engageUserId)
       .slice(0, limit)
-      .map(({ decisionId: _, ...h }) => h);
+      .map(({ decisionId: _, heldAt: __, ...h }) => h);
   }
 
   async releaseHeld(decisionId: number, engageUserId: number, outcome: 'applied' | 'stale') {
@@ -127,9 +130,49 @@ export class FakeDeletionGuard implements DeletionGuardStore {
     if (d) d.held = this.countHeld(decisionId);
   }
 
-  async closeDecision(id: number, status: Exclude<DecisionStatus, 'pending'>, by: string) {
+  async countHeldByRun(runId: string) {
+    const pending = this.decisions.find((x) => x.status === 'pending');
+    return [...this.held.values()].filter((h) => h.heldByRun === runId && h.decisionId === pending?.id)
+      .length;
+  }
+
+  async beginApplying(id: number, r: { by: string; approvedAt: Date; successorExpiresAt: Date }) {
     const d = this.decisions.find((x) => x.id === id);
-    if (d?.status !== 'pending') return { closed: false, dropped: 0 };
+    if (d?.status === 'pending') {
+      d.status = 'applying';
+      d.decidedBy = r.by;
+      d.decidedAt = r.approvedAt;
+      const late = [...this.held.values()].filter(
+        (h) => h.decisionId === id && h.heldAt > r.approvedAt.getTime(),
+      );
+      if (late.length > 0) {
+        const next: DeletionDecision = {
+          ...d,
+          id: this.decisions.length + 1,
+          status: 'pending',
+          openedAt: new Date(this.clock.now()),
+          expiresAt: r.successorExpiresAt,
+          decidedBy: null,
+          decidedAt: null,
+          workflowId: `deletion-decision-${this.decisions.length + 1}-fake`,
+        };
+        this.decisions.push(next);
+        for (const h of late) h.decisionId = next.id;
+        next.held = this.countHeld(next.id);
+        d.held = this.countHeld(id);
+      }
+    }
+    const pending = this.decisions.find((x) => x.status === 'pending');
+    return {
+      applying: d?.status === 'applying',
+      successor: pending ? { ...pending } : undefined,
+    };
+  }
+
+  async closeDecision(id: number, status: Exclude<DecisionStatus, 'pending' | 'applying'>, by: string) {
+    const d = this.decisions.find((x) => x.id === id);
+    if (d?.status !== 'pending' && d?.status !== 'applying')
+      return { closed: d?.status === status, dropped: 0 };
     d.status = status;
     d.decidedBy = by;
     d.decidedAt = new Date(this.clock.now());

@@ -503,7 +503,17 @@ export class FakeStore implements SyncStore {
   }
 
   async addPendingDeletion(d: NewPendingDeletion) {
-    this.seedDeletion(d);
+    const settled = this.deletions.find(
+      (x) => x.run_id === d.runId && x.engage_user_id === d.engageUserId && x.status !== 'pending',
+    );
+    if (settled)
+      Object.assign(settled, {
+        status: 'pending',
+        visitor_user_id: d.visitorUserId,
+        mode: d.mode,
+        reason: d.reason,
+      });
+    else this.seedDeletion(d);
   }
   /** A pending deletion, as addPendingDeletion records it (once per run and user). */
   seedDeletion(d: NewPendingDeletion) {

@@ -104,4 +104,42 @@ describe('PgDeletionGuard', () => {
     assert.notEqual(d3.id, d1.id, 'a new decision after the last one closed');
     assert.equal((await g.decision(d1.id))?.status, 'expired');
   });
+
+  it('an approval being applied takes no more held deletions: those held after it move to a new decision', async () => {
+    const g = new PgDeletionGuard(db());
+    const left = await g.pendingDecision(); // the previous test's
+    if (left) await g.closeDecision(left.id, 'rejected', 'test');
+    const expiresAt = new Date(Date.now() + 86_400_000);
+    const d = await g.hold({
+      runId: 'a1',
+      deletions: [pending('a1', 201), pending('a1', 202)],
+      reason: 'past',
+      expiresAt,
+    });
+    const approvedAt = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    await g.hold({ runId: 'a2', deletions: [pending('a2', 203)], reason: 'past', expiresAt });
+    const first = await g.beginApplying(d.id, { by: 'ops', approvedAt, successorExpiresAt: expiresAt });
+    assert.equal(first.applying, true);
+    assert.ok(first.successor && first.successor.id !== d.id);
+    assert.deepEqual(
+      (await g.heldDeletions(d.id, 10)).map((h) => h.engageUserId),
+      [201, 202],
+    );
+    assert.deepEqual(
+      (await g.heldDeletions(first.successor!.id, 10)).map((h) => h.engageUserId),
+      [203],
+    );
+    const again = await g.beginApplying(d.id, { by: 'ops', approvedAt, successorExpiresAt: expiresAt });
+    assert.equal(again.successor?.id, first.successor!.id, 'a retry changes nothing');
+    const later = await g.hold({ runId: 'a3', deletions: [pending('a3', 204)], reason: 'past', expiresAt });
+    assert.equal(later.id, first.successor!.id, 'later holds go to the new decision');
+    assert.equal(await g.countHeldByRun('a3'), 1);
+    assert.deepEqual(await g.closeDecision(d.id, 'approved', 'ops'), { closed: true, dropped: 2 });
+    assert.deepEqual(
+      await g.closeDecision(d.id, 'approved', 'ops'),
+      { closed: true, dropped: 0 },
+      'a retried close',
+    );
+  });
 });

@@ -191,6 +191,7 @@ test('deletions past the budget never make the run wait: held for a decision wor
       decision: { id: 7, workflowId: `deletion-decision-7-${suffix}`, expiresAtMs, held: 3 },
       reason: '3 deletions would take 30.0% of 10 provisioned users',
     }),
+    beginApplyingDecision: async () => ({ applying: true, successor: null }),
     applyHeldDeletions: async () => batches.shift(),
     closeDeletionDecision: async () => ({ closed: true, dropped: 0 }),
   });
@@ -231,7 +232,11 @@ test('deletions past the budget never make the run wait: held for a decision wor
       dropped: 0,
     });
   });
-  assert.equal(types(calls).filter((t) => t === 'applyHeldDeletions').length, 2);
+  assert.deepEqual(
+    types(calls).filter((t) => t.includes('Decision') || t === 'applyHeldDeletions'),
+    ['beginApplyingDecision', 'applyHeldDeletions', 'applyHeldDeletions', 'closeDeletionDecision'],
+    'the approval is recorded before anything is applied',
+  );
   assert.deepEqual(calls.find((c) => c.type === 'closeDeletionDecision')?.input, {
     decisionId: 7,
     status: 'approved',

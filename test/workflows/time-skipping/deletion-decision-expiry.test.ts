@@ -32,6 +32,7 @@ function gate() {
  */
 class FakeGuard {
   applies: { atMs: number; decisionId: number; limit: number }[] = [];
+  begun: { decisionId: number; by: string; approvedAtMs: number }[] = [];
   closes: (CloseInput & { atMs: number })[] = [];
   applied = 0;
   staleLeft: number;
@@ -47,6 +48,10 @@ class FakeGuard {
 
   activities() {
     return {
+      beginApplyingDecision: async (input: { decisionId: number; by: string; approvedAtMs: number }) => {
+        this.begun.push(input);
+        return { applying: true, successor: null };
+      },
       applyHeldDeletions: async ({ decisionId, limit }: { decisionId: number; limit: number }) => {
         this.applies.push({ atMs: await suite.now(), decisionId, limit });
         if (this.applyGate) {
@@ -183,6 +188,11 @@ test('approved before it expires, the held deletions are applied in batches unti
 
     const result = (await handle.result()) as DeletionDecisionResult;
     assert.deepEqual(result, { decisionId, status: 'approved', applied: 445, stale: 5, dropped: 0 });
+    assert.deepEqual(
+      fake.begun.map((b) => [b.decisionId, b.by]),
+      [[decisionId, 'ops']],
+      'the approval is recorded (no more held deletions join it) before anything is applied',
+    );
     assert.deepEqual(
       fake.applies.map(({ atMs: _, ...a }) => a),
       [
