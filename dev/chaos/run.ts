@@ -24,7 +24,8 @@ const refuse = (m: string) => {
   console.error(`chaos: ${m}`);
   process.exit(2);
 };
-for (const n of scenarios) if (!SCENARIOS[n]) refuse(`--scenario ${n}: no such scenario (1–6)`);
+for (const n of scenarios)
+  if (!SCENARIOS[n]) refuse(`--scenario ${n}: no such scenario (1–${Object.keys(SCENARIOS).length})`);
 if (!(Number.isInteger(runs) && runs >= 1 && runs <= 20))
   refuse(`--runs ${values.runs}: want a whole number 1–20`);
 for (const flag of ['users', 'kills'] as const) {
@@ -98,17 +99,49 @@ if (!values['no-write']) {
   for (const n of scenarios) saved[n] = { command, at, results: results.filter((x) => x.scenario === n) };
   fs.mkdirSync(path.dirname(store), { recursive: true });
   fs.writeFileSync(store, JSON.stringify(saved, null, 2));
-  const shown = Object.keys(saved)
-    .map(Number)
-    .sort((a, b) => a - b);
-  const all = shown.flatMap((n) => saved[n]!.results);
-  const allFailed = all.filter((r) => !r.ok).length;
-  const sections = shown.map((n) => {
-    const s = SCENARIOS[n]!;
-    const e = saved[n]!;
-    return `### ${n}. ${s.title}\n\n\`${e.command}\` (${e.at} UTC)\n\n${table(e.results)}\n`;
-  });
-  const doc = `# Reliability
+  const docPath = path.join(ROOT, 'docs', 'reliability.md');
+  // Only the results are regenerated: the prose around them (written by hand) is kept as it is, and so
+  // are the sections of scenarios this machine has no stored results for (run elsewhere, or before the
+  // store existed).
+  const current = fs.existsSync(docPath) ? fs.readFileSync(docPath, 'utf8') : '';
+  const start = current.search(/^### \d+\. /m);
+  const endMatch = /^\*\*\d+ of \d+ runs passed\.\*\*\n/m.exec(current);
+  const merging = start >= 0 && endMatch !== null && endMatch.index > start;
+  const sections = new Map<number, { text: string; runs: number; passed: number }>();
+  if (merging)
+    for (const part of current.slice(start, endMatch.index).split(/^(?=### \d+\. )/m)) {
+      const n = Number(/^### (\d+)\./.exec(part)?.[1]);
+      const rows = part.split('\n').filter((l) => /^\| chaos-/.test(l));
+      if (n)
+        sections.set(n, {
+          text: part.trimEnd(),
+          runs: rows.length,
+          passed: rows.filter((l) => l.includes('| all hold |')).length,
+        });
+    }
+  for (const [key, e] of Object.entries(saved)) {
+    const n = Number(key);
+    sections.set(n, {
+      text: `### ${n}. ${SCENARIOS[n]!.title}\n\n\`${e.command}\` (${e.at} UTC)\n\n${table(e.results)}`,
+      runs: e.results.length,
+      passed: e.results.filter((r) => r.ok).length,
+    });
+  }
+  const ordered = [...sections.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
+  const runsShown = ordered.reduce((n, v) => n + v.runs, 0);
+  const passedShown = ordered.reduce((n, v) => n + v.passed, 0);
+  const resultsText = `${ordered.map((v) => `${v.text}\n`).join('\n')}\n**${passedShown} of ${runsShown} runs passed.**\n`;
+  const doc = merging
+    ? current.slice(0, start) + resultsText + current.slice(endMatch.index + endMatch[0].length)
+    : newDocument(resultsText);
+  fs.writeFileSync(docPath, doc);
+  log('wrote docs/reliability.md');
+}
+process.exit(failed.length > 0 ? 1 : 0);
+
+/** A fresh docs/reliability.md around the results, when there is none to merge into. */
+function newDocument(results: string): string {
+  return `# Reliability
 
 The fault-injection suite: each scenario seeds Engage, runs a sync to completion through the faults
 and then checks the invariants of \`dev/harness/invariants.ts\` against Engage, the sync state and
@@ -124,11 +157,9 @@ The fast subset (scenarios 1 and 3 at 1,500 users) runs in \`npm test\`
 (\`test/chaos/fast-kill.test.ts\`, \`test/chaos/fast-faults.test.ts\`).
 
 Last results per scenario (2 cores / 24 GB, shared with other test runs), each with the command that
-produced it (\`npm run chaos\` runs all six, 3 seeds each by default):
+produced it (\`npm run chaos\` runs all ten, 3 seeds each by default):
 
-${sections.join('\n')}
-**${all.length - allFailed} of ${all.length} runs passed.**
-
+${results}
 ## How the faults are injected
 
 | # | fault | how |
@@ -157,7 +188,4 @@ ${sections.join('\n')}
   honours Retry-After) absorb most errors; a page whose user still fails is retried by Temporal as
   a whole and finds the done users unchanged.
 `;
-  fs.writeFileSync(path.join(ROOT, 'docs', 'reliability.md'), doc);
-  log('wrote docs/reliability.md');
 }
-process.exit(failed.length > 0 ? 1 : 0);
