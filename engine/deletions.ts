@@ -157,6 +157,9 @@ export async function deprovisionLeavers(
     }
   });
   engine.metrics?.outcomes(counts);
+  // A deleted user's name is free again: users that failed on a conflict with it (a rehire reusing
+  // an address while the leaver was held) are tried on the next run instead of waiting out back-off.
+  if (counts.deleted) await store.retryConflictsNow();
   return { applied, stale, counts };
 }
 

@@ -153,6 +153,8 @@ export interface SyncStore {
     detail: Record<string, unknown>,
   ): Promise<void>;
   clearFailure(engageUserId: number): Promise<void>;
+  /** Users in back-off for a Visitor conflict are tried on the next run (a deletion freed a name). */
+  retryConflictsNow(): Promise<number>;
   // deletions held to the end of a run
   addPendingDeletion(d: NewPendingDeletion): Promise<void>;
   pendingDeletions(runId: string, limit: number): Promise<PendingDeletion[]>;

@@ -60,6 +60,14 @@ export class Failures {
       .execute();
   }
 
+  /** Conflict failures in back-off are due now: a deletion may have freed the name they wanted. */
+  async retryConflictsNow(): Promise<number> {
+    const r = await sql`
+      UPDATE sync.user_failures SET next_attempt_at = now()
+      WHERE 'visitor_conflict' = ANY(codes) AND next_attempt_at > now()`.execute(this.#db);
+    return Number(r.numAffectedRows ?? 0);
+  }
+
   /** The user succeeded: its failures are forgotten. */
   async clear(engageUserId: number): Promise<void> {
     await this.#db.deleteFrom('sync.user_failures').where('engage_user_id', '=', engageUserId).execute();

@@ -105,6 +105,10 @@ export class PgSyncStore implements SyncStore {
     return this.#failures.clear(engageUserId);
   }
 
+  retryConflictsNow(): Promise<number> {
+    return this.#failures.retryConflictsNow();
+  }
+
   // --- deletions held to the end of a run --------------------------------------------------------
 
   addPendingDeletion(d: NewPendingDeletion): Promise<void> {

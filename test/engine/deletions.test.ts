@@ -106,6 +106,26 @@ describe('deletionSummary', () => {
 });
 
 describe('applyDeletions', () => {
+  it('a deletion (not a deactivation) makes conflict failures in back-off due: the name is free', async () => {
+    for (const mode of ['deactivate', 'delete'] as const) {
+      const w = world(3, [1], mode);
+      await openDailyRun(w);
+      const later = new Date(w.clock.now() + 86_400_000);
+      w.store.failures.set(2, {
+        engageUserId: 2,
+        failureCount: 3,
+        lastFailedAt: new Date(w.clock.now()),
+        nextAttemptAt: later,
+        codes: ['visitor_conflict'],
+        lastRunId: 'r0',
+        detail: {},
+      });
+      await applyDeletions(w.engine, { runId: 'r1', limit: 200 }, noProgress);
+      const due = w.store.failures.get(2)!.nextAttemptAt.getTime() <= w.clock.now();
+      assert.equal(due, mode === 'delete', mode);
+    }
+  });
+
   it('deletes in delete mode: Visitor user gone, state unlinked and deprovisioned, logged', async () => {
     const w = world(3, [1, 2]);
     await openDailyRun(w);

@@ -501,6 +501,16 @@ export class FakeStore implements SyncStore {
   async clearFailure(engageUserId: number) {
     this.failures.delete(engageUserId);
   }
+  async retryConflictsNow() {
+    let n = 0;
+    const now = new Date(this.clock.now());
+    for (const f of this.failures.values())
+      if (f.codes.includes('visitor_conflict') && f.nextAttemptAt > now) {
+        f.nextAttemptAt = now;
+        n++;
+      }
+    return n;
+  }
 
   async addPendingDeletion(d: NewPendingDeletion) {
     const settled = this.deletions.find(

@@ -75,4 +75,16 @@ describe('failure records', () => {
     await store().recordFailure(4, 'run-2', ['x'], {});
     assert.equal((await failure(4))!.failureCount, 1, 'counting starts over');
   });
+
+  it('conflict failures in back-off are due at once when a deletion frees a name; others keep theirs', async () => {
+    for (const run of ['c1', 'c2', 'c3', 'c4']) {
+      await store().recordFailure(40, run, ['visitor_conflict'], {});
+      await store().recordFailure(41, run, ['invalid_email'], {});
+    }
+    assert.ok((await failure(40))!.nextAttemptAt.getTime() > Date.now() + 3_600_000, 'in back-off');
+    assert.ok((await store().retryConflictsNow()) >= 1);
+    assert.ok((await failure(40))!.nextAttemptAt.getTime() <= Date.now() + 1000, 'due now');
+    assert.ok((await failure(41))!.nextAttemptAt.getTime() > Date.now() + 3_600_000, 'others still wait');
+    assert.equal((await failure(40))!.failureCount, 4, 'the count stays: failing again backs off again');
+  });
 });
