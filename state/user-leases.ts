@@ -3,9 +3,18 @@
 import { type Kysely, sql } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
 import type { UserLeaseTake } from '../engine/ports';
+import { WriteCoalescer } from './write-coalescer';
+
+type Release = { engageUserId: number; holder: string };
 
 export class UserLeases {
   readonly #db: Kysely<SyncDatabase>;
+  /** Releases of a page's users go together: one statement for those that end at once. */
+  readonly #releases = new WriteCoalescer<Release>({
+    key: (r) => r.engageUserId,
+    shape: () => 'release',
+    write: (rs) => this.#release(rs),
+  });
 
   constructor(db: Kysely<SyncDatabase>) {
     this.#db = db;
@@ -31,11 +40,18 @@ export class UserLeases {
     return { taken: row.taken, version: row.version };
   }
 
-  async release(engageUserId: number, holder: string): Promise<void> {
+  release(engageUserId: number, holder: string): Promise<void> {
+    return this.#releases.write({ engageUserId, holder });
+  }
+
+  async #release(rs: Release[]): Promise<void> {
     await this.#db
       .deleteFrom('sync.user_leases')
-      .where('engage_user_id', '=', engageUserId)
-      .where('holder', '=', holder)
+      .where((eb) =>
+        eb.or(
+          rs.map((r) => eb.and([eb('engage_user_id', '=', r.engageUserId), eb('holder', '=', r.holder)])),
+        ),
+      )
       .execute();
   }
 }
