@@ -49,15 +49,16 @@ export interface DeletionGuardStore {
   /** The use of the budget since a time, without reserving. */
   budgetUse(since: Date): Promise<BudgetUse>;
   /**
-   * Holds a run's deletions for the pending decision (opened if none is pending) and takes them off
-   * the run's pending list. Idempotent: a user is held once, under the latest run that held them.
+   * Holds a run's deletions for the pending decision (opened, with this reason, if none is pending;
+   * `opened` says so) and takes them off the run's pending list. Idempotent: a user is held once,
+   * under the latest run that held them.
    */
   hold(r: {
     runId: string;
     deletions: readonly PendingDeletion[];
     reason: string;
     expiresAt: Date;
-  }): Promise<DeletionDecision>;
+  }): Promise<DeletionDecision & { opened: boolean }>;
   /** Which of these users are held now (for the pending decision). */
   whichHeld(engageUserIds: readonly number[]): Promise<Set<number>>;
   /** Drops held deletions of users who are no longer leavers (back in Engage). */

@@ -115,17 +115,16 @@ async function hold(
   rows: readonly PendingDeletion[],
   reason: string,
 ): Promise<DecisionRef> {
-  const pending = await engine.guard.pendingDecision();
   const d = await engine.guard.hold({
     runId,
     deletions: rows,
-    reason: pending ? pending.reason : reason,
+    reason,
     expiresAt: new Date(engine.clock.now() + engine.settings.decisionTtlMs),
   });
   await engine.store.log([
     runEntry(runId, 'deletions', 'held', { held: rows.length, decision: d.id, reason }),
   ]);
-  if (!pending) engine.decisionMetrics?.decision('opened');
+  if (d.opened) engine.decisionMetrics?.decision('opened');
   return refOf(d);
 }
 

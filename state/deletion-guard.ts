@@ -68,7 +68,7 @@ export class PgDeletionGuard implements DeletionGuardStore {
     deletions: readonly PendingDeletion[];
     reason: string;
     expiresAt: Date;
-  }): Promise<DeletionDecision> {
+  }): Promise<DeletionDecision & { opened: boolean }> {
     return this.#db.transaction().execute(async (tx) => {
       // Same lock as the budget: a decision is opened once, never beside another one.
       await sql`SELECT pg_advisory_xact_lock(${BUDGET_LOCK})`.execute(tx);
@@ -77,13 +77,8 @@ export class PgDeletionGuard implements DeletionGuardStore {
         .select('id')
         .where('status', '=', 'pending')
         .executeTakeFirst();
-      if (open)
-        await tx
-          .updateTable('sync.deletion_decisions')
-          .set({ reason: r.reason })
-          .where('id', '=', open.id)
-          .execute();
-      else
+      const opened = !open;
+      if (!open)
         open = await tx
           .insertInto('sync.deletion_decisions')
           .values({ reason: r.reason, expires_at: r.expiresAt })
@@ -125,7 +120,7 @@ export class PgDeletionGuard implements DeletionGuardStore {
           )
           .execute();
       }
-      return (await decisionById(tx, Number(decisionId)))!;
+      return { ...(await decisionById(tx, Number(decisionId)))!, opened };
     });
   }
 

@@ -54,6 +54,7 @@ export class FakeDeletionGuard implements DeletionGuardStore {
 
   async hold(r: { runId: string; deletions: readonly PendingDeletion[]; reason: string; expiresAt: Date }) {
     let d = this.decisions.find((x) => x.status === 'pending');
+    const opened = !d;
     if (!d) {
       d = {
         id: this.decisions.length + 1,
@@ -68,7 +69,6 @@ export class FakeDeletionGuard implements DeletionGuardStore {
       };
       this.decisions.push(d);
     }
-    d.reason = r.reason;
     for (const p of r.deletions) {
       this.held.set(p.engage_user_id, {
         decisionId: d.id,
@@ -83,7 +83,7 @@ export class FakeDeletionGuard implements DeletionGuardStore {
         if (s.run_id === r.runId && s.engage_user_id === p.engage_user_id) s.status = 'held';
     }
     d.held = this.countHeld(d.id);
-    return { ...d };
+    return { ...d, opened };
   }
 
   async whichHeld(ids: readonly number[]) {
