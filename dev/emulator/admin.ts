@@ -9,6 +9,8 @@ import { FaultConfigSchema } from './faults';
 import type { Reply } from './http';
 import { readJsonBody, sendReply } from './http';
 import { renderLocation } from './location-model';
+import type { ResolvedProfile } from './profile';
+import { SlidingWindowLimiter } from './profile';
 import type { UserRecord } from './records';
 import { ACCESS_ADMIN, ACCESS_REGULAR, etagOf } from './records';
 import type { RequestStats } from './stats';
@@ -22,6 +24,21 @@ export interface AdminDeps {
   baseUrl: string;
   /** Clears users and invitations; drops non-default locations unless asked to keep them. */
   reset(keepLocations: boolean): void;
+  profile: ResolvedProfile & { maxListOffset: number | undefined; companies: string[] };
+}
+
+/** The profile as /_admin/stats shows it (`null` = off). */
+function describeProfile(p: AdminDeps['profile']) {
+  const limiter =
+    p.rateLimitPerSecond === undefined ? undefined : new SlidingWindowLimiter(p.rateLimitPerSecond);
+  return {
+    name: p.name,
+    latencyMs: p.latencyMs ?? null,
+    rateLimitPerSecond: p.rateLimitPerSecond ?? null,
+    rateLimitWindow: limiter ? { ms: Math.round(limiter.windowMs), requests: limiter.capacity } : null,
+    maxListOffset: p.maxListOffset ?? null,
+    companies: p.companies,
+  };
 }
 
 const json = (status: number, body: unknown): Reply => ({
@@ -116,6 +133,7 @@ export async function handleAdmin(
         res,
         json(200, {
           ...deps.stats.toJSON(),
+          profile: describeProfile(deps.profile),
           store: { users: deps.store.users.size, locations: deps.store.locations.size },
           memory: {
             rssMb: Math.round(memory.rss / 2 ** 20),

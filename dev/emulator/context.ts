@@ -13,6 +13,8 @@ export interface ScimContext {
   /** e.g. http://127.0.0.1:8790/scim/v1 — used for meta.location and Location headers. */
   baseUrl: string;
   maxPageSize: number;
+  /** Listings refuse a startIndex above this (`400 tooMany`); undefined = no cap. */
+  maxListOffset: number | undefined;
   now: string;
 }
 

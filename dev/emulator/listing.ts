@@ -34,8 +34,20 @@ export interface Page<R> {
   resources: R[];
 }
 
-export function listPage<R>(collection: Collection<R>, query: URLSearchParams, maxPageSize: number): Page<R> {
+/** `maxListOffset`: the highest startIndex a listing may ask for (as many SaaS APIs cap deep paging). */
+export function listPage<R>(
+  collection: Collection<R>,
+  query: URLSearchParams,
+  maxPageSize: number,
+  maxListOffset?: number,
+): Page<R> {
   const startIndex = Math.max(1, intParam(query, 'startIndex') ?? 1);
+  if (maxListOffset !== undefined && startIndex > maxListOffset) {
+    throw badRequest(
+      'tooMany',
+      `startIndex ${startIndex} is beyond the ${maxListOffset} results a listing may page through; narrow the filter`,
+    );
+  }
   const count = Math.min(maxPageSize, Math.max(0, intParam(query, 'count') ?? maxPageSize));
   const filterText = query.get('filter');
   let matches: R[];

@@ -61,7 +61,7 @@ const get: ScimHandler = (ctx) => {
 };
 
 const list: ScimHandler = (ctx) => {
-  const page = listPage(locationCollection(ctx.store), ctx.query, ctx.maxPageSize);
+  const page = listPage(locationCollection(ctx.store), ctx.query, ctx.maxPageSize, ctx.maxListOffset);
   const project = projector(locationCatalog, ctx.query);
   return { status: 200, body: listResponse(page, (l) => project(renderLocation(l, ctx.baseUrl))) };
 };

@@ -1,5 +1,6 @@
 /** CLI: `tsx dev/emulator/main.ts` — configured by VISITOR_EMULATOR_* variables (see config.ts). */
 import { ConfigError, loadConfig } from './config';
+import { resolveProfile } from './profile';
 import { startVisitorEmulator } from './server';
 
 async function main(): Promise<void> {
@@ -14,7 +15,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const emulator = await startVisitorEmulator(options);
-  console.log(`Eptura Visitor SCIM emulator listening on ${emulator.baseUrl}`);
+  const profile = resolveProfile(options.profile);
+  const tuning =
+    profile.name === 'realistic'
+      ? `: latency ${profile.latencyMs?.min}–${profile.latencyMs?.max} ms, ` +
+        (profile.rateLimitPerSecond === undefined
+          ? 'no rate limit'
+          : `${profile.rateLimitPerSecond} requests/s per company`)
+      : '';
+  console.log(
+    `Eptura Visitor SCIM emulator listening on ${emulator.baseUrl} (profile ${profile.name}${tuning})`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 /**
  * The Eptura Visitor SCIM 2.0 emulator: a keep-alive `node:http` server under `/scim/v1`, with
- * bearer auth, fault injection, request statistics, optional persistence and `/_admin`.
+ * bearer auth, a profile (`loopback`, or `realistic`: WAN latency and a per-company rate limit),
+ * fault injection, request statistics, optional persistence and `/_admin`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -8,17 +9,19 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VISITOR_SCIM_BASE_PATH } from '../../scim/wire';
 import { handleAdmin } from './admin';
-import { bearerChecker } from './auth';
+import { bearerChecker, tokenResolver } from './auth';
 import type { ScimHandler } from './context';
 import { discoveryRoutes } from './discovery';
 import { ScimHttpError } from './errors';
-import type { FaultConfigInput } from './faults';
+import type { FaultConfigInput, FaultDecision } from './faults';
 import { FaultInjector } from './faults';
 import type { Reply } from './http';
 import { errorReply, readJsonBody, sendReply } from './http';
 import { newLocationIdentity } from './location-model';
 import { locationRoutes } from './locations-routes';
 import { Persistence } from './persistence';
+import type { ProfileInput } from './profile';
+import { drawLatency, resolveProfile, SlidingWindowLimiter } from './profile';
 import type { Address } from './records';
 import { Router } from './router';
 import { RequestStats } from './stats';
@@ -45,6 +48,21 @@ export interface VisitorEmulatorOptions {
   faults?: FaultConfigInput;
   /** Bearer token for /_admin; none by default (loopback). */
   adminToken?: string;
+  /**
+   * `'loopback'` (default): answers at once. `'realistic'`: every SCIM answer is delayed by a
+   * latency drawn uniformly from `latencyMs` (default 100–300 ms), and each company (token) may
+   * send `rateLimitPerSecond` requests (default 10; `null` = unlimited) in a sliding window,
+   * beyond which it gets `429` + `Retry-After`. The object form tunes the realistic profile:
+   * `{ name: 'realistic', latencyMs: { min: 50, max: 80 }, rateLimitPerSecond: 5 }`.
+   */
+  profile?: ProfileInput;
+  /** Listings answer `400 tooMany` for a startIndex above this; no cap by default (either profile). */
+  maxListOffset?: number;
+  /**
+   * Further bearer tokens, each another company with its own rate budget and stats (labelled
+   * `company-2`, `company-3`, … after `token`'s `company-1`); all see the same data.
+   */
+  extraTokens?: string[];
 }
 
 export interface VisitorEmulator {
@@ -94,10 +112,25 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
   await persistence?.open();
   ensureDefaultLocation(store, options.defaultLocation);
 
+  const profile = resolveProfile(options.profile);
+  const maxListOffset = options.maxListOffset;
+  if (maxListOffset !== undefined && !(Number.isInteger(maxListOffset) && maxListOffset >= 1)) {
+    throw new Error(`maxListOffset must be a whole number ≥ 1, got ${maxListOffset}`);
+  }
+  const tokens = [options.token, ...(options.extraTokens ?? [])];
+  if (new Set(tokens).size !== tokens.length)
+    throw new Error('extraTokens must differ from token and each other');
+  const companies = tokens.map((_, i) => `company-${i + 1}`);
+  const limiters = companies.map(() =>
+    profile.rateLimitPerSecond === undefined
+      ? undefined
+      : new SlidingWindowLimiter(profile.rateLimitPerSecond),
+  );
   const faults = new FaultInjector(options.faults ?? {});
-  const stats = new RequestStats();
+  const stats = new RequestStats(companies);
   const router = buildRouter();
-  const scimAuth = bearerChecker(options.token);
+  const companyOf = tokenResolver(tokens);
+  const closed = new AbortController();
   const adminAuth = options.adminToken ? bearerChecker(options.adminToken) : undefined;
   const hung = new Set<{ timer: NodeJS.Timeout; socket: Socket }>();
   let baseUrl = '';
@@ -113,7 +146,22 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
     ensureDefaultLocation(store, options.defaultLocation);
   };
 
+  /** Waits until `deadline` (performance.now() ms) — never less; false when the emulator closed meanwhile. */
+  async function waitUntil(deadline: number): Promise<boolean> {
+    for (let left = deadline - performance.now(); left > 0; left = deadline - performance.now()) {
+      try {
+        await sleep(Math.ceil(left), undefined, { signal: closed.signal });
+      } catch {
+        return false;
+      }
+    }
+    return !closed.signal.aborted;
+  }
+
   async function handleScim(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) {
+    // Everything that decides the answer's kind is decided now, when the request arrives; the
+    // profile's latency then delays whatever the answer is (429s and errors travel the WAN too).
+    const arrivedAt = performance.now();
     const method = req.method ?? 'GET';
     const found = router.find(method, path);
     const template =
@@ -124,35 +172,63 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
           : found.template;
     res.once('finish', () => stats.record(method, template, res.statusCode));
 
-    if (!scimAuth(req.headers.authorization)) {
-      return sendReply(res, {
+    let early: Reply | undefined;
+    let decision: FaultDecision | undefined;
+    const company = companyOf(req.headers.authorization);
+    const retryAfter = company === undefined ? undefined : limiters[company]?.take(arrivedAt);
+    if (company === undefined) {
+      early = {
         ...errorReply(401, undefined, 'Missing or invalid bearer token'),
         headers: { 'www-authenticate': 'Bearer realm="Eptura Visitor SCIM"' },
-      });
-    }
-    if (found.kind === 'notFound') {
+      };
+    } else if (retryAfter !== undefined) {
+      early = {
+        ...errorReply(
+          429,
+          undefined,
+          `Too many requests: this company may send ${profile.rateLimitPerSecond} requests per second; retry after ${retryAfter} s`,
+        ),
+        headers: { 'retry-after': String(retryAfter) },
+      };
+    } else if (found.kind === 'notFound') {
       const first = path.split('/')[1] ?? '';
       const detail =
         first === 'Groups'
           ? 'Groups are not supported by Eptura Visitor; only /Users and /Locations'
           : `No resource at ${path}`;
-      return sendReply(res, errorReply(first === 'Bulk' ? 501 : 404, undefined, detail));
-    }
-    if (found.kind === 'methodNotAllowed') {
-      return sendReply(res, {
+      early = errorReply(first === 'Bulk' ? 501 : 404, undefined, detail);
+    } else if (found.kind === 'methodNotAllowed') {
+      early = {
         ...errorReply(405, undefined, `${method} is not allowed on ${template}`),
         headers: { allow: found.allow.join(', ') },
-      });
-    }
-
-    // Faults are decided and applied before the body is read or any state changes.
-    const decision = faults.decide(method, template, MUTATING.has(method));
-    switch (decision.kind) {
-      case 'rateLimited':
-        return sendReply(res, {
+      };
+    } else {
+      // Faults are decided before the body is read or any state changes.
+      decision = faults.decide(method, template, MUTATING.has(method));
+      if (decision.kind === 'rateLimited') {
+        early = {
           ...errorReply(429, undefined, 'Too many requests'),
           headers: { 'retry-after': String(decision.retryAfterSeconds) },
-        });
+        };
+      }
+    }
+    stats.arrival(
+      company === undefined ? undefined : companies[company],
+      retryAfter !== undefined || decision?.kind === 'rateLimited',
+      arrivedAt,
+    );
+
+    if (profile.latencyMs && !(await waitUntil(arrivedAt + drawLatency(profile.latencyMs)))) {
+      req.socket.destroy();
+      return;
+    }
+    // Without an early answer there is a fault decision (not a 429) on a matched route; the
+    // test only narrows the types.
+    if (early !== undefined || !decision || decision.kind === 'rateLimited' || found.kind !== 'match') {
+      return sendReply(res, early ?? errorReply(500, undefined, 'Internal emulator error'));
+    }
+
+    switch (decision.kind) {
       case 'drop':
         stats.record(method, template, 'dropped');
         req.socket.destroy();
@@ -194,6 +270,7 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
       store,
       baseUrl,
       maxPageSize,
+      maxListOffset,
       now: new Date().toISOString(),
     });
     if (decision.errorAfterCommit !== undefined && reply.status < 300) {
@@ -215,7 +292,14 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
         if (adminAuth && !adminAuth(req.headers.authorization)) {
           sendReply(res, { status: 401, body: { error: 'Missing or invalid admin token' } });
         } else {
-          await handleAdmin(req, res, path, query, { store, faults, stats, baseUrl, reset });
+          await handleAdmin(req, res, path, query, {
+            store,
+            faults,
+            stats,
+            baseUrl,
+            reset,
+            profile: { ...profile, maxListOffset, companies },
+          });
         }
       } else {
         sendReply(
@@ -255,6 +339,7 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
+      closed.abort();
       for (const entry of hung) {
         clearTimeout(entry.timer);
         entry.socket.destroy();

@@ -80,7 +80,7 @@ const get: ScimHandler = (ctx) => {
 };
 
 const list: ScimHandler = (ctx) => {
-  const page = listPage(userCollection(ctx.store), ctx.query, ctx.maxPageSize);
+  const page = listPage(userCollection(ctx.store), ctx.query, ctx.maxPageSize, ctx.maxListOffset);
   const project = projector(userCatalog, ctx.query);
   return { status: 200, body: listResponse(page, (u) => project(renderUser(u, ctx.store, ctx.baseUrl))) };
 };
