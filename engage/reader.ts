@@ -40,6 +40,15 @@ export function identityHash(userName: string): string {
   return createHash('sha256').update(userName.trim().toLowerCase(), 'utf8').digest('hex');
 }
 
+/**
+ * A user's identity in SQL, lower-cased: the username when it is an e-mail address, else a valid e-mail,
+ * else null (compare domain/identity.ts visitorUserName).
+ */
+const IDENTITY = sql<string | null>`lower(btrim(case
+  when btrim(username) ~ ${EMAIL_PATTERN} then username
+  when btrim(email) ~ ${EMAIL_PATTERN} then email
+end))`;
+
 const MAX_PAGE = 10_000;
 
 /** The user columns the reader maps (engage/mapping.ts), besides the id and administered locations. */
@@ -186,21 +195,17 @@ export class EngageReader {
   /**
    * Groups of active, non-deleted users sharing an identity (the username when it is an e-mail address,
    * else a valid e-mail), compared case-insensitively. With ids, only the groups containing one of them
-   * (each group still complete). Computed in SQL so the e-mails never leave the database.
+   * (each group still complete), found by index lookups (identityConflictsOf). Computed in SQL so the
+   * e-mails never leave the database.
    */
   async identityConflicts(ids?: readonly number[]): Promise<IdentityConflictGroup[]> {
-    if (ids && ids.length === 0) return [];
+    if (ids) return ids.length === 0 ? [] : this.identityConflictsOf(ids);
+    // Every user, scanned and grouped: a bulk run asks once (engine/identity-conflicts.ts caches it).
     const rows = await this.db
       .with('identities', (db) =>
         db
           .selectFrom('engage.users')
-          .select([
-            'id',
-            sql<string | null>`lower(btrim(case
-              when btrim(username) ~ ${EMAIL_PATTERN} then username
-              when btrim(email) ~ ${EMAIL_PATTERN} then email
-            end))`.as('identity'),
-          ])
+          .select(['id', IDENTITY.as('identity')])
           .where('deleted_at', 'is', null)
           .where('active', '=', true),
       )
@@ -212,10 +217,42 @@ export class EngageReader {
       .where('identity', 'is not', null)
       .groupBy('identity')
       .having(sql<SqlBool>`count(*) > 1`)
-      .$if(ids !== undefined, (q) => q.having(sql<SqlBool>`bool_or(id = any(${[...(ids ?? [])]}::int[]))`))
       .orderBy(sql`min(id)`)
       .execute();
     return rows.map((r) => ({ identityHash: r.identity_hash, userIds: r.user_ids }));
+  }
+
+  /**
+   * The identity groups of a few users, in one query whose cost does not grow with Engage: their
+   * identities (primary key), then the users whose stored username or e-mail equals one of them up to
+   * case, through the indexes on lower(username) (partial, deleted_at IS NULL) and lower(email), the
+   * only ones on the identity's columns; the identity expression is applied to those rows only.
+   * Real Engage must have both indexes (the dev schema's users_username_lower_key, which also makes
+   * usernames unique, and users_email_lower_idx), or this is a scan per call.
+   * Unlike the full scan, it cannot find another user whose stored value has surrounding spaces
+   * (' Jane@x.com': no index holds btrim): that user's own lookups and every bulk run still do.
+   */
+  private async identityConflictsOf(ids: readonly number[]): Promise<IdentityConflictGroup[]> {
+    const wanted = sql<number[]>`${[...ids]}::int[]`;
+    const rows = await sql<{ identity_hash: string; user_ids: number[] }>`
+      WITH wanted AS (
+        SELECT array_agg(DISTINCT identity) AS keys FROM (
+          SELECT ${IDENTITY} AS identity FROM engage.users
+          WHERE id = any(${wanted}) AND deleted_at IS NULL AND active
+        ) w WHERE identity IS NOT NULL
+      ), members AS (
+        SELECT id, ${IDENTITY} AS identity FROM engage.users
+        WHERE deleted_at IS NULL AND active AND (
+          id = any(${wanted})
+          OR lower(username) = any((SELECT keys FROM wanted)::text[])
+          OR lower(email) = any((SELECT keys FROM wanted)::text[]))
+      )
+      SELECT encode(sha256(convert_to(identity, 'UTF8')), 'hex') AS identity_hash,
+        array_agg(id ORDER BY id) AS user_ids
+      FROM members WHERE identity = any((SELECT keys FROM wanted)::text[])
+      GROUP BY identity HAVING count(*) > 1
+      ORDER BY min(id)`.execute(this.db);
+    return rows.rows.map((r) => ({ identityHash: r.identity_hash, userIds: r.user_ids }));
   }
 
   /** Users joined with their administered location ids, aggregated by a lateral subquery (no N+1). */

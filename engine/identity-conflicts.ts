@@ -15,7 +15,8 @@ export function runIdentityGroups(engine: Engine, runId: string): Promise<Identi
 
 /**
  * Identity conflicts touching these users. With a run id, the run's cached groups are filtered;
- * without one (a single user), Engage is asked for the groups of these ids only.
+ * without one (a single user), Engage is asked for the groups of these ids only: index lookups by their
+ * identities, a cost that does not grow with Engage (engage/reader.ts identityConflictsOf).
  */
 export async function conflictsFor(
   engine: Engine,
