@@ -6,7 +6,7 @@ import { type DecisionRef, settleDeletions } from './deletion-guard';
 import { applyDeletions } from './deletions';
 import type { Engine } from './engine';
 import { conflictsFor } from './identity-conflicts';
-import { contextDigestOf, loadLocationContext } from './location-context';
+import { contextDigestOf, userRunLocationContext } from './location-context';
 import { invalidRowEntry } from './log-entries';
 import type { Progress } from './ports';
 import { reconcileUser } from './reconcile-user';
@@ -31,12 +31,21 @@ export async function reconcileSingleUser(
   progress: Progress,
 ): Promise<SingleUserResult> {
   const { store } = engine;
-  const [lookup, states, failures, locations] = await Promise.all([
+  const [lookup, states, failures] = await Promise.all([
     engine.engage.userById(engageUserId),
     store.usersByIds([engageUserId]),
     store.failuresByIds([engageUserId]),
-    loadLocationContext(engine),
   ]);
+  const engage = lookup.status === 'found' ? lookup.user : null;
+  const state = states.get(engageUserId) ?? null;
+  // The worker's shared read (no Visitor call in a burst); read again when this user's state is newer.
+  const locations = await userRunLocationContext(engine, {
+    state,
+    engageLocationIds:
+      engage?.userType === 'location_admin' && engine.settings.options.locationAdminsAdministerTheirLocations
+        ? engage.administeredLocationIds
+        : [],
+  });
   await store.openRun({
     id: runId,
     kind: dryRun ? 'user-dry-run' : 'user',
@@ -51,8 +60,6 @@ export async function reconcileSingleUser(
     await store.setRunStatus(runId, 'completed', { counts: { failed: 1 }, finished: true });
     return { outcome: 'failed', invitationDueAtMs: null };
   }
-  const engage = lookup.status === 'found' ? lookup.user : null;
-  const state = states.get(engageUserId) ?? null;
   const active = engage?.active && engage.deletedAt === null ? [engageUserId] : [];
   const conflicts = await conflictsFor(engine, active, states);
   const now = new Date(engine.clock.now());
