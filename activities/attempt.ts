@@ -3,6 +3,8 @@
 import { Context } from '@temporalio/activity';
 import { type AttemptFence, withAttemptFence } from '../engine/attempt-fence';
 import type { AttemptFences, Progress } from '../engine/ports';
+import type { PageResume } from '../engine/reconcile-page';
+import { type RequestLane, withRequestContext } from '../scim/request-context';
 import { toActivityFailure } from './failures';
 
 /** Heartbeats and cancellation of the current activity, as the engine's Progress port. */
@@ -10,10 +12,14 @@ export function activityProgress(ctx: Context = Context.current()): Progress {
   return { beat: (details) => ctx.heartbeat(details), signal: ctx.cancellationSignal };
 }
 
-/** Runs an engine call inside an activity: its errors mapped to retryable or final failures. */
-export async function runActivity<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Runs an engine call inside an activity: its errors mapped to retryable or final failures. Its
+ * Visitor requests wait in `lane` and are abandoned when the activity is cancelled or timed out.
+ */
+export async function runActivity<T>(work: () => Promise<T>, lane: RequestLane = 'bulk'): Promise<T> {
+  const signal = Context.current().cancellationSignal;
   try {
-    return await work();
+    return await withRequestContext({ lane, signal }, work);
   } catch (err) {
     throw toActivityFailure(err);
   }
@@ -25,10 +31,11 @@ export async function runActivity<T>(work: () => Promise<T>): Promise<T> {
  * cancelled (the retry re-plans the range and finds what was done unchanged).
  */
 export async function runHeartbeating<T>(
-  work: (progress: Progress, attempt: number) => Promise<T>,
+  work: (progress: Progress, attempt: number, resume: PageResume | undefined) => Promise<T>,
 ): Promise<T> {
   const ctx = Context.current();
-  const result = await runActivity(() => work(activityProgress(ctx), ctx.info.attempt));
+  const resume = resumeOf(ctx.info.heartbeatDetails);
+  const result = await runActivity(() => work(activityProgress(ctx), ctx.info.attempt, resume));
   if (ctx.cancellationSignal.aborted) await ctx.cancelled;
   return result;
 }
@@ -66,4 +73,12 @@ export async function runFenced<T>(
   }
   if (partial === 'drop' && ctx.cancellationSignal.aborted) await ctx.cancelled;
   return result;
+}
+
+/** Where the attempt before this one got to, from its last heartbeat (engine/reconcile-page.ts PageBeat). */
+export function resumeOf(details: unknown): PageResume | undefined {
+  const resume = (details as { resume?: unknown } | null | undefined)?.resume as Partial<PageResume> | null;
+  if (!resume || !Number.isSafeInteger(resume.afterId) || !Number.isSafeInteger(resume.processed))
+    return undefined;
+  return { afterId: resume.afterId!, processed: resume.processed! };
 }

@@ -75,6 +75,7 @@ const schema = z.object({
   SYNC_FULL_RECONCILE_EVERY_DAYS: z.coerce.number().int().min(0).default(7),
   // Worker
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(1000).default(32),
+  WORKER_PAGE_SLOTS: positiveInt.max(64).default(4),
   METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -106,7 +107,7 @@ export interface ServiceConfig {
     maxRequestsPerSecond?: number;
   };
   sync: SyncSettings;
-  worker: { maxConcurrentActivities: number; metricsPort?: number };
+  worker: { maxConcurrentActivities: number; pageSlots: number; metricsPort?: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -230,7 +231,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       scheduleIntervalMs: e.SYNC_SCHEDULE_INTERVAL,
       fullReconcileEveryDays: e.SYNC_FULL_RECONCILE_EVERY_DAYS,
     },
-    worker: { maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES, metricsPort: e.METRICS_PORT },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      pageSlots: e.WORKER_PAGE_SLOTS,
+      metricsPort: e.METRICS_PORT,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -154,6 +154,13 @@ export interface SyncDatabase {
   'sync.deletion_decisions': DeletionDecisionsTable;
   'sync.held_deletions': HeldDeletionsTable;
   'sync.activity_fences': ActivityFencesTable;
+  'sync.visitor_rate_slots': VisitorRateSlotsTable;
   'sync.run_pages': RunPagesTable;
   'sync.user_leases': UserLeasesTable;
+}
+
+/** The shared slot book of one Visitor company (scim/pacer.ts). */
+export interface VisitorRateSlotsTable {
+  key: string;
+  next_at: ColumnType<Date, Date | undefined, Date>;
 }

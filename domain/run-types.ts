@@ -50,4 +50,9 @@ export interface PageResult {
   counts: Counts;
   /** Set when the page stopped the run (Visitor refuses most writes): the reason. */
   fatal?: string;
+  /**
+   * Set when the page returned at its time budget with users left: every user up to this Engage id
+   * is done, the rest of the range is still to do (from here, exclusive).
+   */
+  resumeAfterId?: number;
 }

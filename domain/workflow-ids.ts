@@ -7,3 +7,10 @@ export const invitationsWorkflowId = (runId: string) => `invitations-${runId}`;
 /** The workflow of a deletion decision: its id and random key (ids count per sync database). */
 export const deletionDecisionWorkflowId = (decisionId: number, key: string) =>
   `deletion-decision-${decisionId}-${key}`;
+
+/**
+ * The task queue of a run's page activities, beside the workflows' own: each worker serves a few
+ * pages at once, so pages in flight grow with the workers, and a page never takes the slot a
+ * per-user activity needs.
+ */
+export const pageTaskQueue = (taskQueue: string) => `${taskQueue}-pages`;

@@ -253,6 +253,8 @@ export interface EngineDeps {
   settings: SyncSettings;
   /** Requests to Visitor in flight per page (the client still bounds them). */
   concurrency: number;
+  /** Visitor's rate limit (requests per second, the deployment's total), when one is set. */
+  requestRate?: number | undefined;
   clock: Clock;
   /**
    * Whether the workflow holding a run lock still runs; absent, a lock is never taken over. Only a

@@ -107,7 +107,7 @@ export async function reconcileLocations(
       // One location Visitor refuses (say, a time zone it does not know) must not stop the run:
       // its users simply get no access there until it is fixed.
       const kind = visitorErrorKind(err);
-      if (kind === null || kind === 'auth' || kind === 'transient') throw err;
+      if (kind === null || kind === 'auth' || kind === 'transient' || kind === 'throttled') throw err;
       const e = err as VisitorScimError;
       counts.failed++;
       log.push(

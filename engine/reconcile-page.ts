@@ -22,24 +22,50 @@ export interface UserPageInput {
   full: boolean;
   invitations: InvitationPolicy;
   defaultLocationId: string;
+  /**
+   * Return after this long (once a user is done) with the rest of the range left to do
+   * (PageResult.resumeAfterId): page work bounded in time at any Visitor rate. Absent: run to the end.
+   */
+  timeBudgetMs?: number | null;
 }
 
-/** The attempt a page runs in: its progress hook and the activity attempt (1 = first). */
+/** Where an earlier attempt of this page got to (its last heartbeat): every user up to `afterId` is done. */
+export interface PageResume {
+  afterId: number;
+  /** Users of the range up to `afterId` it processed (the page's record counts them). */
+  processed: number;
+}
+
+/** The attempt a page runs in: its progress hook, the activity attempt (1 = first), where to resume. */
 export interface PageAttempt {
   progress: Progress;
   attempt: number;
+  resume?: PageResume | undefined;
 }
 
-/** Far below the page activity's heartbeat time-out. */
+/** What a page heartbeats: its progress, and where a retry resumes. */
+export interface PageBeat {
+  done: number;
+  of: number;
+  resume: PageResume | null;
+}
+
+/** Far below the page activity's heartbeat time-out; a page beats on time, not only when a user finishes. */
 export const HEARTBEAT_EVERY_MS = 1000;
+/** Users in flight per page per request/second of a rate limit: enough to use the limit, few enough to finish. */
+const USERS_IN_FLIGHT_PER_RPS = 2;
 /** Log entries buffered before a write. */
 const LOG_BATCH = 200;
 
 export async function reconcilePage(
   engine: Engine,
-  input: UserPageInput,
-  { progress, attempt }: PageAttempt,
+  page: UserPageInput,
+  { progress, attempt, resume }: PageAttempt,
 ): Promise<PageResult> {
+  const startedAt = engine.clock.now();
+  // A retry starts where the attempt before it got to; the page's record covers the whole range.
+  const input = resume ? { ...page, afterId: resume.afterId } : page;
+  const processedBefore = resume?.processed ?? 0;
   const [stored, locations] = await Promise.all([
     engine.store.planInputsInRange(input.afterId, input.upToId),
     locationContextFor(engine, input.runId),
@@ -48,10 +74,9 @@ export async function reconcilePage(
   const scan = await scanInputs(engine, input, stored, contextDigest);
   const { users, invalid, states } = await pageUsers(engine, input, stored, scan);
   const byId = new Map(users.map((u) => [u.id, u]));
-  const invalidIds = new Set(invalid.map((i) => i.id));
-  const ids = [...new Set([...byId.keys(), ...states.keys()])]
-    .filter((id) => !invalidIds.has(id))
-    .sort((a, b) => a - b);
+  const invalidRows = new Map(invalid.map((i) => [i.id, i.reason]));
+  // Invalid rows are users of the range like the others, handled in id order (a resumed page's mark).
+  const ids = [...new Set([...byId.keys(), ...states.keys(), ...invalidRows.keys()])].sort((a, b) => a - b);
   const activeIds = users.filter((u) => u.active && u.deletedAt === null).map((u) => u.id);
   const [conflicts, failures] = await Promise.all([
     conflictsFor(engine, activeIds, states, input.runId),
@@ -70,7 +95,7 @@ export async function reconcilePage(
     attempt,
     // Every attempt of this page is one holder: a retry takes over the leases of an attempt that died.
     lease: {
-      holder: `page:${input.runId}:${input.afterId ?? 0}`,
+      holder: `page:${input.runId}:${page.afterId ?? 0}`,
       contextDigest,
       signal: progress.signal,
     },
@@ -84,18 +109,26 @@ export async function reconcilePage(
     await engine.store.log(batch);
   };
 
-  // A malformed Engage row is reported for that user and never blocks the others.
-  for (const bad of invalid) {
-    if (!input.dryRun)
-      await engine.store.recordFailure(bad.id, input.runId, ['invalid_row'], { reason: bad.reason });
-    logBuffer.push(invalidRowEntry(input.runId, bad.id, bad.reason, input.dryRun));
-    counts = addCounts(counts, { failed: 1 });
-  }
-
-  let done = 0;
-  // Reading a page can take a while (the identity scan, thousands of rows): say so before planning.
+  // Users done in id order up to the first one not done yet: where a retry or the rest resumes.
+  const mark = new DoneMark(ids, [...scan.passed]);
   let lastBeat = engine.clock.now();
-  progress.beat({ done, of: ids.length });
+  const beat = () => {
+    lastBeat = engine.clock.now();
+    progress.beat({
+      done: mark.done,
+      of: ids.length,
+      resume: mark.afterId === null ? (resume ?? null) : mark.resume(processedBefore),
+    } satisfies PageBeat);
+  };
+  // Reading a page can take a while (the identity scan, thousands of rows): say so before planning;
+  // then as users finish, and on a timer, so a page whose users wait for their turn under a rate
+  // limit still beats (and hears of a cancel or a time-out).
+  beat();
+  const beating = setInterval(beat, HEARTBEAT_EVERY_MS);
+  const budgetMs = page.timeBudgetMs ?? undefined;
+  const budgetSpent = () =>
+    budgetMs !== undefined && mark.done > 0 && engine.clock.now() - startedAt >= budgetMs;
+  let budgetStopped = false;
   // The workflow checks the run's failure ratio only between pages; a page of 1,000 users, four in
   // flight, would otherwise write thousands against a Visitor that refuses everything.
   let stopReason: string | undefined;
@@ -103,8 +136,22 @@ export async function reconcilePage(
   // users under way have settled and the log is written.
   let fatal: unknown;
   try {
-    await pool(ids, engine.concurrency * STEPS_PER_REQUEST_SLOT, async (id) => {
+    await pool(ids, usersInFlight(engine), async (id) => {
       if (stopReason || progress.signal.aborted) return;
+      if (budgetSpent()) {
+        budgetStopped = true;
+        return;
+      }
+      const badRow = invalidRows.get(id);
+      if (badRow !== undefined) {
+        // A malformed Engage row is reported for that user and never blocks the others.
+        if (!input.dryRun)
+          await engine.store.recordFailure(id, input.runId, ['invalid_row'], { reason: badRow });
+        logBuffer.push(invalidRowEntry(input.runId, id, badRow, input.dryRun));
+        counts = addCounts(counts, { failed: 1 });
+        mark.finish(id);
+        return;
+      }
       const engage = byId.get(id) ?? null;
       const planInput = engage?.sourceDigest ? planInputOf(contextDigest, engage.sourceDigest) : undefined;
       const item: UserInput = {
@@ -120,16 +167,14 @@ export async function reconcilePage(
       if (r.log) logBuffer.push(r.log);
       if (r.stampPlanInput && item.state && planInput) stamps.push({ state: item.state, planInput });
       if (r.writeFailed && !input.dryRun) stopReason ??= shouldStopForFailures(counts);
-      done++;
+      mark.finish(id);
       if (logBuffer.length >= LOG_BATCH) await flush();
-      const now = engine.clock.now();
-      if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
-        lastBeat = now;
-        progress.beat({ done, of: ids.length });
-      }
+      if (engine.clock.now() - lastBeat >= HEARTBEAT_EVERY_MS) beat();
     });
   } catch (err) {
     fatal = err;
+  } finally {
+    clearInterval(beating);
   }
   // The log write never replaces the page's own error (a non-retryable one must stay so).
   await flush().catch((err: unknown) => {
@@ -143,11 +188,63 @@ export async function reconcilePage(
     engine.metrics?.outcomes(counts);
   }
   if (fatal) throw fatal;
-  const passedOver = scan.passed.size;
-  const processed = passedOver + (stopReason ? done : ids.length) + invalid.length;
+  // Returned at its budget: the users up to the mark are done (and recorded), the rest is the next call's.
+  const partial = budgetStopped && !stopReason && mark.afterId !== null && !mark.complete;
+  const done = partial ? mark.resume(processedBefore) : undefined;
+  const processed = done
+    ? done.processed
+    : processedBefore + scan.passed.size + (stopReason ? mark.done : ids.length);
   // The run's counts derive from the log and this (engine/run-counts.ts), not from this attempt's counts.
-  await engine.store.recordPage(input.runId, input.afterId, processed);
+  await engine.store.recordPage(input.runId, page.afterId, processed);
+  if (done) return { processed, counts, resumeAfterId: done.afterId };
   return stopReason ? { processed, counts, fatal: stopReason } : { processed, counts };
+}
+
+/** Users a page keeps in flight: the client's slots, and under a rate limit what the limit can serve. */
+function usersInFlight(engine: Engine): number {
+  const slots = engine.concurrency * STEPS_PER_REQUEST_SLOT;
+  const rate = engine.requestRate;
+  return rate === undefined ? slots : Math.min(slots, Math.max(2, Math.ceil(rate * USERS_IN_FLIGHT_PER_RPS)));
+}
+
+/**
+ * The low-water mark of a page's users: every id up to `afterId` is done, in id order. Users the page
+ * settled before its loop (passed over, invalid rows) count as done from the start.
+ */
+class DoneMark {
+  private readonly finished = new Set<number>();
+  private readonly settled: number[];
+  private next = 0;
+  done = 0;
+  afterId: number | null = null;
+
+  constructor(
+    private readonly ids: readonly number[],
+    settled: readonly number[],
+  ) {
+    this.settled = [...settled].sort((a, b) => a - b);
+  }
+
+  get complete(): boolean {
+    return this.next >= this.ids.length;
+  }
+
+  finish(id: number): void {
+    this.done++;
+    this.finished.add(id);
+    while (this.next < this.ids.length && this.finished.has(this.ids[this.next]!)) {
+      this.finished.delete(this.ids[this.next]!);
+      this.afterId = this.ids[this.next]!;
+      this.next++;
+    }
+  }
+
+  /** Where the rest starts, and the users up to there (settled ones included) the page processed. */
+  resume(processedBefore: number): PageResume {
+    const upTo = this.afterId!;
+    const settledUpTo = this.settled.filter((id) => id <= upTo).length;
+    return { afterId: upTo, processed: processedBefore + this.next + settledUpTo };
+  }
 }
 
 /**

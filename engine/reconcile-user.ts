@@ -122,7 +122,8 @@ export const TRANSIENT_ATTEMPTS_PER_USER = 5;
  * and other transient ones are the run's (they stop it, or retry the page).
  */
 function isPerUserFailure(kind: VisitorErrorKind | null, ctx: UserRunContext): boolean {
-  if (kind === null || kind === 'auth') return false;
+  // A 429 is Visitor asking us to slow down: the page waits (and retries), the user is not failed.
+  if (kind === null || kind === 'auth' || kind === 'throttled') return false;
   if (kind !== 'transient') return true;
   return ctx.attempt >= TRANSIENT_ATTEMPTS_PER_USER;
 }

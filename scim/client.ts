@@ -22,9 +22,12 @@ import {
 import { eqFilter } from './filter';
 import type { HttpMethod, TransportRequest, TransportResponse } from './http';
 import { HttpTransport } from './http';
+import { GatePacer, type RequestPacer, SlotPacer } from './pacer';
+import { MemoryRateSlots } from './rate-slots';
+import { currentRequestContext, type RequestLane } from './request-context';
 import type { RetryPolicy } from './retry';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY } from './retry';
-import { BackoffGate, sleep, TokenBucket } from './throttle';
+import { sleep } from './throttle';
 import { checkedListJson, parseResponse, validateRequest, type Where } from './validate';
 import type {
   InvitationSendResponse,
@@ -90,10 +93,10 @@ export interface VisitorScimClientOptions {
   /** Socket inactivity time-out (default timeoutMs). */
   socketTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-  /** Client-side limit, e.g. 0.95 × Visitor's documented limit; off by default. */
+  /** Client-side limit, e.g. Visitor's documented limit; off by default. Kept by this process alone. */
   maxRequestsPerSecond?: number;
-  /** Token-bucket burst (default 1: evenly spaced requests). */
-  burst?: number;
+  /** When requests may go; overrides maxRequestsPerSecond (e.g. one every worker shares: pacer.ts). */
+  pacer?: RequestPacer;
   onRequest?: (event: RequestEvent) => void;
   onRetry?: (event: RetryEvent) => void;
 }
@@ -123,14 +126,15 @@ const USER = '/Users/{id}';
 const LOCATIONS = '/Locations';
 const LOCATION = '/Locations/{id}';
 const DEFAULT_PAGE_SIZE = 100;
+/** 429s one call waits out before it gives up (the work's own retry takes over then). */
+const MAX_THROTTLED_RETRIES = 100;
 
 const idPath = (collection: string, id: string) => `${collection}/${encodeURIComponent(id)}`;
 
 export class VisitorScimClient {
   private readonly transport: HttpTransport;
   private readonly retry: RetryPolicy;
-  private readonly gate = new BackoffGate();
-  private readonly bucket: TokenBucket | undefined;
+  private readonly pacer: RequestPacer;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
   private serviceProviderConfig: Promise<ServiceProviderConfig | undefined> | undefined;
@@ -146,10 +150,11 @@ export class VisitorScimClient {
     });
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     if (!(this.retry.attempts >= 1)) throw new RangeError('retry.attempts must be ≥ 1');
-    this.bucket =
-      options.maxRequestsPerSecond === undefined
-        ? undefined
-        : new TokenBucket(options.maxRequestsPerSecond, options.burst ?? 1);
+    this.pacer =
+      options.pacer ??
+      (options.maxRequestsPerSecond === undefined
+        ? new GatePacer()
+        : new SlotPacer(new MemoryRateSlots(), options.maxRequestsPerSecond));
     this.onRequest = options.onRequest;
     this.onRetry = options.onRetry;
   }
@@ -160,7 +165,7 @@ export class VisitorScimClient {
 
   /** Milliseconds all requests of this client still wait because of a 429. */
   get backoffRemainingMs(): number {
-    return this.gate.remainingMs();
+    return this.pacer.backoffRemainingMs();
   }
 
   close(): void {
@@ -463,15 +468,21 @@ export class VisitorScimClient {
     return parseResponse(schema, withHeaderEtag(res), { ...where, status: res.status });
   }
 
-  /** One logical call: pacing, the request, classification, and in-client retries. */
+  /**
+   * One logical call: pacing, the request, classification, and in-client retries. A 429 is Visitor
+   * asking us to slow down, not a failure: it does not use up an attempt (up to MAX_THROTTLED_RETRIES),
+   * and every request waits it out. The work's signal (request-context.ts) abandons the waits.
+   */
   private async call(req: TransportRequest): Promise<TransportResponse> {
-    for (let attempt = 1; ; attempt++) {
-      await this.pace(req);
+    const { lane, signal } = currentRequestContext();
+    let attempt = 1;
+    for (let sends = 1, throttled = 0; ; sends++) {
+      await this.pace(req, lane, signal);
       const started = performance.now();
       let res: TransportResponse | undefined;
       let error: VisitorScimError | undefined;
       try {
-        res = await this.transport.send(req);
+        res = await this.transport.send(req, lane === 'event' ? 'urgent' : 'normal');
         if (res.status >= 400) error = this.errorFor(req, res);
       } catch (err) {
         error = toScimError(req, err);
@@ -481,34 +492,51 @@ export class VisitorScimClient {
         route: req.route,
         status: res?.status,
         durationMs: performance.now() - started,
-        attempt,
+        attempt: sends,
         error: error?.name,
       });
       if (error === undefined && res !== undefined) return res;
       if (error === undefined) throw new VisitorProtocolError({ method: req.method, route: req.route });
 
       const retryAfterMs = retryAfterOf(error);
-      const delayMs = retryAfterMs ?? backoffDelayMs(this.retry, attempt);
-      // Hold every caller of this client, not just this one, while the server throttles us.
-      if (error instanceof VisitorRateLimitedError) this.gate.closeFor(delayMs);
-      if (!error.retryable || attempt >= this.retry.attempts) throw error;
+      const rateLimited = error instanceof VisitorRateLimitedError;
+      const delayMs = retryAfterMs ?? backoffDelayMs(this.retry, rateLimited ? throttled + 1 : attempt);
+      // Hold every caller (every worker, with a shared pacer), not just this one.
+      if (rateLimited) this.pacer.throttled(delayMs);
       if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw error;
-      this.emitRetry({ method: req.method, route: req.route, attempt, delayMs, retryAfterMs, error });
-      await sleep(delayMs);
+      if (rateLimited) {
+        if (++throttled > MAX_THROTTLED_RETRIES) throw error;
+        this.emitRetry({
+          method: req.method,
+          route: req.route,
+          attempt: sends,
+          delayMs,
+          retryAfterMs,
+          error,
+        });
+        continue;
+      }
+      if (!error.retryable || attempt >= this.retry.attempts) throw error;
+      attempt++;
+      this.emitRetry({ method: req.method, route: req.route, attempt: sends, delayMs, retryAfterMs, error });
+      await sleep(delayMs, undefined, signal ? { signal } : undefined);
     }
   }
 
   /** Waits for the back-off gate and the rate limit; a gate closed for too long fails fast instead. */
-  private async pace(req: TransportRequest): Promise<void> {
-    const closedMs = this.gate.remainingMs();
+  private async pace(
+    req: TransportRequest,
+    lane: RequestLane,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const closedMs = this.pacer.backoffRemainingMs();
     if (closedMs > this.retry.maxRetryAfterMs) {
       throw new VisitorRateLimitedError(
         { method: req.method, route: req.route, status: 429, detail: 'client is backing off after a 429' },
         closedMs,
       );
     }
-    await this.gate.pass();
-    if (this.bucket) await this.bucket.take();
+    await this.pacer.turn(lane, signal);
   }
 
   private errorFor(req: TransportRequest, res: TransportResponse): VisitorScimError {

@@ -214,6 +214,8 @@ export type VisitorErrorKind =
   | 'notFound'
   | 'conflict'
   | 'preconditionFailed'
+  /** 429: Visitor asks us to slow down. Never a reason to give up on a user. */
+  | 'throttled'
   | 'transient'
   | 'other';
 
@@ -225,6 +227,7 @@ export function visitorErrorKind(err: unknown): VisitorErrorKind | null {
   if (err instanceof VisitorNotFoundError) return 'notFound';
   if (err instanceof VisitorConflictError) return 'conflict';
   if (err instanceof VisitorPreconditionFailedError) return 'preconditionFailed';
+  if (err instanceof VisitorRateLimitedError) return 'throttled';
   if (err.retryable) return 'transient';
   return 'other';
 }

@@ -98,9 +98,10 @@ export class HttpTransport {
     return `${this.base.origin}${this.base.pathname}`;
   }
 
-  async send(req: TransportRequest): Promise<TransportResponse> {
+  /** `urgent` requests (one user's change, now) take the next free socket ahead of bulk ones. */
+  async send(req: TransportRequest, priority: 'urgent' | 'normal' = 'normal'): Promise<TransportResponse> {
     // Wait for a slot first so the time-out only counts time spent talking to Visitor.
-    const release = await this.slots.acquire();
+    const release = await this.slots.acquire(priority);
     try {
       return await this.sendNow(req);
     } finally {

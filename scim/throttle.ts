@@ -1,8 +1,8 @@
 /**
  * Pacing shared by every request of one client: a back-off gate that holds all callers after a
- * 429 with Retry-After (so concurrent activities do not keep hammering a throttled server), a
- * token bucket that keeps us under a known rate limit, and a concurrency limiter that keeps
- * queued requests from burning their time-out while waiting for a socket.
+ * 429 with Retry-After (so concurrent activities do not keep hammering a throttled server), and a
+ * concurrency limiter that keeps queued requests from burning their time-out while waiting for a
+ * socket. The rate limit itself is pacer.ts's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -23,66 +23,37 @@ export class BackoffGate {
   }
 
   /** Resolves once the gate is open; re-checks because another 429 may extend it meanwhile. */
-  async pass(): Promise<number> {
+  async pass(signal?: AbortSignal): Promise<number> {
     let waited = 0;
     for (let left = this.remainingMs(); left > 0; left = this.remainingMs()) {
-      await sleep(left);
+      await sleep(left, undefined, signal ? { signal } : undefined);
       waited += left;
     }
     return waited;
   }
 }
 
-/**
- * Token bucket with reservations: each caller takes a token now or books the time when one will
- * be there, so callers are served in order and the long-run rate never exceeds `ratePerSecond`.
- */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-
-  constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst = 1,
-    now = Date.now(),
-  ) {
-    if (!(ratePerSecond > 0)) throw new RangeError('maxRequestsPerSecond must be > 0');
-    if (!(burst >= 1)) throw new RangeError('burst must be ≥ 1');
-    this.tokens = burst;
-    this.last = now;
-  }
-
-  /** Takes one token; returns how long the caller must wait before using it. */
-  reserve(now = Date.now()): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.ratePerSecond) / 1000);
-    this.last = now;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens * 1000) / this.ratePerSecond;
-  }
-
-  async take(): Promise<void> {
-    const wait = this.reserve();
-    if (wait > 0) await sleep(wait);
-  }
-}
-
-/** Limits requests in flight; FIFO. */
+/** Limits requests in flight; FIFO within a priority, urgent callers first. */
 export class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly urgent: (() => void)[] = [];
 
   constructor(private readonly limit: number) {
     if (!(limit >= 1)) throw new RangeError('concurrency must be ≥ 1');
   }
 
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async acquire(priority: 'urgent' | 'normal' = 'normal'): Promise<() => void> {
+    if (this.active >= this.limit)
+      await new Promise<void>((resolve) =>
+        (priority === 'urgent' ? this.urgent : this.waiting).push(resolve),
+      );
     else this.active++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
+      const next = this.urgent.shift() ?? this.waiting.shift();
       // Hand the slot straight to the next waiter; `active` stays the same.
       if (next) next();
       else this.active--;

@@ -10,9 +10,11 @@ import { systemClock } from '../engine/defaults';
 import { createEngine, type Engine } from '../engine/engine';
 import type { SyncMetrics } from '../observability/metrics';
 import { VisitorScimClient, type VisitorScimClientOptions } from '../scim/client';
+import { SlotPacer } from '../scim/pacer';
 import { PgAttemptFences } from '../state/activity-fences';
 import { PgDeletionGuard } from '../state/deletion-guard';
 import { PgSyncStore } from '../state/sync-store';
+import { PgRateSlots, rateSlotsKey } from '../state/visitor-rate-slots';
 import { workflowProbe } from '../temporal/workflow-probe';
 
 export interface BuiltDeps {
@@ -38,14 +40,28 @@ export function buildDeps(
     applicationName: 'engage-visitor-sync (fences)',
   });
   const metrics = extra.metrics;
+  // The rate limit is the deployment's total: every worker books its requests from one slot book.
+  // A small pool of its own, so a request's turn never waits behind the activities' queries.
+  const rateDb = config.visitor.maxRequestsPerSecond
+    ? createDb<SyncDatabase>({
+        url: config.database.url,
+        poolSize: 2,
+        applicationName: 'engage-visitor-sync (rate)',
+      })
+    : undefined;
+  const pacer =
+    rateDb && config.visitor.maxRequestsPerSecond
+      ? new SlotPacer(
+          new PgRateSlots(rateDb, rateSlotsKey(config.visitor.url, config.visitor.token)),
+          config.visitor.maxRequestsPerSecond,
+        )
+      : undefined;
   const visitor = new VisitorScimClient({
     baseUrl: config.visitor.url,
     token: config.visitor.token,
     concurrency: config.visitor.concurrency,
     timeoutMs: config.visitor.timeoutMs,
-    ...(config.visitor.maxRequestsPerSecond
-      ? { maxRequestsPerSecond: config.visitor.maxRequestsPerSecond }
-      : {}),
+    ...(pacer ? { pacer } : {}),
     ...(metrics ? { onRequest: (e) => metrics.request(e), onRetry: (e) => metrics.retry(e) } : {}),
     ...extra.visitor,
   });
@@ -57,6 +73,7 @@ export function buildDeps(
     fences: new PgAttemptFences(fenceDb),
     settings: config.sync,
     concurrency: config.visitor.concurrency,
+    requestRate: config.visitor.maxRequestsPerSecond,
     clock: systemClock,
     ...(extra.temporal ? { workflowIsRunning: workflowProbe(extra.temporal) } : {}),
     ...(metrics ? { metrics, decisionMetrics: metrics } : {}),
@@ -65,7 +82,7 @@ export function buildDeps(
     engine,
     async close() {
       visitor.close();
-      await Promise.all([syncDb.destroy(), engageDb.destroy(), fenceDb.destroy()]);
+      await Promise.all([syncDb.destroy(), engageDb.destroy(), fenceDb.destroy(), rateDb?.destroy()]);
     },
   };
 }

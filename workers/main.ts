@@ -41,6 +41,7 @@ const worker = await createWorker({
   taskQueue: config.temporal.taskQueue,
   deps: { sync: built.engine },
   maxConcurrentActivities: config.worker.maxConcurrentActivities,
+  pageSlots: config.worker.pageSlots,
 });
 console.log(
   `worker: running on task queue "${config.temporal.taskQueue}" (namespace ${config.temporal.namespace}, ${config.temporal.address}; Visitor ${config.visitor.url})${metricsPort ? `; metrics on :${metricsPort}/metrics` : ''}`,

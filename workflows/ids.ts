@@ -3,4 +3,4 @@
 /** One per-user provisioning workflow per Engage user: starts are deduplicated by this id. */
 export const provisionUserWorkflowId = (engageUserId: number) => `provision-user-${engageUserId}`;
 
-export { deletionDecisionWorkflowId, invitationsWorkflowId } from '../domain/workflow-ids';
+export { deletionDecisionWorkflowId, invitationsWorkflowId, pageTaskQueue } from '../domain/workflow-ids';

@@ -20,20 +20,26 @@ import {
 import type { SyncActivities } from '../activities/sync';
 import { shouldStopForFailures } from '../domain/run-math';
 import { LOCATIONS_ACTIVITY, PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
-import { invitationsWorkflowId } from './ids';
+import { invitationsWorkflowId, pageTaskQueue } from './ids';
 import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
 import { ensureDeletionDecision } from './start-decision';
 import { startInvitations } from './start-invitations';
 import { fatalReason, SyncRunState } from './sync-run-state';
-import type { RunStatus, SyncRunCarry, SyncRunInput, SyncRunResult } from './types';
+import type { PageRange, RunStatus, SyncRunCarry, SyncRunInput, SyncRunResult } from './types';
 
-/**
- * Page activities in flight at once (the worker's SCIM client bounds the requests they share): enough
- * that the worker stays busy while a page waits for its reads or for its next task.
- */
+/** Runs recorded before 'pages-scale-out' kept this many pages in flight on the workflows' task queue. */
 const PAGE_WINDOW = 4;
 /** Runs recorded before the 'page-window-4' patch kept two pages in flight. */
 const LEGACY_PAGE_WINDOW = 2;
+/**
+ * Pages scheduled at once on the page task queue; the workers' page slots decide how many run, so
+ * pages in flight grow with the workers (up to this).
+ */
+const SCALE_OUT_WINDOW = 64;
+/** History events one page adds at most (scheduled, started, completed, and the workflow task's). */
+const EVENTS_PER_PAGE = 8;
+/** A page returns after this long with the rest of its range left: page work bounded at any rate. */
+const PAGE_TIME_BUDGET_MS = 4 * 60_000;
 /** Continue as new well before Temporal's 10k-event warning. */
 const MAX_HISTORY_EVENTS = 4_000;
 
@@ -64,8 +70,12 @@ const stoppablePage = proxyActivities<SyncActivities>({
  * - 'locations-heartbeat': syncLocations runs with a heartbeat time-out (LOCATIONS_ACTIVITY).
  * - 'recorded-counts': the run's result counts are those its record holds (finishRun's answer),
  *   not the sum of the page attempts that succeeded.
+ * - 'pages-scale-out': pages go to the page task queue (pageTaskQueue), up to SCALE_OUT_WINDOW at
+ *   once, each returning at its time budget with the rest of its range scheduled again (before it,
+ *   PAGE_WINDOW pages on the workflows' queue, each running to its end).
  */
 const PATCHES = {
+  pagesScaleOut: 'pages-scale-out',
   stopBeforeContinueAsNew: 'stop-before-continue-as-new',
   stopCancelsPages: 'stop-cancels-pages',
   deletionsNeverWait: 'deletions-never-wait',
@@ -76,7 +86,7 @@ const PATCHES = {
 } as const;
 
 /** What the run decided before its first page; a continued run carries it over. */
-type RunSetup = Omit<SyncRunCarry, 'boundaries' | 'nextPage' | 'counts' | 'pagesDone'>;
+type RunSetup = Omit<SyncRunCarry, 'boundaries' | 'nextPage' | 'counts' | 'pagesDone' | 'rests'>;
 
 export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResult> {
   const run = new SyncRunState(input, workflowInfo().workflowId, Date.now());
@@ -219,34 +229,55 @@ async function syncUsers(
   setup: RunSetup,
 ): Promise<string | undefined> {
   run.phase = 'users';
-  const pageWindow = patched('page-window-4') ? PAGE_WINDOW : LEGACY_PAGE_WINDOW;
+  const scaleOut = patched(PATCHES.pagesScaleOut);
+  const historyBudget = input.historyBudget ?? MAX_HISTORY_EVENTS;
+  // Pages scheduled at once stay within the history budget (a page adds a handful of events).
+  const scaledWindow = Math.max(1, Math.min(SCALE_OUT_WINDOW, Math.floor(historyBudget / EVENTS_PER_PAGE)));
+  const pageWindow = scaleOut ? scaledWindow : patched('page-window-4') ? PAGE_WINDOW : LEGACY_PAGE_WINDOW;
   const stopCancels = patched(PATCHES.stopCancelsPages);
-  const pageActivities = stopCancels ? stoppablePage : paged;
+  const pageActivities = scaleOut
+    ? proxyActivities<SyncActivities>({
+        ...PAGE_ACTIVITY,
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        taskQueue: pageTaskQueue(workflowInfo().taskQueue),
+      })
+    : stopCancels
+      ? stoppablePage
+      : paged;
   const pages = new CancellationScope();
   const { boundaries, pagesTotal } = run;
   let nextPage = input.carry?.nextPage ?? 0;
+  // The rest of pages that returned at their time budget: scheduled before new pages.
+  const rests: PageRange[] = [...(input.carry?.rests ?? [])];
   let fatal: string | undefined;
   const stopped = () => stopCancels && run.stopRequested !== undefined;
+  const rangeOf = (page: number): PageRange => ({
+    afterId: page === 0 ? null : boundaries[page - 1]!,
+    upToId: page < boundaries.length ? boundaries[page]! : null,
+  });
 
   // Schedules its activity before its first await: the window's count is right when the loop looks.
-  const runPage = async (page: number) => {
+  const runPage = async (range: PageRange) => {
     run.pagesInFlight++;
     try {
       const result = await pages.run(() =>
         pageActivities.syncUserPage({
           runId: run.runId,
           kind: run.kind,
-          afterId: page === 0 ? null : boundaries[page - 1]!,
-          upToId: page < boundaries.length ? boundaries[page]! : null,
+          afterId: range.afterId,
+          upToId: range.upToId,
           dryRun: run.dryRun,
           full: setup.full,
           invitations: setup.invitations,
           defaultLocationId: setup.defaultLocationId,
+          ...(scaleOut ? { timeBudgetMs: PAGE_TIME_BUDGET_MS } : {}),
         }),
       );
       run.addCounts(result.counts);
-      run.pagesDone++;
       if (result.fatal) fatal ??= result.fatal;
+      else if (result.resumeAfterId !== undefined)
+        rests.push({ afterId: result.resumeAfterId, upToId: range.upToId });
+      else run.pagesDone++;
     } catch (err) {
       // A page the stop cancelled ended early: what it did is in the sync state, not a failure.
       if (!(stopped() && isCancellation(err))) fatal ??= fatalReason(err);
@@ -255,28 +286,37 @@ async function syncUsers(
     }
   };
 
-  while (nextPage < pagesTotal && !fatal && !run.stopRequested) {
-    await condition(() => run.pagesInFlight < pageWindow || stopped());
-    if (fatal || run.stopRequested) break;
+  const workLeft = () => nextPage < pagesTotal || rests.length > 0;
+  while (!fatal && !run.stopRequested) {
+    // Runs recorded before 'pages-scale-out' left this loop once the last page was scheduled.
+    if (!scaleOut && !workLeft()) break;
+    await condition(
+      () => (run.pagesInFlight < pageWindow && workLeft()) || run.pagesInFlight === 0 || stopped(),
+    );
+    if (!workLeft() || fatal || run.stopRequested) break;
     const failureStop = shouldStopForFailures(run.counts);
     if (failureStop) {
       fatal = failureStop;
       break;
     }
-    if (
-      workflowInfo().historyLength > (input.historyBudget ?? MAX_HISTORY_EVENTS) ||
-      workflowInfo().continueAsNewSuggested
-    ) {
+    if (workflowInfo().historyLength > historyBudget || workflowInfo().continueAsNewSuggested) {
       await condition(() => run.pagesInFlight === 0 || stopped());
       // A page failure or stop that arrived while waiting ends the run here, not in the next one.
       if ((fatal || run.stopRequested) && patched(PATCHES.stopBeforeContinueAsNew)) break;
       await condition(allHandlersFinished);
       await continueAsNew<typeof syncRunWorkflow>({
         ...input,
-        carry: { ...setup, boundaries, nextPage, counts: run.counts, pagesDone: run.pagesDone },
+        carry: {
+          ...setup,
+          boundaries,
+          nextPage,
+          counts: run.counts,
+          pagesDone: run.pagesDone,
+          ...(rests.length > 0 ? { rests } : {}),
+        },
       });
     }
-    void runPage(nextPage++);
+    void runPage(rests.shift() ?? rangeOf(nextPage++));
   }
   if (stopped() && run.pagesInFlight > 0) pages.cancel();
   await condition(() => run.pagesInFlight === 0);

@@ -50,6 +50,14 @@ export interface SyncRunCarry {
   nextPage: number;
   counts: Counts;
   pagesDone: number;
+  /** The rest of pages that returned at their time budget, still to do (absent: none). */
+  rests?: PageRange[];
+}
+
+/** Engage user ids (afterId, upToId]: a page, or the rest of one; null bounds are open. */
+export interface PageRange {
+  afterId: number | null;
+  upToId: number | null;
 }
 
 export interface SyncRunResult {

@@ -44,7 +44,9 @@ export function createSyncActivities(engine: Engine) {
       ),
     partitionUsers: (input: Arg<typeof partitionUsers>) => runActivity(() => partitionUsers(engine, input)),
     syncUserPage: (input: UserPageInput) =>
-      runHeartbeating((progress, attempt) => reconcilePage(engine, input, { progress, attempt })),
+      runHeartbeating((progress, attempt, resume) =>
+        reconcilePage(engine, input, { progress, attempt, resume }),
+      ),
     deletionSummary: (input: Arg<typeof deletionSummary>) =>
       runActivity(() => deletionSummary(engine, input)),
     // Fenced: an older attempt of a batch never deletes beside its retry.
@@ -65,12 +67,13 @@ export function createSyncActivities(engine: Engine) {
     closeDeletionDecision: (input: Arg<typeof closeDeletionDecision>) =>
       runActivity(() => closeDeletionDecision(engine, input)),
     // Under the user's lease (a dry run writes nothing, so takes none): no page acts on the user meanwhile.
+    // In the event lane: one user's change goes ahead of bulk page traffic under the same rate limit.
     syncSingleUser: (input: SingleUserInput) =>
       runActivity(() => {
         const run = () =>
           reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress());
         return input.dryRun ? run() : withUserLease(engine, input.engageUserId, `user:${input.runId}`, run);
-      }),
+      }, 'event'),
     sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
       runFenced(engine.fences, `invitations:${input.runId}`, 'return', (progress, fence) =>
         sendPendingInvitations(engine, input, progress, fence),

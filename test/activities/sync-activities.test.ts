@@ -82,7 +82,7 @@ describe('sync activities: heartbeats and cancellation', () => {
     const r = await e.run(acts.syncUserPage, pageInput('r1'));
     assert.deepEqual(r.counts, { created: 3, invited: 3 });
     // Once its reads are done (before planning anyone), then as users finish.
-    assert.deepEqual(beats[0], { done: 0, of: 3 });
+    assert.deepEqual(beats[0], { done: 0, of: 3, resume: null });
     assert.equal(w.visitor.users.size, 3);
   });
 

@@ -4,11 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { cliContext } from '../../clients/context';
 import { invitationsCancelCommand } from '../../clients/sync/invitations';
-import { ensureWorkflowBundle } from '../../temporal/bundle';
+import { createWorker } from '../../temporal/worker';
 import type { InvitationsResult } from '../../workflows/types';
 import { addLocations, addUsers } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';
@@ -26,14 +24,13 @@ before(async () => {
   // The production workflows and activities; only the heartbeat throttle is shorter. A worker hears
   // of a cancel with the next heartbeat it sends, by default every 0.8 × the heartbeat timeout (48 s).
   const connection = await workerConnection();
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection,
     namespace: TEST_NAMESPACE,
     taskQueue: h.taskQueue,
-    workflowBundle: { codePath: await ensureWorkflowBundle() },
-    activities: createActivities({ sync: h.built.engine }),
-    maxConcurrentActivityTaskExecutions: 8,
-    maxHeartbeatThrottleInterval: '200ms',
+    deps: { sync: h.built.engine },
+    maxConcurrentActivities: 8,
+    heartbeatThrottle: '200ms',
   });
   const running = worker.run().finally(() => connection.close());
   stopWorker = async () => {

@@ -141,21 +141,23 @@ describe('Visitor SCIM client — failures, retries and pacing', () => {
     }
   });
 
-  it('the back-off gate holds other callers after a 429 instead of letting them hit the server', async () => {
+  it('a 429 uses up no attempt: the call waits Retry-After out, and other callers wait at the gate', async () => {
     await setFaults(emu, { rateLimit: { perSecond: 1, burst: 1 } });
-    const { client, requests } = newClient(emu, { retry: { attempts: 1 } });
+    const { client, requests, retries } = newClient(emu, { retry: { attempts: 1 } });
     await client.getUser(existingId);
-    const err = await caught(() => client.getUser(existingId));
-    assert.ok(err instanceof VisitorRateLimitedError);
-    assert.equal(err.retryAfterMs, 1000);
-    assert.ok(client.backoffRemainingMs > 0);
-    // Other callers now wait for the gate; when they go, the server has a token for one of them.
-    const results = await Promise.allSettled([client.getUser(existingId), client.getUser(existingId)]);
+    // One attempt only, yet the throttled call is not given up: it waits and gets through.
+    const a = client.getUser(existingId);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(client.backoffRemainingMs > 0, 'the 429 closed the gate');
+    const sent = requests.length;
+    const b = client.getUser(existingId);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(requests.length, sent, 'nothing is sent while the gate is closed');
+    const [ra, rb] = await Promise.all([a, b]);
     client.close();
-    const statuses = requests.map((r) => r.status);
-    assert.deepEqual(statuses.slice(0, 3), [200, 429, 200], 'the first caller after the gate succeeded');
-    assert.ok(results.some((r) => r.status === 'fulfilled'));
-    assert.equal(client.backoffRemainingMs >= 0, true);
+    assert.equal(ra?.id, existingId);
+    assert.equal(rb?.id, existingId);
+    assert.ok(retries.some((r) => r.error instanceof VisitorRateLimitedError && r.retryAfterMs === 1000));
   });
 
   it('a Retry-After longer than maxRetryAfterMs goes to Temporal as nextRetryDelay; others fail fast', async () => {

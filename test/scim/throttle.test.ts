@@ -1,25 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY } from '../../scim/retry';
-import { BackoffGate, Semaphore, TokenBucket } from '../../scim/throttle';
-
-describe('TokenBucket', () => {
-  it('spaces requests at the rate after the burst', () => {
-    const bucket = new TokenBucket(10, 2, 0);
-    assert.equal(bucket.reserve(0), 0);
-    assert.equal(bucket.reserve(0), 0);
-    assert.equal(bucket.reserve(0), 100);
-    assert.equal(bucket.reserve(0), 200, 'reservations queue up in order');
-    assert.equal(bucket.reserve(1000), 0, 'refilled after a quiet second');
-  });
-  it('never exceeds the rate over a long run', () => {
-    const bucket = new TokenBucket(50, 1, 0);
-    let last = 0;
-    for (let i = 0; i < 500; i++) last = bucket.reserve(0);
-    // 500 requests at 50/s need ~10 s.
-    assert.ok(Math.abs(last - 9980) < 1, `last wait ${last}`);
-  });
-});
+import { BackoffGate, Semaphore } from '../../scim/throttle';
 
 describe('BackoffGate', () => {
   it('keeps the longest closure', () => {
@@ -58,5 +40,24 @@ describe('backoffDelayMs', () => {
     assert.equal(backoffDelayMs(policy, 3), 400);
     assert.equal(backoffDelayMs(policy, 10), 999);
     assert.equal(backoffDelayMs({ ...policy, random: () => 0 }, 3), 0);
+  });
+});
+
+describe('Semaphore: urgent callers', () => {
+  it('hands a freed slot to an urgent caller before normal ones that waited longer', async () => {
+    const s = new Semaphore(1);
+    const order: string[] = [];
+    const first = await s.acquire();
+    const normal = s.acquire('normal').then((r) => {
+      order.push('normal');
+      r();
+    });
+    const urgent = s.acquire('urgent').then((r) => {
+      order.push('urgent');
+      r();
+    });
+    first();
+    await Promise.all([normal, urgent]);
+    assert.deepEqual(order, ['urgent', 'normal']);
   });
 });

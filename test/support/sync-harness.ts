@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { loadConfig, type ServiceConfig } from '../../config/service';
 import type { EngageDatabase } from '../../db/engage-schema';
 import type { SyncDatabase } from '../../db/sync-schema';
@@ -16,6 +15,7 @@ import {
 import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import type { VisitorState } from '../../dev/harness/visitor-state';
 import { createWorker } from '../../temporal/worker';
+import type { WorkerPair } from '../../temporal/worker-pair';
 import { type BuiltDeps, buildDeps } from '../../workers/deps';
 import type { ProvisionUserResult, SyncRunInput, SyncRunResult } from '../../workflows/types';
 import { TEST_NAMESPACE, temporalAddress, testEnv, uniqueTaskQueue, workerConnection } from './temporal';
@@ -28,7 +28,7 @@ export interface HarnessOptions {
 }
 
 export class SyncHarness {
-  worker?: Worker;
+  worker?: WorkerPair;
   private running?: Promise<void>;
   private constructor(
     readonly engage: TestDatabase<EngageDatabase>,

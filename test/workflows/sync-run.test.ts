@@ -116,7 +116,7 @@ test('a run: locations, every page once over the id ranges, invitations held, de
   assert.equal(calls.find((c) => c.type === 'finishRun')?.input.status, 'completed');
 });
 
-test('past its history budget a run continues as new, keeps at most four pages in flight, and ends with every page counted once', async () => {
+test('past its history budget a run continues as new, keeps no more pages in flight than the page slots, and ends with every page counted once', async () => {
   const calls: Call[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -146,7 +146,7 @@ test('past its history budget a run continues as new, keeps at most four pages i
   const afterIds = calls.filter((c) => c.type === 'syncUserPage').map((c) => c.input.afterId);
   assert.equal(afterIds.length, 12);
   assert.equal(new Set(afterIds).size, 12, 'no page ran twice');
-  assert.ok(maxInFlight <= 4, `at most four pages in flight (saw ${maxInFlight})`);
+  assert.ok(maxInFlight <= 4, `at most the worker's four page slots in flight (saw ${maxInFlight})`);
   assert.equal(
     types(calls).filter((t) => t === 'beginRun').length,
     1,
@@ -301,4 +301,71 @@ test('a run refused because another sync runs is skipped and records nothing', a
     });
   });
   assert.deepEqual(types(calls), ['beginRun']);
+});
+
+test('pages in flight grow with the workers: a second page worker takes pages beside the first', async () => {
+  const calls: Call[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const activities = stubs(
+    calls,
+    Array.from({ length: 11 }, (_, i) => (i + 1) * 10),
+    {
+      syncUserPage: async () => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await sleep(150);
+        inFlight--;
+        return { processed: 1, counts: { created: 1 } };
+      },
+    },
+  );
+  const taskQueue = uniqueTaskQueue('scale');
+  const worker = await suite.worker(taskQueue, activities, {}, 2);
+  const joining = await suite.pageWorker(taskQueue, activities, 2);
+  await worker.runUntil(
+    joining.runUntil(async () => {
+      const workflowId = `${taskQueue}-run`;
+      await suite.env.client.workflow.start('syncRunWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [{ kind: 'daily', startedBy: 'test' } satisfies SyncRunInput],
+      });
+      const r = await result(workflowId);
+      assert.equal(r.status, 'completed');
+      assert.deepEqual(r.counts, { created: 12 });
+    }),
+  );
+  // Two workers of two page slots: more than one worker's two, never more than both have.
+  assert.ok(maxInFlight > 2, `pages ran on both workers (at most ${maxInFlight} at once)`);
+  assert.ok(maxInFlight <= 4, `never more than the four slots (saw ${maxInFlight})`);
+});
+
+test('a page that returns at its time budget has the rest of its range scheduled, and counts once', async () => {
+  const calls: Call[] = [];
+  const activities = stubs(calls, [100], {
+    // The first page returns twice at its budget (after ids 30, then 60) before finishing.
+    syncUserPage: async (input) => {
+      const { afterId } = input as { afterId: number | null; upToId: number | null };
+      if (afterId === null) return { processed: 30, counts: { created: 30 }, resumeAfterId: 30 };
+      if (afterId === 30) return { processed: 30, counts: { created: 30 }, resumeAfterId: 60 };
+      return { processed: 40, counts: { created: 40 } };
+    },
+  });
+  await withWorker('budget', activities, async (start) => {
+    const r = await result(await start({}));
+    assert.equal(r.status, 'completed');
+  });
+  const pages = calls
+    .filter((c) => c.type === 'syncUserPage')
+    .map((c) => c.input as { afterId: number | null; upToId: number | null; timeBudgetMs?: number });
+  const ranges = pages.map((p) => `${p.afterId}-${p.upToId}`).sort();
+  assert.deepEqual(
+    ranges,
+    ['100-null', '30-100', '60-100', 'null-100'],
+    'the rest of page 1 twice, page 2 once',
+  );
+  assert.ok(
+    pages.every((p) => (p.timeBudgetMs ?? 0) > 0),
+    'every page has a time budget',
+  );
 });

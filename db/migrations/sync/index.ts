@@ -6,6 +6,7 @@ import * as m0004 from './0004_deletion_guard';
 import * as m0005 from './0005_run_pages_and_user_leases';
 import * as m0006 from './0006_activity_fences';
 import * as m0007 from './0007_decision_workflow_key';
+import * as m0008 from './0008_visitor_rate_slots';
 
 // Ordered by name; add new migrations here.
 export const syncMigrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const syncMigrations: Record<string, Migration> = {
   '0005_run_pages_and_user_leases': m0005,
   '0006_activity_fences': m0006,
   '0007_decision_workflow_key': m0007,
+  '0008_visitor_rate_slots': m0008,
 };

@@ -1,10 +1,11 @@
 // A worker for the tests that run the stack check: the production workflows and activities plus
 // stackCheckWorkflow and its activity, from the test bundle.
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { ActivityDeps } from '../../../activities';
 import type { SyncDatabase } from '../../../db/sync-schema';
 import { createWorker } from '../../../temporal/worker';
+import type { WorkerPair } from '../../../temporal/worker-pair';
 import { stackCheckActivities } from './activity';
 import { TEST_WORKFLOW_BUNDLE } from './bundle';
 
@@ -16,7 +17,7 @@ export function createStackCheckWorker(o: {
   syncDb: Kysely<SyncDatabase>;
   /** The sync activities' dependencies, when the worker also serves sync runs. */
   deps?: ActivityDeps;
-}): Promise<Worker> {
+}): Promise<WorkerPair> {
   return createWorker({
     connection: o.connection,
     namespace: o.namespace,

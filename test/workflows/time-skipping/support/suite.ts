@@ -7,7 +7,9 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { ensureTestServer } from '../../../../dev/stack/test-server';
+import { pageTaskQueue } from '../../../../domain/workflow-ids';
 import { ensureWorkflowBundle } from '../../../../temporal/bundle';
+import { WorkerPair } from '../../../../temporal/worker-pair';
 import { SEARCH_ATTRIBUTES } from '../../../../workflows/search-attributes';
 
 export interface TimeSkippingSuite {
@@ -18,7 +20,8 @@ export interface TimeSkippingSuite {
   /** The server's clock, which runs ahead of the wall clock once time was skipped. */
   now(): Promise<number>;
   /** A worker of the production bundle on `taskQueue` with these (stub) activities. */
-  worker(taskQueue: string, activities: WorkerOptions['activities']): Promise<Worker>;
+  /** Workers on `taskQueue` and its page task queue, with these activities. */
+  worker(taskQueue: string, activities: WorkerOptions['activities']): Promise<WorkerPair>;
 }
 
 /**
@@ -94,13 +97,21 @@ export function timeSkippingSuite(): TimeSkippingSuite {
       return codePath;
     },
     now: () => env.currentTimeMs(),
-    worker: (taskQueue, activities) =>
-      Worker.create({
-        connection: env.nativeConnection,
-        namespace: env.namespace ?? 'default',
-        taskQueue,
-        workflowBundle: { codePath },
-        activities,
-      }),
+    worker: async (taskQueue, activities) =>
+      new WorkerPair(
+        await Worker.create({
+          connection: env.nativeConnection,
+          namespace: env.namespace ?? 'default',
+          taskQueue,
+          workflowBundle: { codePath },
+          activities,
+        }),
+        await Worker.create({
+          connection: env.nativeConnection,
+          namespace: env.namespace ?? 'default',
+          taskQueue: pageTaskQueue(taskQueue),
+          activities,
+        }),
+      ),
   };
 }

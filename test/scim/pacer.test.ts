@@ -1,0 +1,95 @@
+// scim/pacer.ts over the in-memory slot book: evenly spaced turns at the limit, events ahead of bulk,
+// a 429 holding everyone, an abandoned wait rejecting without using up the queue.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BULK_HORIZON_MS, RATE_HEADROOM, SlotPacer } from '../../scim/pacer';
+import { MemoryRateSlots } from '../../scim/rate-slots';
+
+/** Most turns that fell in any window of `windowMs`. */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+describe('SlotPacer', () => {
+  it('spaces turns at the limit: never more than the limit in any one-second window', async () => {
+    const pacer = new SlotPacer(new MemoryRateSlots(), 20);
+    const times: number[] = [];
+    await Promise.all(
+      Array.from({ length: 30 }, () => pacer.turn('bulk').then(() => times.push(performance.now()))),
+    );
+    assert.equal(times.length, 30);
+    assert.ok(maxInWindow(times, 1000) <= 20, `at most 20 in a second, saw ${maxInWindow(times, 1000)}`);
+    const span = Math.max(...times) - Math.min(...times);
+    // 30 turns 1000/(20·headroom) ms apart take at least 29 spacings.
+    assert.ok(span >= 29 * (1000 / (20 * RATE_HEADROOM)) - 5, `span ${span}`);
+  });
+
+  it('lets an event go ahead of bulk turns already queued', async () => {
+    const pacer = new SlotPacer(new MemoryRateSlots(), 10);
+    const order: string[] = [];
+    const bulk = Array.from({ length: 12 }, (_, i) => pacer.turn('bulk').then(() => order.push(`b${i}`)));
+    await new Promise((r) => setTimeout(r, 20));
+    const event = pacer.turn('event').then(() => order.push('event'));
+    await Promise.all([...bulk, event]);
+    const at = order.indexOf('event');
+    // Behind at most the bulk turns booked within the horizon (and the first, already going).
+    const bookedAhead = Math.ceil(BULK_HORIZON_MS / (1000 / (10 * RATE_HEADROOM))) + 2;
+    assert.ok(at <= bookedAhead, `event went ${at}th of ${order.length}: ${order.join(',')}`);
+  });
+
+  it('a 429 holds the turns that follow for its Retry-After', async () => {
+    const pacer = new SlotPacer(new MemoryRateSlots(), 50);
+    await pacer.turn('bulk');
+    pacer.throttled(300);
+    const started = performance.now();
+    await pacer.turn('event');
+    assert.ok(performance.now() - started >= 290, 'waited the hold out');
+    assert.ok(pacer.backoffRemainingMs() === 0);
+  });
+
+  it('an abandoned wait rejects with the signal reason and the others still get their turn', async () => {
+    const pacer = new SlotPacer(new MemoryRateSlots(), 5);
+    const ctl = new AbortController();
+    const first = pacer.turn('bulk');
+    const abandoned = pacer.turn('bulk', ctl.signal);
+    const third = pacer.turn('bulk');
+    ctl.abort(new Error('activity cancelled'));
+    await assert.rejects(abandoned, /activity cancelled/);
+    await Promise.all([first, third]);
+  });
+
+  it('refuses a rate that is not positive', () => {
+    assert.throws(() => new SlotPacer(new MemoryRateSlots(), 0), /maxRequestsPerSecond/);
+  });
+});
+
+describe('MemoryRateSlots', () => {
+  it('books from the end of the last booking, never from an idle past (no saved-up burst)', async () => {
+    let now = 1_000;
+    const slots = new MemoryRateSlots(() => now);
+    assert.deepEqual(await slots.book({ count: 2, lane: 'bulk', spacingMs: 100, horizonMs: 50 }), {
+      granted: 2,
+      startInMs: 0,
+    });
+    // The book ends 200 ms ahead, past the bulk horizon: bulk is told when to ask again, an event books.
+    assert.deepEqual(await slots.book({ count: 1, lane: 'bulk', spacingMs: 100, horizonMs: 50 }), {
+      granted: 0,
+      startInMs: 150,
+    });
+    assert.deepEqual(await slots.book({ count: 1, lane: 'event', spacingMs: 100, horizonMs: 50 }), {
+      granted: 1,
+      startInMs: 200,
+    });
+    now += 10_000;
+    assert.deepEqual(await slots.book({ count: 1, lane: 'bulk', spacingMs: 100, horizonMs: 50 }), {
+      granted: 1,
+      startInMs: 0,
+    });
+  });
+});

@@ -1,0 +1,67 @@
+// state/visitor-rate-slots.ts over PostgreSQL: two workers' pacers sharing one book keep the total
+// rate (not twice it), a 429 one of them hears holds the other, separate companies do not share.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SlotPacer } from '../../scim/pacer';
+import { PgRateSlots, rateSlotsKey } from '../../state/visitor-rate-slots';
+import { syncDatabase } from './fixtures';
+
+const { db } = syncDatabase('visitor_rate_slots');
+
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+describe('PgRateSlots', () => {
+  it('two workers at a shared limit of 10/s send 10/s together, not 20', async () => {
+    const key = rateSlotsKey('http://visitor.test/scim', 'token-a');
+    const workers = [
+      new SlotPacer(new PgRateSlots(db(), key), 10),
+      new SlotPacer(new PgRateSlots(db(), key), 10),
+    ];
+    const times: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      workers.flatMap((w) =>
+        Array.from({ length: 15 }, () => w.turn('bulk').then(() => times.push(performance.now()))),
+      ),
+    );
+    const span = performance.now() - started;
+    assert.equal(times.length, 30);
+    assert.ok(maxInWindow(times, 1000) <= 10, `at most 10 in any second, saw ${maxInWindow(times, 1000)}`);
+    // 30 turns at 10/s take about 3 s; at 20/s (each worker on its own) they would take 1.5 s.
+    assert.ok(span >= 2_800, `span ${Math.round(span)} ms`);
+  });
+
+  it("a 429 heard by one worker holds the other's next turn", async () => {
+    const key = rateSlotsKey('http://visitor.test/scim', 'token-b');
+    const a = new SlotPacer(new PgRateSlots(db(), key), 50);
+    const b = new SlotPacer(new PgRateSlots(db(), key), 50);
+    await Promise.all([a.turn('bulk'), b.turn('bulk')]);
+    a.throttled(800);
+    await new Promise((r) => setTimeout(r, 50)); // the hold reaches the book
+    const started = performance.now();
+    await b.turn('bulk');
+    assert.ok(performance.now() - started >= 600, `b waited ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it('keeps one book per company: the key digests URL and token, and the token is not in it', async () => {
+    const k1 = rateSlotsKey('http://visitor.test/scim', 'secret-token-1');
+    const k2 = rateSlotsKey('http://visitor.test/scim', 'secret-token-2');
+    assert.notEqual(k1, k2);
+    assert.ok(!k1.includes('secret'));
+    const busy = new SlotPacer(new PgRateSlots(db(), k1), 2);
+    const other = new SlotPacer(new PgRateSlots(db(), k2), 2);
+    await busy.turn('bulk');
+    void busy.turn('bulk'); // books k1's next slot, 500 ms ahead
+    const started = performance.now();
+    await other.turn('bulk');
+    assert.ok(performance.now() - started < 400, 'the other company did not wait for the first');
+  });
+});
