@@ -270,7 +270,7 @@ async function syncUsers(
           full: setup.full,
           invitations: setup.invitations,
           defaultLocationId: setup.defaultLocationId,
-          ...(scaleOut ? { timeBudgetMs: PAGE_TIME_BUDGET_MS } : {}),
+          ...(scaleOut ? { timeBudgetMs: input.pageTimeBudgetMs ?? PAGE_TIME_BUDGET_MS } : {}),
         }),
       );
       run.addCounts(result.counts);

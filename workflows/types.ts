@@ -33,6 +33,8 @@ export interface SyncRunInput {
   pageSize?: number;
   /** Continue as new once the history passes this many events (default 4,000, well under Temporal's 10k warning). */
   historyBudget?: number;
+  /** How long a page works before it returns with the rest of its range (default 4 minutes). */
+  pageTimeBudgetMs?: number;
   /** Set when the run continues as new. */
   carry?: SyncRunCarry;
 }

@@ -3,7 +3,8 @@
 // *.vN.json) so the versioned (patched) paths stay covered, and record the current behaviour anew.
 // It ends with record-continue-as-new.ts (a run that really continues as new, one file per execution)
 // and record-provision-user-continues-as-new.ts (a per-user workflow past its cap of passes), and
-// record-deletion-guard.ts (the branches of the deletion guard, stop and cancel).
+// record-deletion-guard.ts (the branches of the deletion guard, stop and cancel), and
+// record-scale-out.ts (pages on their own queue, returning at a time budget, across continue-as-new).
 
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RunProgress } from '../../workflows/types';
@@ -15,6 +16,7 @@ import { recordContinueAsNew } from './record-continue-as-new';
 import { recordDeletionGuard } from './record-deletion-guard';
 import { recordPlanningFailure } from './record-planning-failure';
 import { recordProvisionUserContinuesAsNew } from './record-provision-user-continues-as-new';
+import { recordScaleOut } from './record-scale-out';
 import { showHistory, writeHistory } from './save-history';
 
 async function save(name: string, handle: WorkflowHandle) {
@@ -122,3 +124,4 @@ await recordContinueAsNew();
 await recordProvisionUserContinuesAsNew();
 await recordPlanningFailure();
 await recordDeletionGuard();
+await recordScaleOut();
