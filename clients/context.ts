@@ -67,11 +67,50 @@ export function explainDbError(err: unknown, config: ServiceConfig): unknown {
   return err;
 }
 
-/** Says so once when the workflow takes long to answer: updates wait for a worker. */
-export function slowAnswerHint(ctx: CliContext): () => void {
-  const timer = setTimeout(() => {
+/** What a slow workflow is waiting for, from its description (pending activities and their failures). */
+export interface WaitDescription {
+  pendingActivities?:
+    | {
+        activityType?: { name?: string | null } | null;
+        attempt?: number | null;
+        lastFailure?: { message?: string | null } | null;
+        state?: unknown;
+      }[]
+    | null;
+}
+
+/** One line saying why a run has not answered yet, or undefined when nothing points at a cause. */
+export function waitReason(description: WaitDescription): string | undefined {
+  const pending = description.pendingActivities ?? [];
+  const failing = pending.find((a) => a.lastFailure?.message);
+  if (failing) {
+    const name = failing.activityType?.name ?? 'an activity';
+    return `the run is retrying ${name} (attempt ${failing.attempt ?? '?'}): ${failing.lastFailure!.message}`;
+  }
+  const started = pending.find((a) => String(a.state).includes('STARTED') || a.state === 2);
+  if (started) return `the run is working: ${started.activityType?.name ?? 'an activity'} is under way`;
+  return undefined;
+}
+
+/**
+ * Says once when the workflow takes long to answer: what it waits for when Temporal can tell (an
+ * activity retrying on Visitor's errors, or under way), or that a worker may be missing.
+ */
+export function slowAnswerHint(
+  ctx: CliContext,
+  handle?: { describe(): Promise<{ raw: WaitDescription }> },
+): () => void {
+  const timer = setTimeout(async () => {
+    const reason = handle
+      ? await handle.describe().then(
+          (d) => waitReason(d.raw),
+          () => undefined,
+        )
+      : undefined;
     console.error(
-      `still waiting for the run to answer — is a worker running (npm start) on task queue ${ctx.config.temporal.taskQueue}?`,
+      reason
+        ? `still waiting: ${reason}`
+        : `still waiting for the run to answer — is a worker running (npm start) on task queue ${ctx.config.temporal.taskQueue}?`,
     );
   }, 10_000);
   return () => clearTimeout(timer);

@@ -32,7 +32,7 @@ export const userCommand: Command = {
     console.log(
       `Provisioning Engage user ${engageUserId}${dryRun ? ' (DRY RUN)' : ''} — ${handle.workflowId}\n  Temporal UI: ${ctx.link(handle.workflowId)}`,
     );
-    const answered = slowAnswerHint(ctx);
+    const answered = slowAnswerHint(ctx, handle);
     const result = await handle.result().finally(answered);
     const steps = await logEntries(ctx.db(), { runId: result.runId, user: String(engageUserId), limit: 100 });
     console.log(
