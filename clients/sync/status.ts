@@ -28,7 +28,7 @@ export const statusCommand: Command = {
     const json = boolFlag(p, 'json');
     const ctx = getCtx();
     const [runs, schedule, failing, decision] = await Promise.all([
-      recentRuns(ctx.db(), limit),
+      recentRuns(ctx.db(), limit).then((rows) => confirmActive(ctx, rows)),
       scheduleState(ctx),
       failingUsers(ctx.db()),
       deletionDecision(ctx.db()),
@@ -46,6 +46,36 @@ export const statusCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * A run's row says 'running' until its workflow records the end; a workflow terminated from the UI
+ * never does. Active rows are confirmed with Temporal, and one whose workflow is closed says so.
+ */
+async function confirmActive(ctx: CliContext, rows: RunRow[]): Promise<RunRow[]> {
+  const active = rows.filter((r) => r.status === 'running' || r.status === 'awaiting-approval');
+  if (active.length === 0) return rows;
+  const client = await ctx.temporal().catch(() => undefined);
+  if (!client) return rows;
+  const closed = new Map<string, string>();
+  await Promise.all(
+    active.map(async (r) => {
+      const d = await client.workflow
+        .getHandle(r.workflow_id)
+        .describe()
+        .catch(() => undefined);
+      if (d && d.status.name !== 'RUNNING') closed.set(r.id, d.status.name.toLowerCase().replace(/_/g, ' '));
+    }),
+  );
+  return rows.map((r) =>
+    closed.has(r.id)
+      ? {
+          ...r,
+          status: `ended (${closed.get(r.id)} in Temporal)`,
+          reason: r.reason ?? 'its workflow ended without recording the end; the next run takes over',
+        }
+      : r,
+  );
+}
 
 export function runsTable(runs: RunRow[], now = Date.now()): string {
   return table(runs, [

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cliContext } from '../../clients/context';
 import { logEntries, planSummary } from '../../clients/runs';
+import { statusCommand } from '../../clients/sync/status';
 import { watchRun } from '../../clients/watch';
 import { addLocations, addUsers } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';
@@ -69,6 +70,31 @@ test('log for one user across two runs, watch to the summary, and the plan of a 
     await addUsers(h.engage.db, [{}, {}]);
     const dry = await h.runSync({ kind: 'daily', dryRun: true });
     assert.deepEqual(await planSummary(ctx.db(), dry.runId), [{ action: 'create', count: 2 }]);
+  } finally {
+    await ctx.close();
+    await h.close();
+  }
+});
+
+test('status says a run terminated from the Temporal UI ended, not that it is still running', async () => {
+  const h = await SyncHarness.create('operator_terminated');
+  const ctx = cliContext(h.config);
+  try {
+    await addUsers(
+      h.engage.db,
+      Array.from({ length: 20 }, () => ({})),
+    );
+    await h.setFaults({ latencyMs: { min: 200, max: 200 }, routes: ['POST /Users'] });
+    await h.startWorker();
+    const handle = await h.startSync({ kind: 'initial' });
+    await h.waitForVisitorUsers(1);
+    await handle.terminate('operator terminated it in the UI');
+    const { out } = await captureStdout(() =>
+      statusCommand.run({ values: {}, positionals: [], help: false }, () => ctx),
+    );
+    const line = out.split('\n').find((l) => l.includes(handle.workflowId.slice(0, 30)));
+    assert.ok(line, out);
+    assert.match(line, /ended \(terminated in Temporal\)/);
   } finally {
     await ctx.close();
     await h.close();
