@@ -4,17 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BULK_HORIZON_MS, RATE_HEADROOM, SlotPacer } from '../../scim/pacer';
 import { MemoryRateSlots } from '../../scim/rate-slots';
-
-/** Most turns that fell in any window of `windowMs`. */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
+import { maxInWindow } from '../support/windows';
 
 describe('SlotPacer', () => {
   it('spaces turns at the limit: never more than the limit in any one-second window', async () => {

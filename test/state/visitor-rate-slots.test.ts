@@ -4,19 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SlotPacer } from '../../scim/pacer';
 import { PgRateSlots, rateSlotsKey } from '../../state/visitor-rate-slots';
+import { maxInWindow } from '../support/windows';
 import { syncDatabase } from './fixtures';
 
 const { db } = syncDatabase('visitor_rate_slots');
-
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
 
 describe('PgRateSlots', () => {
   it('two workers at a shared limit of 10/s send 10/s together, not 20', async () => {
@@ -59,9 +50,10 @@ describe('PgRateSlots', () => {
     const busy = new SlotPacer(new PgRateSlots(db(), k1), 2);
     const other = new SlotPacer(new PgRateSlots(db(), k2), 2);
     await busy.turn('bulk');
-    void busy.turn('bulk'); // books k1's next slot, 500 ms ahead
+    const next = busy.turn('bulk'); // books k1's next slot, 500 ms ahead
     const started = performance.now();
     await other.turn('bulk');
     assert.ok(performance.now() - started < 400, 'the other company did not wait for the first');
+    await next;
   });
 });
