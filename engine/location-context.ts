@@ -3,6 +3,7 @@
 // share one read per worker, re-read when a user's own data shows it is older than what they hold.
 import { planContextDigest } from '../domain/plan-input';
 import type { SyncOptions } from '../domain/types';
+import { currentRequestContext, withRequestContext } from '../scim/request-context';
 import type { Engine } from './engine';
 import { noDefaultLocation } from './errors';
 import type { EngineDeps, StoredUser } from './ports';
@@ -33,7 +34,15 @@ export async function loadLocationContext(
 
 /** The same context object for every page of a run (planning shares structures by identity). */
 export function locationContextFor(engine: Engine, runId: string): Promise<LocationContext> {
-  return engine.locationContexts.get(runId, () => loadLocationContext(engine));
+  return engine.locationContexts.get(runId, () => shared(() => loadLocationContext(engine)));
+}
+
+/**
+ * A read many callers await: run without the first caller's signal, so one cancelled activity does
+ * not fail every other that waits for the same read (its lane stays).
+ */
+function shared<T>(load: () => Promise<T>): Promise<T> {
+  return withRequestContext({ lane: currentRequestContext().lane }, load);
 }
 
 /** The key of per-user runs' shared context in engine.locationContexts (no workflow id starts with NUL). */
@@ -66,11 +75,13 @@ export interface ContextNeeds {
 export async function userRunLocationContext(engine: Engine, needs: ContextNeeds): Promise<LocationContext> {
   const cache = engine.locationContexts;
   const generation = generations.get(cache) ?? 0;
-  const cached = await cache.get(USER_RUNS_KEY + generation, () => loadShared(engine));
+  const cached = await cache.get(USER_RUNS_KEY + generation, () => shared(() => loadShared(engine)));
   if (lacking(cached, needs, engine.settings.options).length === 0) return cached;
   // Another run may have dropped it already: its read began after our state was read, so it serves us.
   if ((generations.get(cache) ?? 0) === generation) generations.set(cache, generation + 1);
-  const fresh = await cache.get(USER_RUNS_KEY + generations.get(cache), () => loadShared(engine));
+  const fresh = await cache.get(USER_RUNS_KEY + generations.get(cache), () =>
+    shared(() => loadShared(engine)),
+  );
   const still = lacking(fresh, needs, engine.settings.options);
   if (still.length > 0) {
     const absent = knownAbsent.get(fresh) ?? new Set<string>();

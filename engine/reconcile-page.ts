@@ -11,6 +11,7 @@ import { invalidRowEntry } from './log-entries';
 import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
 import type { LogEntry, Progress, StoredUser } from './ports';
 import { reconcileUser } from './reconcile-user';
+import { LEASE_RENEW_MS, renewLeases } from './user-lease';
 import { countResult, type UserInput, type UserRunContext } from './user-result';
 
 export interface UserPageInput {
@@ -52,8 +53,11 @@ export interface PageBeat {
 
 /** Far below the page activity's heartbeat time-out; a page beats on time, not only when a user finishes. */
 export const HEARTBEAT_EVERY_MS = 1000;
-/** Users in flight per page per request/second of a rate limit: enough to use the limit, few enough to finish. */
-const USERS_IN_FLIGHT_PER_RPS = 2;
+/**
+ * Users in flight per page per request/second of a rate limit: a worker's four page slots keep about
+ * two seconds of requests waiting, enough to use the limit, few enough that a user's turn comes soon.
+ */
+const USERS_IN_FLIGHT_PER_RPS = 0.5;
 /** Log entries buffered before a write. */
 const LOG_BATCH = 200;
 
@@ -63,6 +67,25 @@ export async function reconcilePage(
   { progress, attempt, resume }: PageAttempt,
 ): Promise<PageResult> {
   const startedAt = engine.clock.now();
+  // Beats on a timer from the start: the reads wait for their turn under a rate limit too.
+  let beatNow = () => progress.beat({ done: 0, of: 0, resume: resume ?? null } satisfies PageBeat);
+  const beating = setInterval(() => beatNow(), HEARTBEAT_EVERY_MS);
+  try {
+    return await reconcileRange(engine, page, { progress, attempt, resume }, startedAt, (beat) => {
+      beatNow = beat;
+    });
+  } finally {
+    clearInterval(beating);
+  }
+}
+
+async function reconcileRange(
+  engine: Engine,
+  page: UserPageInput,
+  { progress, attempt, resume }: PageAttempt,
+  startedAt: number,
+  beatWith: (beat: () => void) => void,
+): Promise<PageResult> {
   // A retry starts where the attempt before it got to; the page's record covers the whole range.
   const input = resume ? { ...page, afterId: resume.afterId } : page;
   const processedBefore = resume?.processed ?? 0;
@@ -98,6 +121,7 @@ export async function reconcilePage(
       holder: `page:${input.runId}:${page.afterId ?? 0}`,
       contextDigest,
       signal: progress.signal,
+      held: new Set(),
     },
   };
   let counts: Counts = scan.passed.size > 0 ? { unchanged: scan.passed.size } : {};
@@ -112,6 +136,7 @@ export async function reconcilePage(
   // Users done in id order up to the first one not done yet: where a retry or the rest resumes.
   const mark = new DoneMark(ids, [...scan.passed]);
   let lastBeat = engine.clock.now();
+  let lastRenewal = lastBeat;
   const beat = () => {
     lastBeat = engine.clock.now();
     progress.beat({
@@ -119,12 +144,16 @@ export async function reconcilePage(
       of: ids.length,
       resume: mark.afterId === null ? (resume ?? null) : mark.resume(processedBefore),
     } satisfies PageBeat);
+    if (lastBeat - lastRenewal >= LEASE_RENEW_MS) {
+      lastRenewal = lastBeat;
+      renewLeases(engine, runCtx.lease!);
+    }
   };
   // Reading a page can take a while (the identity scan, thousands of rows): say so before planning;
-  // then as users finish, and on a timer, so a page whose users wait for their turn under a rate
+  // then as users finish, and on the timer, so a page whose users wait for their turn under a rate
   // limit still beats (and hears of a cancel or a time-out).
   beat();
-  const beating = setInterval(beat, HEARTBEAT_EVERY_MS);
+  beatWith(beat);
   const budgetMs = page.timeBudgetMs ?? undefined;
   const budgetSpent = () =>
     budgetMs !== undefined && mark.done > 0 && engine.clock.now() - startedAt >= budgetMs;
@@ -173,8 +202,6 @@ export async function reconcilePage(
     });
   } catch (err) {
     fatal = err;
-  } finally {
-    clearInterval(beating);
   }
   // The log write never replaces the page's own error (a non-retryable one must stay so).
   await flush().catch((err: unknown) => {
@@ -191,9 +218,14 @@ export async function reconcilePage(
   // Returned at its budget: the users up to the mark are done (and recorded), the rest is the next call's.
   const partial = budgetStopped && !stopReason && mark.afterId !== null && !mark.complete;
   const done = partial ? mark.resume(processedBefore) : undefined;
+  // Cancelled or timed out: only the users up to the mark are known done (the retry does the rest).
+  const aborted = progress.signal.aborted && !mark.complete;
+  const upToMark = () => (mark.afterId === null ? processedBefore : mark.resume(processedBefore).processed);
   const processed = done
     ? done.processed
-    : processedBefore + scan.passed.size + (stopReason ? mark.done : ids.length);
+    : aborted
+      ? upToMark()
+      : processedBefore + scan.passed.size + (stopReason ? mark.done : ids.length);
   // The run's counts derive from the log and this (engine/run-counts.ts), not from this attempt's counts.
   await engine.store.recordPage(input.runId, page.afterId, processed);
   if (done) return { processed, counts, resumeAfterId: done.afterId };

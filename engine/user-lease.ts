@@ -22,6 +22,20 @@ export interface PageLease {
   /** The planning context's digest: a fresh Engage row's plan input is computed from it. */
   contextDigest: string;
   signal: AbortSignal;
+  /** The users whose lease the page holds now (renewLeases keeps them while users wait their turn). */
+  held?: Set<number>;
+}
+
+/** How often a page renews the leases it holds: well inside LEASE_TTL_MS. */
+export const LEASE_RENEW_MS = 60_000;
+
+/**
+ * Renews the leases a page holds, so one held while its user waits for a turn under a rate limit
+ * (minutes, at a low limit) never expires under it. A failed renewal is left to the next.
+ */
+export function renewLeases(engine: Engine, lease: PageLease): void {
+  for (const id of lease.held ?? [])
+    engine.store.takeUserLease(id, lease.holder, LEASE_TTL_MS).catch(() => undefined);
 }
 
 /** The user is leased by another run for longer than we wait: retry later (the holder is on it). */
@@ -94,6 +108,7 @@ export async function leasedPageUser(
       }),
     );
   }
+  lease.held?.add(id);
   try {
     if (take.version === (input.state?.version ?? null)) return await reconcile(unleased, input);
     const fresh = await reread(engine, ctx, input);
@@ -102,6 +117,7 @@ export async function leasedPageUser(
     // The page stamps with the input it read, which is stale now: no stamp.
     return r.stampPlanInput ? { ...r, stampPlanInput: false } : r;
   } finally {
+    lease.held?.delete(id);
     await engine.store.releaseUserLease(id, lease.holder).catch(() => undefined);
   }
 }

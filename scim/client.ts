@@ -24,7 +24,7 @@ import type { HttpMethod, TransportRequest, TransportResponse } from './http';
 import { HttpTransport } from './http';
 import { GatePacer, type RequestPacer, SlotPacer } from './pacer';
 import { MemoryRateSlots } from './rate-slots';
-import { currentRequestContext, type RequestLane } from './request-context';
+import { currentRequestContext, type RequestLane, withRequestContext } from './request-context';
 import type { RetryPolicy } from './retry';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY } from './retry';
 import { sleep } from './throttle';
@@ -398,7 +398,10 @@ export class VisitorScimClient {
 
   /** filter.maxResults, read once; undefined when the server does not publish it. */
   async maxPageSize(): Promise<number | undefined> {
-    this.serviceProviderConfig ??= this.getServiceProviderConfig().catch((err: unknown) => {
+    // Shared by every caller: read without the first caller's signal (its cancel must not fail the rest).
+    this.serviceProviderConfig ??= withRequestContext({ lane: currentRequestContext().lane }, () =>
+      this.getServiceProviderConfig(),
+    ).catch((err: unknown) => {
       // Discovery is optional for Visitor; anything but a missing/odd document is a real failure.
       if (err instanceof VisitorNotFoundError || err instanceof VisitorProtocolError) return undefined;
       if (err instanceof VisitorRejectedError) return undefined;
@@ -477,14 +480,22 @@ export class VisitorScimClient {
     const { lane, signal } = currentRequestContext();
     let attempt = 1;
     for (let sends = 1, throttled = 0; ; sends++) {
-      await this.pace(req, lane, signal);
-      const started = performance.now();
+      let started = performance.now();
+      let paced = false;
       let res: TransportResponse | undefined;
       let error: VisitorScimError | undefined;
       try {
-        res = await this.transport.send(req, lane === 'event' ? 'urgent' : 'normal');
+        // The turn is taken once a socket is free, so a request never queues for a socket after its
+        // turn (it would then go back to back with others, over the limit).
+        res = await this.transport.send(req, lane === 'event' ? 'urgent' : 'normal', async () => {
+          await this.pace(req, lane, signal);
+          paced = true;
+          started = performance.now();
+        });
         if (res.status >= 400) error = this.errorFor(req, res);
       } catch (err) {
+        // Abandoned (or failed fast) before it was sent: not Visitor's answer.
+        if (!paced) throw err;
         error = toScimError(req, err);
       }
       this.emitRequest({
@@ -502,7 +513,7 @@ export class VisitorScimClient {
       const rateLimited = error instanceof VisitorRateLimitedError;
       const delayMs = retryAfterMs ?? backoffDelayMs(this.retry, rateLimited ? throttled + 1 : attempt);
       // Hold every caller (every worker, with a shared pacer), not just this one.
-      if (rateLimited) this.pacer.throttled(delayMs);
+      if (rateLimited) this.pacer.throttled(Math.min(delayMs, this.retry.maxRetryAfterMs));
       if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw error;
       if (rateLimited) {
         if (++throttled > MAX_THROTTLED_RETRIES) throw error;

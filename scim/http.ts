@@ -99,10 +99,16 @@ export class HttpTransport {
   }
 
   /** `urgent` requests (one user's change, now) take the next free socket ahead of bulk ones. */
-  async send(req: TransportRequest, priority: 'urgent' | 'normal' = 'normal'): Promise<TransportResponse> {
-    // Wait for a slot first so the time-out only counts time spent talking to Visitor.
+  async send(
+    req: TransportRequest,
+    priority: 'urgent' | 'normal' = 'normal',
+    ready?: () => Promise<void>,
+  ): Promise<TransportResponse> {
+    // Wait for a slot first so the time-out only counts time spent talking to Visitor; `ready` (the
+    // request's turn under a rate limit) is waited for holding the slot, just before sending.
     const release = await this.slots.acquire(priority);
     try {
+      await ready?.();
       return await this.sendNow(req);
     } finally {
       release();

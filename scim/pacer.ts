@@ -43,6 +43,8 @@ export interface RequestPacer {
 export const BULK_HORIZON_MS = 100;
 /** Keep below the limit by this factor: timers fire late, and the target's window is not ours. */
 export const RATE_HEADROOM = 0.97;
+/** The longest a 429 holds everyone (a longer Retry-After fails the work instead: client.ts). */
+export const MAX_HOLD_MS = 10 * 60_000;
 /** Events booked in one round trip at most. */
 const MAX_EVENT_BATCH = 32;
 
@@ -105,11 +107,13 @@ export class SlotPacer extends GatePacer {
       this.queues[lane].push(waiter);
       void this.pump(lane);
     });
-    // A slot booked before a 429 arrived waits the back-off out here.
-    await this.gate.pass(signal);
+    // A slot that fell inside a 429's hold is spent: book again, or the waiters held at the gate
+    // would all go at once when it opens.
+    if ((await this.gate.pass(signal)) > 0) return this.turn(lane, signal);
   }
 
   override throttled(ms: number): void {
+    ms = Math.min(ms, MAX_HOLD_MS);
     super.throttled(ms);
     // Other workers hear of it through the book; failing to tell them only costs them a 429.
     this.slots.holdFor(ms).catch(() => {});

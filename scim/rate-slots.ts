@@ -10,7 +10,8 @@ import type { RateSlots, SlotBooking, SlotRequest } from './pacer';
 export class MemoryRateSlots implements RateSlots {
   private nextAt = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** A monotonic clock: a wall-clock step never freezes or floods the book. */
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   async book({ count, lane, spacingMs, horizonMs }: SlotRequest): Promise<SlotBooking> {
     const now = this.now();

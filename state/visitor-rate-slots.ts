@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
-import type { RateSlots, SlotBooking, SlotRequest } from '../scim/pacer';
+import { MAX_HOLD_MS, type RateSlots, type SlotBooking, type SlotRequest } from '../scim/pacer';
 
 /** One book per Visitor company: its URL and token, digested (the token never reaches the database). */
 export function rateSlotsKey(baseUrl: string, token: string): string {
@@ -30,7 +30,10 @@ export class PgRateSlots implements RateSlots {
     // Locked read, then the move (when granted), in one statement: bookings never overlap.
     const { rows } = await sql<{ start_in_ms: number; granted: boolean }>`
       with cur as (
-        select next_at, clock_timestamp() as now from sync.visitor_rate_slots
+        -- A book ahead by more than the longest hold (a clock stepped back) counts as that far ahead.
+        select least(next_at, clock_timestamp() + ${MAX_HOLD_MS} * interval '1 millisecond') as next_at,
+          clock_timestamp() as now
+        from sync.visitor_rate_slots
         where key = ${this.key} for update
       ), free as (
         select greatest(next_at, now) as start_at, now,
@@ -55,7 +58,7 @@ export class PgRateSlots implements RateSlots {
     await this.created();
     await sql`
       update sync.visitor_rate_slots
-      set next_at = greatest(next_at, clock_timestamp() + ${ms} * interval '1 millisecond')
+      set next_at = greatest(next_at, clock_timestamp() + ${Math.min(ms, MAX_HOLD_MS)} * interval '1 millisecond')
       where key = ${this.key}`.execute(this.#db);
   }
 

@@ -2,7 +2,7 @@
 // a 429 holding everyone, an abandoned wait rejecting without using up the queue.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BULK_HORIZON_MS, RATE_HEADROOM, SlotPacer } from '../../scim/pacer';
+import { BULK_HORIZON_MS, MAX_HOLD_MS, RATE_HEADROOM, SlotPacer } from '../../scim/pacer';
 import { MemoryRateSlots } from '../../scim/rate-slots';
 import { maxInWindow } from '../support/windows';
 
@@ -41,6 +41,30 @@ describe('SlotPacer', () => {
     await pacer.turn('event');
     assert.ok(performance.now() - started >= 290, 'waited the hold out');
     assert.ok(pacer.backoffRemainingMs() === 0);
+  });
+
+  it('turns held by a 429 go out spaced when it ends, not all at once', async () => {
+    const pacer = new SlotPacer(new MemoryRateSlots(), 10);
+    const times: number[] = [];
+    const turns = Array.from({ length: 6 }, () =>
+      pacer.turn('bulk').then(() => times.push(performance.now())),
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    pacer.throttled(600);
+    await Promise.all(turns);
+    const sorted = times.sort((a, b) => a - b);
+    const afterHold = sorted.slice(1); // the first may have gone before the 429
+    for (let i = 1; i < afterHold.length; i++)
+      assert.ok(
+        afterHold[i]! - afterHold[i - 1]! >= 80,
+        `gaps ${afterHold.map((t, j) => (j ? Math.round(t - afterHold[j - 1]!) : 0)).join(',')}`,
+      );
+  });
+
+  it('a Retry-After longer than the longest hold holds for the longest hold only', () => {
+    const pacer = new SlotPacer(new MemoryRateSlots(), 10);
+    pacer.throttled(30 * 86_400_000);
+    assert.ok(pacer.backoffRemainingMs() <= MAX_HOLD_MS);
   });
 
   it('an abandoned wait rejects with the signal reason and the others still get their turn', async () => {
