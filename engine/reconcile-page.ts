@@ -70,6 +70,8 @@ export async function reconcilePage(
   // Beats on a timer from the start: the reads wait for their turn under a rate limit too.
   let beatNow = () => progress.beat({ done: 0, of: 0, resume: resume ?? null } satisfies PageBeat);
   const beating = setInterval(() => beatNow(), HEARTBEAT_EVERY_MS);
+  // A page that never settles (a test abandoning one) must not keep the process alive.
+  beating.unref();
   try {
     return await reconcileRange(engine, page, { progress, attempt, resume }, startedAt, (beat) => {
       beatNow = beat;
