@@ -20,20 +20,29 @@ export interface ScimE2eResult {
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-const stats = (xs: number[]) => {
+/** p50, p95 and max of a sample (nearest rank). */
+export const percentiles = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { p50: quantile(s, 0.5), p95: quantile(s, 0.95), max: s.at(-1) ?? 0 };
 };
 
-export async function measureScimToVisitor(opts: {
+/** The Engage SCIM API in process (with its outbox publisher) and a bearer token for it. */
+export interface EngageScimSession {
+  baseUrl: string;
+  /** Authorization and content type for SCIM requests. */
+  headers: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Engage SCIM server (no per-client rate limit) and its publisher against the given
+ * Engage database and Temporal, and gets a token as an identity provider would.
+ */
+export async function openEngageScim(opts: {
   engageDb: Kysely<EngageDatabase>;
   temporal: Client;
   taskQueue: string;
-  visitorUrl: string;
-  visitorToken: string;
-  users?: number;
-}): Promise<ScimE2eResult> {
-  const n = opts.users ?? 100;
+}): Promise<EngageScimSession> {
   const publisher = startPublisher({
     db: opts.engageDb,
     temporalClient: opts.temporal,
@@ -41,7 +50,10 @@ export async function measureScimToVisitor(opts: {
     intervalMs: 500,
   });
   const server = await startEngageScimServer({ db: opts.engageDb, port: 0, publisher, rateLimit: false });
-  const visitor = new VisitorScimClient({ baseUrl: opts.visitorUrl, token: opts.visitorToken });
+  const close = async () => {
+    await server.close();
+    await publisher.stop();
+  };
   try {
     const { clientId, clientSecret } = await createClient(opts.engageDb, `bench-${Date.now()}`);
     const tokenRes = await fetch(`${server.baseUrl}/token`, {
@@ -56,6 +68,27 @@ export async function measureScimToVisitor(opts: {
     });
     const { accessToken } = (await tokenRes.json()) as { accessToken: string };
     const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/scim+json' };
+    return { baseUrl: server.baseUrl, headers, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export async function measureScimToVisitor(opts: {
+  engageDb: Kysely<EngageDatabase>;
+  temporal: Client;
+  taskQueue: string;
+  visitorUrl: string;
+  visitorToken: string;
+  users?: number;
+}): Promise<ScimE2eResult> {
+  const n = opts.users ?? 100;
+  const session = await openEngageScim(opts);
+  const server = { baseUrl: session.baseUrl };
+  const visitor = new VisitorScimClient({ baseUrl: opts.visitorUrl, token: opts.visitorToken });
+  try {
+    const headers = session.headers;
     const waitFor = async (check: () => Promise<boolean>) => {
       const t0 = performance.now();
       while (!(await check())) {
@@ -106,10 +139,9 @@ export async function measureScimToVisitor(opts: {
       await waitFor(async () => (await visitor.findUserByUserName(userName)) === null);
       deactivated.push(performance.now() - t1);
     }
-    return { users: n, createdMs: stats(created), deactivatedMs: stats(deactivated), withAccess };
+    return { users: n, createdMs: percentiles(created), deactivatedMs: percentiles(deactivated), withAccess };
   } finally {
     visitor.close();
-    await server.close();
-    await publisher.stop();
+    await session.close();
   }
 }
