@@ -513,7 +513,7 @@ export class VisitorScimClient {
       const rateLimited = error instanceof VisitorRateLimitedError;
       const delayMs = retryAfterMs ?? backoffDelayMs(this.retry, rateLimited ? throttled + 1 : attempt);
       // Hold every caller (every worker, with a shared pacer), not just this one.
-      if (rateLimited) this.pacer.throttled(Math.min(delayMs, this.retry.maxRetryAfterMs));
+      if (rateLimited) this.pacer.throttled(delayMs);
       if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw error;
       if (rateLimited) {
         if (++throttled > MAX_THROTTLED_RETRIES) throw error;
