@@ -30,7 +30,10 @@ export interface EngageUsersTable {
   work_phone: string | null;
   job_title: string | null;
   preferred_language: string | null;
-  /** 'global_admin' | 'location_admin' | 'regular' | 'vendor' by CHECK; typed as string because the reader must cope with others. */
+  /**
+   * 'global_admin' | 'country_admin' | 'location_admin' | 'group_admin' | 'video_admin' | 'regular' |
+   * 'vendor' by CHECK; typed as string because the reader must cope with types Engage adds.
+   */
   user_type: ColumnType<string, string | undefined, string>;
   sso: Generated<boolean>;
   active: Generated<boolean>;
@@ -50,6 +53,12 @@ export interface EngageUsersTable {
 export interface EngageLocationAdminsTable {
   user_id: number;
   location_id: number;
+}
+
+/** The countries a Country administrator administers (ISO 3166-1 alpha-2, as engage.locations.country). */
+export interface EngageCountryAdminsTable {
+  user_id: number;
+  country: string;
 }
 
 /** SCIM groups (Engage SCIM API); ids are UUIDs so they never collide with user ids. */
@@ -85,6 +94,8 @@ export interface EngageScimClientsTable {
   secret_hash: string;
   created_at: Timestamp;
   revoked_at: Date | null;
+  /** Added by 0004: what the client may do — 'read' | 'users' | 'groups' | 'admin_types'. */
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface EngageScimTokensTable {
@@ -102,6 +113,7 @@ export interface EngageDatabase {
   'engage.users': EngageUsersTable;
   'engage.locations': EngageLocationsTable;
   'engage.location_admins': EngageLocationAdminsTable;
+  'engage.country_admins': EngageCountryAdminsTable;
   'engage.groups': EngageGroupsTable;
   'engage.group_members': EngageGroupMembersTable;
   'engage.change_outbox': EngageChangeOutboxTable;
