@@ -27,6 +27,15 @@ export interface LocationsTable {
   updated_at: Timestamp;
 }
 
+/** An operator's decision on a Visitor location that existed before the sync (0009). */
+export interface LocationMatchesTable {
+  engage_location_id: number;
+  decision: 'match' | 'separate';
+  visitor_location_id: string | null;
+  decided_by: string;
+  decided_at: Generated<Date>;
+}
+
 export type InvitationStatus = 'none' | 'pending' | 'sent' | 'skipped' | 'cancelled' | 'disabled';
 
 export interface UsersTable {
@@ -145,6 +154,7 @@ export interface UserLeasesTable {
 export interface SyncDatabase {
   'sync.runs': RunsTable;
   'sync.locations': LocationsTable;
+  'sync.location_matches': LocationMatchesTable;
   'sync.users': UsersTable;
   'sync.access_sets': AccessSetsTable;
   'sync.user_failures': UserFailuresTable;

@@ -30,6 +30,10 @@ export interface LocationCounts {
   created: number;
   updated: number;
   unchanged: number;
+  /** Existing Visitor locations adopted by an operator's match (the HQ, Visitor's default). */
+  matched: number;
+  /** Engage locations that look like an existing Visitor location: not created until an operator decides. */
+  awaitingMatch: number;
   orphaned: number;
   /** Refused by Visitor (logged with the reason); the run goes on without them. */
   failed: number;

@@ -88,6 +88,12 @@ export interface LocationLink {
   status: string;
 }
 
+/** An operator's decision on a Visitor location that existed before the sync (state/location-matches.ts). */
+export interface LocationMatchChoice {
+  decision: 'match' | 'separate';
+  visitorLocationId: string | null;
+}
+
 export interface RunRow {
   id: string;
   kind: string;
@@ -172,6 +178,8 @@ export interface SyncStore {
   moveInvitations(fromRunId: string, toRunId: string): Promise<number>;
   // locations
   locationMap(): Promise<Map<number, LocationLink>>;
+  /** The operator's location match decisions, by Engage location id. */
+  locationMatches(): Promise<Map<number, LocationMatchChoice>>;
   saveLocation(
     engageId: number,
     visitorId: string,

@@ -1,9 +1,12 @@
 // Locations first: every active Engage location exists in Visitor (created when missing, matched by
 // Engage id afterwards, updated when its name or address changes). Visitor locations are never
-// deleted; one whose Engage location is gone is reported as orphaned.
+// deleted; one whose Engage location is gone is reported as orphaned. A Visitor location that existed
+// before the sync (the HQ, Visitor's default) is never duplicated: one that looks like an unlinked
+// Engage location is proposed, and that location waits for the operator's match or refusal.
 // Writes to Visitor, so it heartbeats, stops before its next write once cancelled, and writes only
 // while it holds the run's locations fence (engine/attempt-fence.ts): never beside its own retry.
 import { canonicalJson, sha256Hex } from '../domain/fingerprint';
+import { type MatchProposal, proposeLocationMatches } from '../domain/location-match';
 import type { LocationCounts } from '../domain/run-types';
 import { type VisitorScimError, visitorErrorKind } from '../scim/errors';
 import { type AttemptFence, throwIfStopped, UNFENCED } from './attempt-fence';
@@ -21,12 +24,21 @@ export async function reconcileLocations(
   { progress = noProgress, fence = UNFENCED }: { progress?: Progress; fence?: AttemptFence } = {},
 ): Promise<{ defaultLocationId: string; counts: LocationCounts }> {
   const { visitor, store, engage } = engine;
-  const [visitorLocations, engageResult, mapped] = await Promise.all([
+  const [visitorLocations, engageResult, mapped, matches] = await Promise.all([
     visitor.listLocations(),
     engage.allActiveLocations(),
     store.locationMap(),
+    store.locationMatches(),
   ]);
-  const counts: LocationCounts = { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 };
+  const counts: LocationCounts = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    matched: 0,
+    awaitingMatch: 0,
+    orphaned: 0,
+    failed: 0,
+  };
   // Once the reads are done, then at most once a second (the Progress contract).
   let lastBeat = engine.clock.now();
   progress.beat({ locations: { ...counts } });
@@ -44,6 +56,15 @@ export async function reconcileLocations(
   if (!def) throw noDefaultLocation();
   const byId = new Map(visitorLocations.map((l) => [l.id, l]));
   const byExternalId = new Map(visitorLocations.filter((l) => l.externalId).map((l) => [l.externalId!, l]));
+  const linkedTo = new Map<string, number>();
+  for (const [engageId, link] of mapped) if (link.status === 'linked') linkedTo.set(link.visitorId, engageId);
+  const proposals = proposalsFor(engageResult.locations, visitorLocations, {
+    mapped,
+    matches,
+    byId,
+    byExternalId,
+    linkedTo,
+  });
   const log: LogEntry[] = [];
   const entry = (
     engageId: number,
@@ -93,16 +114,53 @@ export async function reconcileLocations(
         }
         return;
       }
+      const choice = matches.get(l.id);
+      if (choice?.decision === 'match') {
+        const target = byId.get(choice.visitorLocationId!);
+        const refusal = matchRefusal(l.id, choice.visitorLocationId!, target, linkedTo);
+        if (refusal) {
+          counts.failed++;
+          log.push(entry(l.id, choice.visitorLocationId, 'match', 'failed', { reason: refusal }));
+          return;
+        }
+        if (!dryRun) {
+          // The existing site becomes this Engage location's: its externalId, name and address.
+          await beforeWrite();
+          await visitor.replaceLocation(target!.id, { ...body, id: target!.id });
+          await store.saveLocation(l.id, target!.id, print, 'linked');
+        }
+        counts.matched++;
+        log.push(entry(l.id, target!.id, 'match', 'matched', { default: target!.isDefault, by: 'operator' }));
+        return;
+      }
+      const proposal = choice ? undefined : proposals.get(l.id);
+      if (proposal) {
+        // Never a duplicate site: not created until the operator says which it is.
+        counts.awaitingMatch++;
+        log.push(
+          locationEntry(runId, l.id, 'propose-match', dryRun ? 'planned' : 'held', {
+            visitor_id: proposal.visitorLocationId,
+            detail: proposalDetail(l.id, proposal, byId.get(proposal.visitorLocationId)!.name),
+          }),
+        );
+        return;
+      }
+      const refused =
+        choice?.decision === 'separate' && choice.visitorLocationId
+          ? { refused_match: choice.visitorLocationId }
+          : undefined;
       if (dryRun) {
         counts.created++;
-        log.push(entry(l.id, null, 'create', 'created'));
+        log.push(entry(l.id, null, 'create', 'created', refused));
         return;
       }
       await beforeWrite();
       const { location, adopted } = await visitor.createLocation(body);
       await store.saveLocation(l.id, location.id, print, 'linked');
       counts.created++;
-      log.push(entry(l.id, location.id, adopted ? 'adopt' : 'create', adopted ? 'adopted' : 'created'));
+      log.push(
+        entry(l.id, location.id, adopted ? 'adopt' : 'create', adopted ? 'adopted' : 'created', refused),
+      );
     } catch (err) {
       // One location Visitor refuses (say, a time zone it does not know) must not stop the run:
       // its users simply get no access there until it is fixed.
@@ -150,4 +208,72 @@ export async function reconcileLocations(
   }
   await store.log(log);
   return { defaultLocationId: def.id, counts };
+}
+
+type VisitorLocation = Awaited<ReturnType<Engine['visitor']['listLocations']>>[number];
+type EngageLocationRow = Awaited<ReturnType<Engine['engage']['allActiveLocations']>>['locations'][number];
+
+/**
+ * Proposals for the Engage locations no Visitor location carries yet and no operator has decided on,
+ * among Visitor locations nothing claims (no externalId, no link, no operator match).
+ */
+function proposalsFor(
+  engageLocations: readonly EngageLocationRow[],
+  visitorLocations: readonly VisitorLocation[],
+  s: {
+    mapped: Map<number, { visitorId: string; status: string }>;
+    matches: Map<number, { decision: string; visitorLocationId: string | null }>;
+    byId: Map<string, VisitorLocation>;
+    byExternalId: Map<string, VisitorLocation>;
+    linkedTo: Map<string, number>;
+  },
+): Map<number, MatchProposal> {
+  const chosen = new Set<string>();
+  for (const m of s.matches.values())
+    if (m.decision === 'match' && m.visitorLocationId) chosen.add(m.visitorLocationId);
+  const unlinked = engageLocations.filter((l) => {
+    const link = s.mapped.get(l.id);
+    const linked = link ? s.byId.get(link.visitorId) : s.byExternalId.get(String(l.id));
+    return !linked && !s.matches.has(l.id);
+  });
+  if (unlinked.length === 0) return new Map();
+  const free = visitorLocations.filter((v) => !v.externalId && !s.linkedTo.has(v.id) && !chosen.has(v.id));
+  const proposals = proposeLocationMatches(
+    unlinked.map((l) => ({ id: l.id, name: l.name, address: l.address, city: l.city })),
+    free.map((v) => ({
+      id: v.id,
+      name: v.name,
+      streetAddress: v.address?.streetAddress ?? null,
+      locality: v.address?.locality ?? null,
+      isDefault: v.isDefault,
+    })),
+  );
+  return new Map(proposals.map((p) => [p.engageLocationId, p]));
+}
+
+/** Why an operator's match cannot be applied now, or null when it can. */
+function matchRefusal(
+  engageId: number,
+  visitorId: string,
+  target: VisitorLocation | undefined,
+  linkedTo: Map<string, number>,
+): string | null {
+  if (!target)
+    return `the matched Visitor location ${visitorId} no longer exists; match another or run: npm run sync -- locations forget ${engageId}`;
+  if (target.externalId !== undefined && target.externalId !== String(engageId))
+    return `the matched Visitor location ${visitorId} already carries externalId ${target.externalId}`;
+  const other = linkedTo.get(visitorId);
+  if (other !== undefined && other !== engageId)
+    return `the matched Visitor location ${visitorId} is already Engage location ${other}'s`;
+  return null;
+}
+
+function proposalDetail(engageId: number, p: MatchProposal, visitorName: string): Record<string, unknown> {
+  return {
+    reason: `looks like the existing Visitor location "${visitorName}"${p.isDefault ? " (Visitor's default)" : ''}; not created until an operator decides`,
+    by: p.by,
+    default: p.isDefault,
+    confirm: `npm run sync -- locations match ${engageId} ${p.visitorLocationId}`,
+    refuse: `npm run sync -- locations separate ${engageId}`,
+  };
 }

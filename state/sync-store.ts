@@ -7,6 +7,7 @@ import type {
   FailureRow,
   InvitationHolder,
   LocationLink,
+  LocationMatchChoice,
   LogEntry,
   NewPendingDeletion,
   PendingDeletion,
@@ -22,6 +23,7 @@ import { AccessSets } from './access-sets';
 import { Deletions } from './deletions';
 import { Failures } from './failures';
 import { Invitations } from './invitations';
+import { LocationMatches } from './location-matches';
 import { Locations } from './locations';
 import { ProvisioningLog } from './log';
 import { RunRecords } from './run-record';
@@ -39,6 +41,7 @@ export class PgSyncStore implements SyncStore {
   readonly #deletions: Deletions;
   readonly #invitations: Invitations;
   readonly #locations: Locations;
+  readonly #matches: LocationMatches;
   readonly #runs: Runs;
   readonly #log: ProvisioningLog;
   readonly #records: RunRecords;
@@ -50,6 +53,7 @@ export class PgSyncStore implements SyncStore {
     this.#deletions = new Deletions(db);
     this.#invitations = new Invitations(db);
     this.#locations = new Locations(db);
+    this.#matches = new LocationMatches(db);
     this.#runs = new Runs(db);
     this.#log = new ProvisioningLog(db);
     this.#records = new RunRecords(db);
@@ -161,6 +165,13 @@ export class PgSyncStore implements SyncStore {
 
   locationMap(): Promise<Map<number, LocationLink>> {
     return this.#locations.map();
+  }
+
+  async locationMatches(): Promise<Map<number, LocationMatchChoice>> {
+    const all = await this.#matches.all();
+    return new Map(
+      [...all].map(([id, d]) => [id, { decision: d.decision, visitorLocationId: d.visitorLocationId }]),
+    );
   }
 
   saveLocation(

@@ -12,6 +12,7 @@ import type {
   EngageSource,
   FailureRow,
   LocationLink,
+  LocationMatchChoice,
   LogEntry,
   NewPendingDeletion,
   PendingDeletion,
@@ -320,7 +321,7 @@ export class FakeVisitor implements VisitorTarget {
   async replaceLocation(id: string, body: LocationRequest & { id: string }) {
     this.call('replaceLocation', id, body);
     const i = this.locations.findIndex((l) => l.id === id);
-    this.locations[i] = { ...this.locations[i]!, name: body.name };
+    this.locations[i] = { ...this.locations[i]!, name: body.name, externalId: body.externalId };
     return this.locations[i]!;
   }
 }
@@ -365,6 +366,8 @@ export class FakeStore implements SyncStore {
   >();
   deletions: (PendingDeletion & { status: string })[] = [];
   locations = new Map<number, LocationLink>();
+  /** Operator location match decisions (engine/reconcile-locations.ts). */
+  matches = new Map<number, LocationMatchChoice>();
   runs = new Map<
     string,
     RunRow & {
@@ -606,6 +609,9 @@ export class FakeStore implements SyncStore {
 
   async locationMap() {
     return new Map(this.locations);
+  }
+  async locationMatches() {
+    return new Map(this.matches);
   }
   async saveLocation(
     engageId: number,

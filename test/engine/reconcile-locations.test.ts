@@ -8,7 +8,7 @@ import { engageLocation, type FakeWorld, fakeWorld, visitorError } from './fakes
 
 const run = (w: FakeWorld, runId = 'r1', dryRun = false) => reconcileLocations(w.engine, { runId, dryRun });
 
-const zero = { created: 0, updated: 0, unchanged: 0, orphaned: 0, failed: 0 };
+const zero = { created: 0, updated: 0, unchanged: 0, matched: 0, awaitingMatch: 0, orphaned: 0, failed: 0 };
 
 /** A Visitor location as Visitor lists it. */
 const visitorLocation = (id: string, externalId?: string) =>
@@ -302,7 +302,7 @@ describe('reconcileLocations', () => {
     w.visitor.calls = [];
     w.store.logs = [];
     const r = await run(w, 'dry', true);
-    assert.deepEqual(r.counts, { created: 1, updated: 1, unchanged: 1, orphaned: 1, failed: 0 });
+    assert.deepEqual(r.counts, { created: 1, updated: 1, unchanged: 1, matched: 0, awaitingMatch: 0, orphaned: 1, failed: 0 });
     assert.deepEqual(
       w.visitor.calls.map((c) => c.method),
       ['listLocations'],
@@ -322,5 +322,106 @@ describe('reconcileLocations', () => {
     w.engage.locations.push(engageLocation(1));
     await assert.rejects(run(w), EngineConfigError);
     assert.equal(w.visitor.count('createLocation'), 0);
+  });
+});
+
+describe('reconcileLocations: Visitor locations that existed before the sync', () => {
+  /** Visitor's default location, named as the company's HQ, as Visitor lists it (no externalId). */
+  const hq = (name = 'Office 1') =>
+    ({ schemas: [], id: 'loc-default', name, isDefault: true, address: { locality: 'Paris' } }) as never;
+
+  it("proposes Visitor's default for the Engage HQ and creates nothing for it until an operator decides", async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [hq()];
+    w.engage.locations.push(engageLocation(1), engageLocation(2));
+    const dry = await run(w, 'dry', true);
+    assert.deepEqual(dry.counts, { ...zero, created: 1, awaitingMatch: 1 });
+    const proposal = w.store.logs.find((l) => l.engage_id === 1)!;
+    assert.deepEqual(
+      [proposal.action, proposal.outcome, proposal.visitor_id],
+      ['propose-match', 'planned', 'loc-default'],
+    );
+    assert.equal(
+      (proposal.detail as { confirm: string }).confirm,
+      'npm run sync -- locations match 1 loc-default',
+    );
+    assert.equal((proposal.detail as { default: boolean }).default, true);
+
+    w.store.logs = [];
+    const real = await run(w, 'real');
+    assert.deepEqual(real.counts, { ...zero, created: 1, awaitingMatch: 1 });
+    assert.equal(w.visitor.count('createLocation'), 1, 'only Office 2 is created: never a second HQ');
+    assert.equal(w.store.locations.has(1), false);
+    assert.equal(w.store.logs.find((l) => l.engage_id === 1)?.outcome, 'held');
+  });
+
+  it("an operator's match adopts the existing location (externalId, name) and later runs find it unchanged", async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [hq('Head office')];
+    w.engage.locations.push(engageLocation(1));
+    w.store.matches.set(1, { decision: 'match', visitorLocationId: 'loc-default' });
+    const r = await run(w);
+    assert.deepEqual(r.counts, { ...zero, matched: 1 });
+    assert.equal(w.visitor.count('createLocation'), 0);
+    assert.deepEqual(w.store.locations.get(1)?.visitorId, 'loc-default');
+    const l = w.visitor.locations.find((x) => x.id === 'loc-default')!;
+    assert.deepEqual([l.externalId, l.name, l.isDefault], ['1', 'Office 1', true]);
+    const again = await run(w, 'r2');
+    assert.deepEqual(again.counts, { ...zero, unchanged: 1 });
+  });
+
+  it('a dry run with a decided match plans the match and writes nothing', async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [hq('Head office')];
+    w.engage.locations.push(engageLocation(1));
+    w.store.matches.set(1, { decision: 'match', visitorLocationId: 'loc-default' });
+    const r = await run(w, 'dry', true);
+    assert.deepEqual(r.counts, { ...zero, matched: 1 });
+    assert.deepEqual(
+      w.visitor.calls.map((c) => c.method),
+      ['listLocations'],
+    );
+    assert.equal(w.store.locations.size, 0);
+    assert.deepEqual([w.store.logs[0]?.action, w.store.logs[0]?.outcome], ['match', 'planned']);
+  });
+
+  it('a refused proposal: the Engage location gets its own site, the Visitor location stays unmatched and is named', async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [hq()];
+    w.engage.locations.push(engageLocation(1));
+    w.store.matches.set(1, { decision: 'separate', visitorLocationId: 'loc-default' });
+    const r = await run(w);
+    assert.deepEqual(r.counts, { ...zero, created: 1 });
+    assert.notEqual(w.store.locations.get(1)?.visitorId, 'loc-default');
+    assert.equal(w.visitor.locations.find((x) => x.id === 'loc-default')?.externalId, undefined);
+    assert.deepEqual(w.store.logs[0]?.detail, { refused_match: 'loc-default' });
+  });
+
+  it('a match that cannot apply (gone, or taken by another Engage location) fails that location only', async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [hq(), visitorLocation('loc-7', '7')];
+    w.engage.locations.push(engageLocation(1), engageLocation(2), engageLocation(3, { name: 'Elsewhere' }));
+    w.store.matches.set(1, { decision: 'match', visitorLocationId: 'loc-gone' });
+    w.store.matches.set(2, { decision: 'match', visitorLocationId: 'loc-7' });
+    const r = await run(w);
+    assert.deepEqual(r.counts, { ...zero, created: 1, failed: 2 });
+    const reasons = w.store.logs
+      .filter((l) => l.outcome === 'failed')
+      .map((l) => [l.engage_id, (l.detail as { reason: string }).reason]);
+    assert.match(String(reasons.find(([id]) => id === 1)?.[1]), /no longer exists/);
+    assert.match(String(reasons.find(([id]) => id === 2)?.[1]), /already carries externalId 7/);
+    assert.equal(w.visitor.count('replaceLocation'), 0);
+  });
+
+  it('proposes only Visitor locations nothing claims: one with an externalId or already linked is no candidate', async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [
+      { schemas: [], id: 'loc-default', name: 'Main', isDefault: true } as never,
+      visitorLocation('loc-x', 'someone-else'),
+    ];
+    (w.visitor.locations[1] as { name: string }).name = 'Office 1';
+    w.engage.locations.push(engageLocation(1));
+    const r = await run(w, 'dry', true);
+    assert.deepEqual(r.counts, { ...zero, created: 1 });
   });
 });

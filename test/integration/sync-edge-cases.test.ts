@@ -82,7 +82,7 @@ test('a location Visitor refuses fails alone: the run goes on and its users are 
     await h.startWorker();
     const r = await h.runSync({ kind: 'initial' });
     assert.equal(r.status, 'completed', r.reason);
-    assert.deepEqual(r.locations, { created: 1, updated: 0, unchanged: 0, orphaned: 0, failed: 1 });
+    assert.deepEqual(r.locations, { created: 1, updated: 0, unchanged: 0, matched: 0, awaitingMatch: 0, orphaned: 0, failed: 1 });
     assert.equal(r.counts.created, 2);
     const log = await h.sync.db
       .selectFrom('sync.log')

@@ -16,7 +16,7 @@ const carry: SyncRunCarry = {
   invitations: { mode: 'send' },
   full: false,
   defaultLocationId: 'loc-1',
-  locations: { created: 1, updated: 0, unchanged: 0, orphaned: 0, failed: 0 },
+  locations: { created: 1, updated: 0, unchanged: 0, matched: 0, awaitingMatch: 0, orphaned: 0, failed: 0 },
   boundaries: [100, 200],
   nextPage: 2,
   counts: { created: 10 },

@@ -16,7 +16,7 @@ interface Call {
   input: Input;
 }
 
-const LOCATIONS = { created: 1, updated: 0, unchanged: 2, orphaned: 0, failed: 0 };
+const LOCATIONS = { created: 1, updated: 0, unchanged: 2, matched: 0, awaitingMatch: 0, orphaned: 0, failed: 0 };
 
 /** Activities that answer like a healthy run over `boundaries.length + 1` pages; `over` replaces some. */
 function stubs(calls: Call[], boundaries: number[], over: Stubs = {}): Stubs {

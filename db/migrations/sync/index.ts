@@ -7,6 +7,7 @@ import * as m0005 from './0005_run_pages_and_user_leases';
 import * as m0006 from './0006_activity_fences';
 import * as m0007 from './0007_decision_workflow_key';
 import * as m0008 from './0008_visitor_rate_slots';
+import * as m0009 from './0009_location_matches';
 
 // Ordered by name; add new migrations here.
 export const syncMigrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const syncMigrations: Record<string, Migration> = {
   '0006_activity_fences': m0006,
   '0007_decision_workflow_key': m0007,
   '0008_visitor_rate_slots': m0008,
+  '0009_location_matches': m0009,
 };
