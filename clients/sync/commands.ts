@@ -2,6 +2,13 @@
 import type { Command } from '../command';
 import { approveCommand, rejectCommand, stopCommand } from './control';
 import { invitationsCancelCommand, invitationsReleaseCommand, invitationsStatusCommand } from './invitations';
+import {
+  locationsAcceptCommand,
+  locationsForgetCommand,
+  locationsListCommand,
+  locationsMatchCommand,
+  locationsSeparateCommand,
+} from './locations';
 import { planCommand } from './plan';
 import { dailyCommand, initialCommand } from './start';
 import { statusCommand } from './status';
@@ -18,6 +25,11 @@ export const SYNC_COMMANDS: Command[] = [
   rejectCommand,
   stopCommand,
   planCommand,
+  locationsListCommand,
+  locationsMatchCommand,
+  locationsSeparateCommand,
+  locationsAcceptCommand,
+  locationsForgetCommand,
   invitationsStatusCommand,
   invitationsReleaseCommand,
   invitationsCancelCommand,
