@@ -14,8 +14,12 @@ export interface AttrDef {
   caseExact?: boolean;
   required?: boolean;
   mutability?: Mutability;
+  /** RFC 7643 `returned`; default: `always` for id, `never` for writeOnly, else `default`. */
+  returned?: 'always' | 'never' | 'default' | 'request';
   /** Only accepted on create (our `sendInvitation`); PATCH refuses it, PUT ignores it. */
   createOnly?: boolean;
+  /** RFC 7643 `canonicalValues`: the values Visitor accepts (strict clients generate data from them). */
+  canonicalValues?: string[];
   /** Sub-attribute that identifies an element of a multi-valued complex attribute on `add`. */
   mergeKey?: string;
   /** Sub-attribute compared when a filter names the multi-valued attribute itself. */
@@ -110,8 +114,13 @@ export const userCatalog: ResourceCatalog = {
         primaryValue: 'value',
         description: 'E-mail addresses; one of type work is required.',
         subAttributes: [
-          { name: 'value', type: 'string', description: 'Address.' },
-          { name: 'type', type: 'string', description: 'work, home or other.' },
+          { name: 'value', type: 'string', required: true, description: 'Address.' },
+          {
+            name: 'type',
+            type: 'string',
+            canonicalValues: ['work', 'home', 'other'],
+            description: 'work, home or other.',
+          },
           { name: 'primary', type: 'boolean', description: 'Primary address.' },
         ],
       },
@@ -123,8 +132,14 @@ export const userCatalog: ResourceCatalog = {
         primaryValue: 'value',
         description: 'E.164 phone numbers.',
         subAttributes: [
-          { name: 'value', type: 'string', description: 'E.164 number.' },
-          { name: 'type', type: 'string', description: 'mobile or work.' },
+          { name: 'value', type: 'string', required: true, description: 'E.164 number.' },
+          {
+            name: 'type',
+            type: 'string',
+            required: true,
+            canonicalValues: ['mobile', 'work'],
+            description: 'mobile or work.',
+          },
         ],
       },
       { name: 'title', type: 'string', description: 'Job title.' },
@@ -153,8 +168,20 @@ export const userCatalog: ResourceCatalog = {
           primaryValue: 'locationId',
           description: 'Access per location; at most one entry per location.',
           subAttributes: [
-            { name: 'locationId', type: 'string', caseExact: true, description: 'Location id.' },
-            { name: 'role', type: 'string', description: 'admin or regular.' },
+            {
+              name: 'locationId',
+              type: 'string',
+              caseExact: true,
+              required: true,
+              description: 'Location id.',
+            },
+            {
+              name: 'role',
+              type: 'string',
+              required: true,
+              canonicalValues: ['admin', 'regular'],
+              description: 'admin or regular.',
+            },
           ],
         },
         { name: 'sso', type: 'boolean', description: 'Signs in through SSO.' },
@@ -169,9 +196,11 @@ export const userCatalog: ResourceCatalog = {
           ],
         },
         {
+          // RFC 7643 `immutable`: set when the resource is created, never updated (PATCH refuses it).
           name: 'sendInvitation',
           type: 'boolean',
-          mutability: 'writeOnly',
+          mutability: 'immutable',
+          returned: 'never',
           createOnly: true,
           description: 'On create: true sends the invitation now, false/absent holds it.',
         },

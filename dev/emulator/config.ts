@@ -73,6 +73,10 @@ const variables = {
   VISITOR_EMULATOR_LATENCY: latencyRange.optional(),
   VISITOR_EMULATOR_RATE_LIMIT: orOff(perSecond).optional(),
   VISITOR_EMULATOR_MAX_LIST_OFFSET: orOff(intIn(1, 1_000_000_000)).optional(),
+  VISITOR_EMULATOR_PATCH: z
+    .enum(['on', 'off'], { error: 'must be "on" or "off"' })
+    .default('on')
+    .transform((value) => value === 'on'),
 };
 
 export class ConfigError extends Error {}
@@ -126,6 +130,7 @@ export function loadConfig(env: Env = process.env): VisitorEmulatorOptions {
     maxPageSize: read(env, 'VISITOR_EMULATOR_MAX_PAGE_SIZE'),
     defaultLocation: { name: read(env, 'VISITOR_EMULATOR_DEFAULT_LOCATION_NAME') },
     profile: readProfile(env),
+    patch: read(env, 'VISITOR_EMULATOR_PATCH'),
     ...(maxListOffset ? { maxListOffset } : {}),
     ...(faults ? { faults } : {}),
     ...(dataFile ? { dataFile } : {}),

@@ -15,6 +15,10 @@ export interface ScimContext {
   maxPageSize: number;
   /** Listings refuse a startIndex above this (`400 tooMany`); undefined = no cap. */
   maxListOffset: number | undefined;
+  /** false: PATCH answers 501 and /ServiceProviderConfig says so (a target that may not PATCH). */
+  patchSupported: boolean;
+  /** Absolute URL of the contract the emulator serves (/ServiceProviderConfig documentationUri). */
+  documentationUri: string;
   now: string;
 }
 

@@ -4,7 +4,6 @@ import {
   URN_RESOURCE_TYPE,
   URN_SCHEMA,
   URN_SERVICE_PROVIDER_CONFIG,
-  URN_VISITOR_USER,
 } from '../../scim/wire';
 import type { AttrDef, ResourceCatalog, SchemaDef } from './catalog';
 import { locationCatalog, userCatalog } from './catalog';
@@ -22,9 +21,11 @@ function attributeJson(def: AttrDef): Record<string, unknown> {
     required: def.required ?? false,
     caseExact: def.caseExact ?? false,
     mutability: def.mutability ?? 'readWrite',
-    returned: def.mutability === 'writeOnly' ? 'never' : def.name === 'id' ? 'always' : 'default',
+    returned:
+      def.returned ?? (def.mutability === 'writeOnly' ? 'never' : def.name === 'id' ? 'always' : 'default'),
     uniqueness: def.name === 'userName' ? 'server' : def.name === 'id' ? 'global' : 'none',
     ...(def.type === 'reference' ? { referenceTypes: ['uri'] } : {}),
+    ...(def.canonicalValues ? { canonicalValues: def.canonicalValues } : {}),
     ...(def.subAttributes ? { subAttributes: def.subAttributes.map(attributeJson) } : {}),
   };
 }
@@ -48,10 +49,8 @@ function resourceTypeJson(catalog: ResourceCatalog, baseUrl: string) {
     endpoint: catalog.endpoint,
     description: catalog.core.description,
     schema: catalog.core.urn,
-    schemaExtensions: catalog.extensions.map((e) => ({
-      schema: e.urn,
-      required: e.urn === URN_VISITOR_USER,
-    })),
+    // A create may omit the extension (defaults apply), so it is not required (RFC 7643 §6).
+    schemaExtensions: catalog.extensions.map((e) => ({ schema: e.urn, required: false })),
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${catalog.name}` },
   };
 }
@@ -70,8 +69,9 @@ const serviceProviderConfig: ScimHandler = (ctx) => ({
   status: 200,
   body: {
     schemas: [URN_SERVICE_PROVIDER_CONFIG],
-    documentationUri: 'docs/visitor-scim-api.md',
-    patch: { supported: true },
+    // Absolute (RFC 7643 §5): strict clients refuse a relative reference.
+    documentationUri: ctx.documentationUri,
+    patch: { supported: ctx.patchSupported },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: ctx.maxPageSize },
     changePassword: { supported: false },

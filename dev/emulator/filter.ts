@@ -33,6 +33,9 @@ export type FilterNode =
 type Token = { t: 'word'; v: string } | { t: 'str'; v: string } | { t: 'punct'; v: '(' | ')' | '[' | ']' };
 
 const COMPARE_OPS = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
+/** The Engage SCIM parser's caps (engage-scim/filter/parse.ts): deep nesting would overflow the stack. */
+const MAX_FILTER_LENGTH = 4096;
+const MAX_DEPTH = 50;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 const invalid = (detail: string) => badRequest('invalidFilter', detail);
@@ -69,6 +72,8 @@ function tokenize(text: string): Token[] {
 
 class Parser {
   private pos = 0;
+  /** Open parentheses, `not (` and value-path brackets around the current token. */
+  private depth = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly catalog: ResourceCatalog,
@@ -123,17 +128,24 @@ class Parser {
     if (this.isWord(token, 'not')) {
       this.pos++;
       this.expectPunct('(');
-      const expr = this.parseOr(scope);
+      const expr = this.nested(() => this.parseOr(scope));
       this.expectPunct(')');
       return { kind: 'not', expr };
     }
     if (token?.t === 'punct' && token.v === '(') {
       this.pos++;
-      const expr = this.parseOr(scope);
+      const expr = this.nested(() => this.parseOr(scope));
       this.expectPunct(')');
       return expr;
     }
     return this.parseAttrExp(scope);
+  }
+
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) throw invalid(`Filter nested too deeply (more than ${MAX_DEPTH} levels)`);
+    const result = parse();
+    this.depth--;
+    return result;
   }
 
   private parseAttrExp(scope: AttrDef | undefined): FilterNode {
@@ -154,7 +166,7 @@ class Parser {
       throw invalid(`"${path}" is not a multi-valued complex attribute`);
     }
     this.expectPunct('[');
-    const filter = this.parseOr(ref.attr);
+    const filter = this.nested(() => this.parseOr(ref.attr));
     this.expectPunct(']');
     const tailToken = this.peek();
     if (tailToken?.t === 'word' && tailToken.v.startsWith('.')) {
@@ -241,11 +253,17 @@ function checkComparable(def: AttrDef, op: CompareOp, value: Literal): void {
   }
 }
 
+function tokenizeCapped(text: string): Token[] {
+  if (text.length > MAX_FILTER_LENGTH)
+    throw invalid(`Filter too long (more than ${MAX_FILTER_LENGTH} characters)`);
+  return tokenize(text);
+}
+
 export function parseFilter(catalog: ResourceCatalog, text: string): FilterNode {
-  return new Parser(tokenize(text), catalog).parse();
+  return new Parser(tokenizeCapped(text), catalog).parse();
 }
 
 /** Parses the `[...]` part of a PATCH path: names are sub-attributes of `scope`. */
 export function parseValueFilter(catalog: ResourceCatalog, scope: AttrDef, text: string): FilterNode {
-  return new Parser(tokenize(text), catalog).parse(scope);
+  return new Parser(tokenizeCapped(text), catalog).parse(scope);
 }

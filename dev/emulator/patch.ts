@@ -215,7 +215,9 @@ function applyPathless(catalog: ResourceCatalog, op: 'add' | 'replace', doc: Doc
       // `"urn:…:extension": { attr: value }`
       if (typeof v !== 'object' || v === null)
         throw badRequest('invalidValue', `"${key}" needs an object value`);
-      for (const [k2, v2] of Object.entries(v)) applyKey(catalog, op, doc, `${split.schema}:${k2}`, v2);
+      for (const [k2, v2] of Object.entries(v)) {
+        if (k2.toLowerCase() !== 'schemas') applyKey(catalog, op, doc, `${split.schema}:${k2}`, v2);
+      }
       continue;
     }
     applyKey(catalog, op, doc, key, v);
@@ -235,6 +237,12 @@ function applyKey(
   applyToTarget(op, doc, target, value);
 }
 
+/** The extension URN a path names by itself (case-insensitive), if it does. */
+function extensionNamed(catalog: ResourceCatalog, path: string): string | undefined {
+  const split = splitSchemaPrefix(catalog, path);
+  return split && split.rest === '' ? split.schema : undefined;
+}
+
 export function applyPatch(catalog: ResourceCatalog, doc: Doc, operations: PatchOperation[]): void {
   for (const operation of operations) {
     const { op, path, value } = operation;
@@ -244,6 +252,14 @@ export function applyPatch(catalog: ResourceCatalog, doc: Doc, operations: Patch
       continue;
     }
     if (op !== 'remove' && value === undefined) throw badRequest('invalidValue', `${op} needs a value`);
+    const extension = extensionNamed(catalog, path);
+    if (extension !== undefined) {
+      // The path is an extension itself: its attributes, as in a path-less value; removing it
+      // removes them all (each then reads as its default).
+      if (op === 'remove') delete doc[extension];
+      else applyPathless(catalog, op, doc, { [extension]: value });
+      continue;
+    }
     applyToTarget(op, doc, parsePath(catalog, path), value);
   }
 }

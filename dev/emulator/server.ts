@@ -3,9 +3,11 @@
  * bearer auth, a profile (`loopback`, or `realistic`: WAN latency and a per-company rate limit),
  * fault injection, request statistics, optional persistence and `/_admin`.
  */
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VISITOR_SCIM_BASE_PATH } from '../../scim/wire';
 import { handleAdmin } from './admin';
@@ -59,6 +61,11 @@ export interface VisitorEmulatorOptions {
   /** Listings answer `400 tooMany` for a startIndex above this; no cap by default (either profile). */
   maxListOffset?: number;
   /**
+   * `false`: a target that may not PATCH — PATCH answers `501` and /ServiceProviderConfig says
+   * `patch.supported: false`; clients replace resources with PUT. Default `true`.
+   */
+  patch?: boolean;
+  /**
    * Further bearer tokens, each another company with its own rate budget and stats (labelled
    * `company-2`, `company-3`, … after `token`'s `company-1`); all see the same data.
    */
@@ -75,6 +82,11 @@ export interface VisitorEmulator {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** RFC 7644 §3.4.3 searches by POST, at the root or under a resource endpoint. */
+const SEARCH_PATH = /^(\/[^/]+)?\/\.search$/;
+/** The contract, served at an absolute URL so discovery's documentationUri resolves. */
+const DOCUMENTATION_PATH = '/docs/visitor-scim-api.md';
+const DOCUMENTATION_FILE = path.resolve(import.meta.dirname, '../../docs/visitor-scim-api.md');
 
 function buildRouter(): Router<ScimHandler> {
   const router = new Router<ScimHandler>();
@@ -107,6 +119,7 @@ function ensureDefaultLocation(store: VisitorStore, options: DefaultLocationOpti
 export async function startVisitorEmulator(options: VisitorEmulatorOptions): Promise<VisitorEmulator> {
   const host = options.host ?? '127.0.0.1';
   const maxPageSize = options.maxPageSize ?? 500;
+  const patchSupported = options.patch ?? true;
   const store = new VisitorStore();
   const persistence = options.dataFile ? new Persistence(options.dataFile, store) : undefined;
   await persistence?.open();
@@ -134,6 +147,7 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
   const adminAuth = options.adminToken ? bearerChecker(options.adminToken) : undefined;
   const hung = new Set<{ timer: NodeJS.Timeout; socket: Socket }>();
   let baseUrl = '';
+  let documentationUri = '';
 
   const reset = (keepLocations: boolean) => {
     store.commit({ op: 'reset' });
@@ -163,9 +177,11 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
     // profile's latency then delays whatever the answer is (429s and errors travel the WAN too).
     const arrivedAt = performance.now();
     const method = req.method ?? 'GET';
+    const search = method === 'POST' && SEARCH_PATH.test(path);
     const found = router.find(method, path);
-    const template =
-      found.kind === 'notFound'
+    const template = search
+      ? '/.search'
+      : found.kind === 'notFound'
         ? '(unmatched)'
         : found.kind === 'match'
           ? found.match.template
@@ -190,6 +206,14 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
         ),
         headers: { 'retry-after': String(retryAfter) },
       };
+    } else if (search) {
+      early = errorReply(501, undefined, 'POST /.search is not supported; search with GET and a filter');
+    } else if (found.kind === 'match' && method === 'PATCH' && !patchSupported) {
+      early = errorReply(
+        501,
+        undefined,
+        'PATCH is not supported by this target (see /ServiceProviderConfig); replace the resource with PUT',
+      );
     } else if (found.kind === 'notFound') {
       const first = path.split('/')[1] ?? '';
       const detail =
@@ -198,9 +222,10 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
           : `No resource at ${path}`;
       early = errorReply(first === 'Bulk' ? 501 : 404, undefined, detail);
     } else if (found.kind === 'methodNotAllowed') {
+      const allow = found.allow.filter((m) => m !== 'PATCH' || patchSupported);
       early = {
         ...errorReply(405, undefined, `${method} is not allowed on ${template}`),
-        headers: { allow: found.allow.join(', ') },
+        headers: { allow: allow.join(', ') },
       };
     } else {
       // Faults are decided before the body is read or any state changes.
@@ -271,6 +296,8 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
       baseUrl,
       maxPageSize,
       maxListOffset,
+      patchSupported,
+      documentationUri,
       now: new Date().toISOString(),
     });
     if (decision.errorAfterCommit !== undefined && reply.status < 300) {
@@ -288,6 +315,10 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
     try {
       if (path === VISITOR_SCIM_BASE_PATH || path.startsWith(`${VISITOR_SCIM_BASE_PATH}/`)) {
         await handleScim(req, res, path.slice(VISITOR_SCIM_BASE_PATH.length) || '/', query);
+      } else if (path === DOCUMENTATION_PATH && req.method === 'GET') {
+        const text = await readFile(DOCUMENTATION_FILE);
+        res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8', 'content-length': text.length });
+        res.end(text);
       } else if (path === '/_admin' || path.startsWith('/_admin/')) {
         if (adminAuth && !adminAuth(req.headers.authorization)) {
           sendReply(res, { status: 401, body: { error: 'Missing or invalid admin token' } });
@@ -335,6 +366,7 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
   const port = (server.address() as AddressInfo).port;
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   baseUrl = `${origin}${VISITOR_SCIM_BASE_PATH}`;
+  documentationUri = `${origin}${DOCUMENTATION_PATH}`;
 
   let closing: Promise<void> | undefined;
   const close = () => {

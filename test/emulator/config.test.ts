@@ -14,6 +14,12 @@ describe('emulator configuration from the environment', () => {
     assert.equal(config.dataFile, undefined);
     assert.equal(config.faults, undefined);
     assert.deepEqual(config.defaultLocation, { name: 'Headquarters' });
+    assert.equal(config.patch, true);
+  });
+
+  it('VISITOR_EMULATOR_PATCH=off runs a target without PATCH', () => {
+    assert.equal(loadConfig({ VISITOR_EMULATOR_PATCH: 'off' }).patch, false);
+    assert.equal(loadConfig({ VISITOR_EMULATOR_PATCH: 'on' }).patch, true);
   });
 
   it('reads every variable', () => {
@@ -38,6 +44,7 @@ describe('emulator configuration from the environment', () => {
     ['VISITOR_EMULATOR_TOKEN', 'short', /VISITOR_EMULATOR_TOKEN: must be at least 8 characters/],
     ['VISITOR_EMULATOR_FAULTS', '{oops', /VISITOR_EMULATOR_FAULTS: is not valid JSON/],
     ['VISITOR_EMULATOR_FAULTS', '{"errorRate":3}', /VISITOR_EMULATOR_FAULTS \(at errorRate\)/],
+    ['VISITOR_EMULATOR_PATCH', 'no', /VISITOR_EMULATOR_PATCH: must be "on" or "off" — got "no"/],
   ] as const) {
     it(`${name}=${value} is refused with a message naming it`, () => {
       assert.throws(() => loadConfig({ [name]: value }), message);

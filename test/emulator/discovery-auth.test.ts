@@ -47,7 +47,7 @@ describe('auth and discovery', () => {
     assert.equal(res.status, 200);
     const byName = Object.fromEntries(res.body.Resources.map((r: { name: string }) => [r.name, r]));
     assert.equal(byName.User.endpoint, '/Users');
-    assert.deepEqual(byName.User.schemaExtensions, [{ schema: URN_VISITOR_USER, required: true }]);
+    assert.deepEqual(byName.User.schemaExtensions, [{ schema: URN_VISITOR_USER, required: false }]);
     assert.equal(byName.Location.schema, URN_LOCATION_SCHEMA);
     const one = await t.scim('GET', '/ResourceTypes/Location');
     assert.equal(one.body.endpoint, '/Locations');

@@ -73,6 +73,24 @@ describe('PATCH', () => {
     assert.equal(res.body[URN_VISITOR_USER].sso, true);
   });
 
+  it('a path naming the extension itself: add/replace set its attributes, remove restores their defaults', async () => {
+    const user = await createUser(t, 'ext@example.com');
+    const set = await patch(user.id, {
+      op: 'replace',
+      path: URN_VISITOR_USER,
+      value: { sso: true, defaultLocationId: leeds, locationAccess: [{ locationId: paris, role: 'admin' }] },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(set.body[URN_VISITOR_USER].sso, true);
+    assert.equal(set.body[URN_VISITOR_USER].defaultLocationId, leeds);
+    assert.deepEqual(set.body[URN_VISITOR_USER].locationAccess, [{ locationId: paris, role: 'admin' }]);
+    const removed = await patch(user.id, { op: 'remove', path: URN_VISITOR_USER.toUpperCase() });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.equal(removed.body[URN_VISITOR_USER].sso, false);
+    assert.equal(removed.body[URN_VISITOR_USER].defaultLocationId, hq);
+    assert.deepEqual(removed.body[URN_VISITOR_USER].locationAccess, []);
+  });
+
   it('Okta deactivation: replace without path, {active:false}', async () => {
     const user = await createUser(t, 'okta@example.com');
     const res = await patch(user.id, { op: 'replace', value: { active: false } });
