@@ -94,6 +94,16 @@ export interface LocationMatchChoice {
   visitorLocationId: string | null;
 }
 
+/** One object a fresh plan treats otherwise than the reviewed one (state/plan-review.ts). */
+export interface PlanDifference {
+  objectType: 'user' | 'location';
+  engageId: number;
+  /** The planned actions, in the reviewed plan and now (empty: none). */
+  reviewed: string[];
+  now: string[];
+  change: 'not in the reviewed plan' | 'no longer planned' | 'another action' | 'what it writes changed';
+}
+
 export interface RunRow {
   id: string;
   kind: string;
@@ -205,6 +215,14 @@ export interface SyncStore {
   /** When the last completed full reconcile (or initial sync) started; null if none did. */
   lastFullReconcileAt(): Promise<Date | null>;
   runKindAndStart(runId: string): Promise<{ kind: string; startedAt: Date } | undefined>;
+  /** A run's kind, whether it was dry, and its status; undefined when there is no such run. */
+  runOutline(runId: string): Promise<{ kind: string; dryRun: boolean; status: string } | undefined>;
+  /** Objects two dry runs planned differently (a reviewed plan against a fresh one). */
+  planDifferences(
+    reviewedRunId: string,
+    freshRunId: string,
+    limit: number,
+  ): Promise<{ total: number; first: PlanDifference[] }>;
   // the provisioning log
   log(entries: readonly LogEntry[]): Promise<void>;
   // what a run recorded (its counts derive from it)

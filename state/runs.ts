@@ -115,6 +115,15 @@ export class Runs {
     return run && { kind: run.kind, startedAt: run.started_at };
   }
 
+  async outline(runId: string): Promise<{ kind: string; dryRun: boolean; status: string } | undefined> {
+    const run = await this.#db
+      .selectFrom('sync.runs')
+      .select(['kind', 'dry_run', 'status'])
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    return run && { kind: run.kind, dryRun: run.dry_run, status: run.status };
+  }
+
   /** Inserts the run as running; a run already recorded is left as it is. */
   async #insert(r: RunRow): Promise<void> {
     await this.#db

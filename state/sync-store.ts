@@ -12,6 +12,7 @@ import type {
   NewPendingDeletion,
   PendingDeletion,
   PendingInvitation,
+  PlanDifference,
   RunRecord,
   RunRow,
   SaveUserExtra,
@@ -26,6 +27,7 @@ import { Invitations } from './invitations';
 import { LocationMatches } from './location-matches';
 import { Locations } from './locations';
 import { ProvisioningLog } from './log';
+import { PlanReview } from './plan-review';
 import { RunRecords } from './run-record';
 import { type BeginRunResult, Runs } from './runs';
 import { UserLeases } from './user-leases';
@@ -46,6 +48,7 @@ export class PgSyncStore implements SyncStore {
   readonly #log: ProvisioningLog;
   readonly #records: RunRecords;
   readonly #leases: UserLeases;
+  readonly #review: PlanReview;
 
   constructor(db: Kysely<SyncDatabase>) {
     this.#users = new Users(db, new AccessSets(db));
@@ -58,6 +61,7 @@ export class PgSyncStore implements SyncStore {
     this.#log = new ProvisioningLog(db);
     this.#records = new RunRecords(db);
     this.#leases = new UserLeases(db);
+    this.#review = new PlanReview(db);
   }
 
   // --- users -------------------------------------------------------------------------------------
@@ -221,6 +225,18 @@ export class PgSyncStore implements SyncStore {
 
   runKindAndStart(runId: string): Promise<{ kind: string; startedAt: Date } | undefined> {
     return this.#runs.kindAndStart(runId);
+  }
+
+  runOutline(runId: string): Promise<{ kind: string; dryRun: boolean; status: string } | undefined> {
+    return this.#runs.outline(runId);
+  }
+
+  planDifferences(
+    reviewedRunId: string,
+    freshRunId: string,
+    limit: number,
+  ): Promise<{ total: number; first: PlanDifference[] }> {
+    return this.#review.differences(reviewedRunId, freshRunId, limit);
   }
 
   // --- the provisioning log ----------------------------------------------------------------------

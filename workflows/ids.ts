@@ -4,3 +4,6 @@
 export const provisionUserWorkflowId = (engageUserId: number) => `provision-user-${engageUserId}`;
 
 export { deletionDecisionWorkflowId, invitationsWorkflowId, pageTaskQueue } from '../domain/workflow-ids';
+
+/** The fresh dry run an apply of a reviewed plan checks that plan against (a child of the run). */
+export const planCheckWorkflowId = (runId: string) => `${runId}-check`;

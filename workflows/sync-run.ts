@@ -10,6 +10,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  executeChild,
   isCancellation,
   patched,
   proxyActivities,
@@ -20,7 +21,7 @@ import {
 import type { SyncActivities } from '../activities/sync';
 import { shouldStopForFailures } from '../domain/run-math';
 import { LOCATIONS_ACTIVITY, PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
-import { invitationsWorkflowId, pageTaskQueue } from './ids';
+import { invitationsWorkflowId, pageTaskQueue, planCheckWorkflowId } from './ids';
 import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
 import { ensureDeletionDecision } from './start-decision';
 import { startInvitations } from './start-invitations';
@@ -73,6 +74,8 @@ const stoppablePage = proxyActivities<SyncActivities>({
  * - 'pages-scale-out': pages go to the page task queue (pageTaskQueue), up to SCALE_OUT_WINDOW at
  *   once, each returning at its time budget with the rest of its range scheduled again (before it,
  *   PAGE_WINDOW pages on the workflows' queue, each running to its end).
+ * - 'reviewed-plan': a run given a reviewed dry run checks a fresh plan against it before writing
+ *   (runs started before it had no such input).
  */
 const PATCHES = {
   pagesScaleOut: 'pages-scale-out',
@@ -83,6 +86,7 @@ const PATCHES = {
   adoptOrphanedInvitations: 'adopt-orphaned-invitations',
   locationsHeartbeat: 'locations-heartbeat',
   recordedCounts: 'recorded-counts',
+  reviewedPlan: 'reviewed-plan',
 } as const;
 
 /** What the run decided before its first page; a continued run carries it over. */
@@ -175,6 +179,11 @@ async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup |
     });
   }
 
+  if (input.reviewedPlanRunId && !run.dryRun && patched(PATCHES.reviewedPlan)) {
+    const refused = await checkReviewedPlan(run, input, input.reviewedPlanRunId);
+    if (refused) return finish(run, 'failed', refused);
+  }
+
   if (!run.dryRun && patched(PATCHES.adoptOrphanedInvitations)) await adoptOrphans(run, begun.invitations);
 
   run.phase = 'locations';
@@ -205,6 +214,45 @@ async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup |
     defaultLocationId: locations.defaultLocationId,
     locations: locations.counts,
   };
+}
+
+/**
+ * Onboarding applies what was reviewed: a fresh dry run (a child, under this run's lock, so no other
+ * bulk run changes Visitor meanwhile) must plan every object as the reviewed one did. Returns why the
+ * run is refused, if it is.
+ */
+async function checkReviewedPlan(
+  run: SyncRunState,
+  input: SyncRunInput,
+  reviewedRunId: string,
+): Promise<string | undefined> {
+  run.phase = 'checking-plan';
+  const freshRunId = planCheckWorkflowId(run.runId);
+  try {
+    await executeChild(syncRunWorkflow, {
+      workflowId: freshRunId,
+      args: [
+        {
+          kind: input.kind,
+          startedBy: `plan-check:${run.runId}`,
+          dryRun: true,
+          ...(input.full ? { full: true } : {}),
+          ...(input.invitations ? { invitations: input.invitations } : {}),
+          ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+        },
+      ],
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return `the plan check ${freshRunId} failed: ${fatalReason(err)}`;
+  }
+  const checked = await short.checkReviewedPlan({
+    runId: run.runId,
+    kind: input.kind,
+    reviewedRunId,
+    freshRunId,
+  });
+  return checked.ok ? undefined : checked.reason;
 }
 
 /**

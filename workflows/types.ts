@@ -35,6 +35,11 @@ export interface SyncRunInput {
   historyBudget?: number;
   /** How long a page works before it returns with the rest of its range (default 4 minutes). */
   pageTimeBudgetMs?: number;
+  /**
+   * Apply exactly what this dry run planned (its workflow id): before writing anything, a fresh dry
+   * run (child `<runId>-check`) must plan every object the same, or the run is refused.
+   */
+  reviewedPlanRunId?: string;
   /** Set when the run continues as new. */
   carry?: SyncRunCarry;
 }
@@ -81,6 +86,7 @@ export interface SyncRunResult {
 
 export type Phase =
   | 'starting'
+  | 'checking-plan'
   | 'locations'
   | 'planning'
   | 'users'

@@ -20,6 +20,7 @@ import {
 } from '../../engine/orphaned-invitations';
 import { reconcileLocations } from '../../engine/reconcile-locations';
 import { reconcilePage, type UserPageInput } from '../../engine/reconcile-page';
+import { checkReviewedPlan } from '../../engine/review-check';
 import { runCounts } from '../../engine/run-counts';
 import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../engine/runs';
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
@@ -43,6 +44,8 @@ export function createSyncActivities(engine: Engine) {
         (progress, fence) => reconcileLocations(engine, input, { progress, fence }),
       ),
     partitionUsers: (input: Arg<typeof partitionUsers>) => runActivity(() => partitionUsers(engine, input)),
+    checkReviewedPlan: (input: Arg<typeof checkReviewedPlan>) =>
+      runActivity(() => checkReviewedPlan(engine, input)),
     syncUserPage: (input: UserPageInput) =>
       runHeartbeating((progress, attempt, resume) =>
         reconcilePage(engine, input, { progress, attempt, resume }),

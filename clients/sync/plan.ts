@@ -1,11 +1,12 @@
 // `plan <runId>`: what a dry run would do — counts per action, the first entries, or all as JSON lines.
 import { once } from 'node:events';
-import { boolFlag, intFlag, runIdArg } from '../args';
+import { PlanReview } from '../../state/plan-review';
+import { boolFlag, intFlag, runIdArg, stringFlag } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../context';
 import { formatNumber, table } from '../format';
 import { detailText, logJson } from '../log-table';
-import { planEntries, planPage, planSummary, runById } from '../runs';
+import { type Db, planEntries, planPage, planSummary, runById } from '../runs';
 
 export const planCommand: Command = {
   spec: {
@@ -15,12 +16,19 @@ export const planCommand: Command = {
     flags: {
       limit: { type: 'string', value: 'N', description: 'entries to list, 1–10000 (default 50)' },
       jsonl: { type: 'boolean', description: 'every planned entry as one JSON object per line (streamed)' },
+      against: {
+        type: 'string',
+        value: 'RUN_ID',
+        description: 'list what this dry run plans otherwise than that one (a reviewed plan)',
+      },
     },
   },
   async run(p, getCtx) {
     const runId = runIdArg(p.positionals[0]!);
     const limit = intFlag(p, 'limit', 50, 10_000);
     const db = getCtx().db();
+    const against = stringFlag(p, 'against');
+    if (against !== undefined) return planDiff(db, runIdArg(against), runId, limit);
     if (boolFlag(p, 'jsonl')) {
       for await (const entry of planEntries(db, runId)) {
         // Respect back-pressure: piping 100k lines into `head` or a slow disk must not buffer them all.
@@ -71,3 +79,30 @@ export const planCommand: Command = {
     return 0;
   },
 };
+
+async function planDiff(db: Db, reviewedRunId: string, runId: string, limit: number): Promise<number> {
+  for (const id of [reviewedRunId, runId]) {
+    const run = await runById(db, id);
+    if (!run) throw new CliError(`no run ${id} in the runs table`);
+    if (!run.dry_run) throw new CliError(`${id} is not a dry run: only plans can be compared`);
+  }
+  const diff = await new PlanReview(db).differences(reviewedRunId, runId, limit);
+  if (diff.total === 0) {
+    console.log(`${runId} plans every object as ${reviewedRunId} did.`);
+    return 0;
+  }
+  console.log(`${runId} plans ${formatNumber(diff.total)} objects otherwise than ${reviewedRunId}:`);
+  console.log(
+    table(diff.first, [
+      { header: 'object', value: (d) => d.objectType },
+      { header: 'engage id', value: (d) => String(d.engageId), align: 'right' },
+      { header: 'change', value: (d) => d.change },
+      { header: 'reviewed', value: (d) => d.reviewed.join(', ') || '-' },
+      { header: 'now', value: (d) => d.now.join(', ') || '-' },
+    ]),
+  );
+  if (diff.total > diff.first.length)
+    console.log(`… ${formatNumber(diff.total - diff.first.length)} more (--limit)`);
+  console.log(`What each plans for one of them: npm run log -- --run ${runId} --user <engageId>`);
+  return 1;
+}

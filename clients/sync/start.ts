@@ -1,13 +1,22 @@
 // `initial` and `daily`: start a bulk run (after checking no other one is going), then watch it.
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { DRY_RUN, RUN_KIND, RUN_STATUS, STARTED_BY } from '../../workflows/search-attributes';
 import type { syncRunWorkflow } from '../../workflows/sync-run';
 import type { InvitationPolicy, SyncRunInput } from '../../workflows/types';
-import { boolFlag, invitationsFlag, type ParsedCommand, positiveInt, stringFlag } from '../args';
+import {
+  boolFlag,
+  invitationsFlag,
+  type ParsedCommand,
+  positiveInt,
+  runIdArg,
+  stringFlag,
+  UsageError,
+} from '../args';
 import { type Command, utcStamp } from '../command';
 import { type CliContext, CliError } from '../context';
 import { formatTime } from '../format';
-import { activeBulkRuns } from '../runs';
+import { activeBulkRuns, runById } from '../runs';
 import { isRunning, watchRun } from '../watch';
 
 const COMMON_FLAGS = {
@@ -36,12 +45,22 @@ export const initialCommand: Command = {
         value: 'N',
         description: 'users per page activity, 1–5000 (default: SYNC_PAGE_SIZE)',
       },
+      'apply-plan': {
+        type: 'string',
+        value: 'DRY_RUN_ID',
+        description:
+          'apply exactly what this reviewed dry run planned: refused, writing nothing, if a fresh plan differs',
+      },
     },
     details:
       'Refused while another initial or daily sync is running. Watches the run until it ends unless --detach;\n' +
-      'exit code 0 when it completed, 1 when it failed, was stopped or was skipped.',
+      'exit code 0 when it completed, 1 when it failed, was stopped or was skipped.\n' +
+      'Onboarding a company: start with --dry-run, review it (plan <runId>, locations), then --apply-plan <runId>;\n' +
+      "the run takes the dry run's invitations and page size, and checks a fresh plan against it first.",
   },
   async run(p, ctx) {
+    const reviewed = stringFlag(p, 'apply-plan');
+    if (reviewed !== undefined) return applyReviewedPlan(ctx(), p, runIdArg(reviewed));
     const flag = stringFlag(p, 'invitations');
     const invitations = flag !== undefined ? invitationsFlag(flag) : undefined;
     const size = stringFlag(p, 'page-size');
@@ -76,6 +95,42 @@ export const dailyCommand: Command = {
   },
 };
 
+/** `initial --apply-plan <dryRunId>`: the reviewed dry run's own choices, and the check against it. */
+async function applyReviewedPlan(ctx: CliContext, p: ParsedCommand, reviewedRunId: string): Promise<number> {
+  for (const f of ['dry-run', 'invitations', 'page-size', 'full'] as const)
+    if (p.values[f] !== undefined)
+      throw new UsageError(
+        `--${f} cannot be combined with --apply-plan: the run takes the reviewed dry run's choices`,
+      );
+  const run = await runById(ctx.db(), reviewedRunId);
+  if (!run) throw new CliError(`no run ${reviewedRunId} in the runs table`);
+  if (!run.dry_run || run.kind !== 'initial')
+    throw new CliError(
+      `${reviewedRunId} is not a dry run of an initial sync: start one with --dry-run and review it`,
+    );
+  if (run.status !== 'completed')
+    throw new CliError(`${reviewedRunId} is ${run.status}: only a completed dry run can be applied`);
+  const reviewedInput = await startInput(await ctx.temporal(), run.workflow_id);
+  const policy = reviewedInput.invitations ?? ctx.config.sync.invitations;
+  return startBulkRun(ctx, p, {
+    kind: 'initial',
+    workflowId: `initial-sync-${utcStamp()}`,
+    invitations: policy,
+    invitationsLabel: `${policyLabel(policy)} (as reviewed in ${reviewedRunId})`,
+    pageSize: reviewedInput.pageSize,
+    reviewedPlanRunId: reviewedRunId,
+    full: reviewedInput.full,
+  });
+}
+
+/** The input a workflow was started with (ids and choices only), from its first history event. */
+async function startInput(client: Client, workflowId: string): Promise<SyncRunInput> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new CliError(`cannot read the input of ${workflowId} from Temporal`);
+  return defaultPayloadConverter.fromPayload<SyncRunInput>(payload);
+}
+
 export function policyLabel(p: InvitationPolicy): string {
   if (p.mode !== 'delay') return p.mode;
   const h = p.delayMs / 3_600_000;
@@ -91,6 +146,8 @@ async function startBulkRun(
     invitations?: InvitationPolicy;
     invitationsLabel: string;
     pageSize?: number;
+    reviewedPlanRunId?: string;
+    full?: boolean;
   },
 ): Promise<number> {
   const dryRun = boolFlag(p, 'dry-run');
@@ -101,9 +158,10 @@ async function startBulkRun(
     kind: run.kind,
     startedBy: ctx.actor,
     dryRun,
-    full: boolFlag(p, 'full'),
+    full: run.full ?? boolFlag(p, 'full'),
     ...(run.invitations ? { invitations: run.invitations } : {}),
     ...(run.pageSize ? { pageSize: run.pageSize } : {}),
+    ...(run.reviewedPlanRunId ? { reviewedPlanRunId: run.reviewedPlanRunId } : {}),
   };
   try {
     await client.workflow.start<typeof syncRunWorkflow>('syncRunWorkflow', {
@@ -128,6 +186,11 @@ async function startBulkRun(
       `Started ${run.kind} sync ${run.workflowId}${dryRun ? ' (DRY RUN: nothing is written to Visitor)' : ''}`,
       ...(run.kind === 'initial' ? [`  invitations: ${run.invitationsLabel}`] : []),
       ...(input.full ? ['  full: Visitor is read too, and drift made there is corrected'] : []),
+      ...(run.reviewedPlanRunId
+        ? [
+            `  applies the plan reviewed in ${run.reviewedPlanRunId}: a fresh plan is checked against it first`,
+          ]
+        : []),
       `  Temporal UI: ${ctx.link(run.workflowId)}`,
     ].join('\n'),
   );

@@ -13,6 +13,7 @@ import type {
   FailureRow,
   LocationLink,
   LocationMatchChoice,
+  PlanDifference,
   LogEntry,
   NewPendingDeletion,
   PendingDeletion,
@@ -680,6 +681,16 @@ export class FakeStore implements SyncStore {
       .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())[0];
     return last?.startedAt ?? null;
   }
+  async runOutline(runId: string) {
+    const r = this.runs.get(runId);
+    return r ? { kind: r.kind, dryRun: r.dryRun, status: r.status } : undefined;
+  }
+  /** What planDifferences answers (the SQL is tested against PostgreSQL in test/state/plan-review.test.ts). */
+  planDiff: { total: number; first: PlanDifference[] } = { total: 0, first: [] };
+  async planDifferences() {
+    return this.planDiff;
+  }
+
   async runKindAndStart(runId: string) {
     const r = this.runs.get(runId);
     return r ? { kind: r.kind, startedAt: r.startedAt } : undefined;

@@ -16,7 +16,15 @@ interface Call {
   input: Input;
 }
 
-const LOCATIONS = { created: 1, updated: 0, unchanged: 2, matched: 0, awaitingMatch: 0, orphaned: 0, failed: 0 };
+const LOCATIONS = {
+  created: 1,
+  updated: 0,
+  unchanged: 2,
+  matched: 0,
+  awaitingMatch: 0,
+  orphaned: 0,
+  failed: 0,
+};
 
 /** Activities that answer like a healthy run over `boundaries.length + 1` pages; `over` replaces some. */
 function stubs(calls: Call[], boundaries: number[], over: Stubs = {}): Stubs {
@@ -368,4 +376,54 @@ test('a page that returns at its time budget has the rest of its range scheduled
     pages.every((p) => (p.timeBudgetMs ?? 0) > 0),
     'every page has a time budget',
   );
+});
+
+test('an initial sync given a reviewed plan runs a fresh dry run as its child and goes on when the plans agree', async () => {
+  const calls: Call[] = [];
+  const activities = stubs(calls, [], { checkReviewedPlan: async () => ({ ok: true }) });
+  await withWorker('reviewed_ok', activities, async (start) => {
+    const id = await start({
+      kind: 'initial',
+      reviewedPlanRunId: 'dry-1',
+      invitations: { mode: 'disabled' },
+    });
+    const r = await result(id);
+    assert.equal(r.status, 'completed');
+    const begun = calls.filter((c) => c.type === 'beginRun').map((c) => [c.input.runId, c.input.dryRun]);
+    assert.deepEqual(begun, [
+      [id, false],
+      [`${id}-check`, true],
+    ]);
+    const check = calls.find((c) => c.type === 'checkReviewedPlan')!;
+    assert.deepEqual(check.input, {
+      runId: id,
+      kind: 'initial',
+      reviewedRunId: 'dry-1',
+      freshRunId: `${id}-check`,
+    });
+    // The check comes after the child's whole dry run and before this run writes anything.
+    const order = calls.map((c) => `${c.type}:${c.input.runId ?? ''}`);
+    const checkAt = order.indexOf(`checkReviewedPlan:${id}`);
+    assert.ok(order.indexOf(`finishRun:${id}-check`) < checkAt);
+    assert.ok(checkAt < order.indexOf(`syncLocations:${id}`));
+    const child = calls.find((c) => c.type === 'syncUserPage' && c.input.runId === `${id}-check`);
+    assert.equal(child?.input.dryRun, true);
+  });
+});
+
+test('a reviewed plan that no longer holds refuses the run before it writes anything', async () => {
+  const calls: Call[] = [];
+  const reason =
+    'the plan changed since dry-1 was reviewed: 2 objects planned otherwise; nothing was written.';
+  const activities = stubs(calls, [], {
+    checkReviewedPlan: async () => ({ ok: false, reason, differences: 2 }),
+  });
+  await withWorker('reviewed_refused', activities, async (start) => {
+    const id = await start({ kind: 'initial', reviewedPlanRunId: 'dry-1' });
+    const r = await result(id);
+    assert.deepEqual([r.status, r.reason], ['failed', reason]);
+    const mine = calls.filter((c) => c.input.runId === id).map((c) => c.type);
+    assert.deepEqual(mine, ['beginRun', 'checkReviewedPlan', 'finishRun']);
+    assert.equal(calls.find((c) => c.type === 'finishRun' && c.input.runId === id)?.input.status, 'failed');
+  });
 });
