@@ -39,15 +39,11 @@ export async function createUser(
   let nextState: SyncUserState = { ...plan.nextState, visitorUserId: user.id };
   let attributes: string[] = ['*'];
   if (adopted) {
-    // Only a Visitor user that is nobody else's may be adopted: not one linked to another Engage
-    // user (a leaver whose deletion is still pending, a colleague who had this e-mail before).
-    const linkedTo = await store.engageIdOfVisitorUser(user.id);
-    const otherExternal =
-      user.externalId !== undefined && user.externalId !== '' && user.externalId !== plan.user.externalId;
-    if ((linkedTo !== null && linkedTo !== input.engageUserId) || otherExternal) {
+    const other = await belongsToSomeoneElse(engine, input.engageUserId, plan, user);
+    if (other) {
       const detail = {
         reason: 'the Visitor user with this userName belongs to another Engage user',
-        otherEngageUserId: linkedTo ?? user.externalId ?? null,
+        otherEngageUserId: other.engageUserId,
       };
       await store.recordFailure(input.engageUserId, ctx.runId, ['identity_taken'], detail);
       return userResult('failed', entry('adopt', 'failed', { visitor_id: user.id, detail }), {
@@ -111,6 +107,25 @@ async function bringInLine(engine: Engine, plan: CreatePlan, user: ScimUser, def
     },
     attributes: drift.map((d) => d.attribute),
   };
+}
+
+/**
+ * Only a Visitor user that is nobody else's may be adopted: not one linked to another Engage user (a
+ * leaver whose deletion is still pending, a colleague who had this e-mail before). Returns who holds
+ * it (their Engage id or externalId), or null when it is free to adopt.
+ */
+export async function belongsToSomeoneElse(
+  engine: Engine,
+  engageUserId: number,
+  plan: CreatePlan,
+  user: Pick<ScimUser, 'id' | 'externalId'>,
+): Promise<{ engageUserId: number | string | null } | null> {
+  const linkedTo = await engine.store.engageIdOfVisitorUser(user.id);
+  const otherExternal =
+    user.externalId !== undefined && user.externalId !== '' && user.externalId !== plan.user.externalId;
+  if ((linkedTo !== null && linkedTo !== engageUserId) || otherExternal)
+    return { engageUserId: linkedTo ?? user.externalId ?? null };
+  return null;
 }
 
 /**

@@ -25,6 +25,8 @@ export type VisitorTarget = Pick<
   VisitorScimClient,
   | 'createUser'
   | 'getUser'
+  | 'findUserByExternalId'
+  | 'findUserByUserName'
   | 'patchUser'
   | 'deleteUser'
   | 'sendInvitation'

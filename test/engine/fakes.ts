@@ -13,10 +13,10 @@ import type {
   FailureRow,
   LocationLink,
   LocationMatchChoice,
-  PlanDifference,
   LogEntry,
   NewPendingDeletion,
   PendingDeletion,
+  PlanDifference,
   Progress,
   RunRecord,
   RunRow,
@@ -268,6 +268,16 @@ export class FakeVisitor implements VisitorTarget {
     if (options.sendInvitation) this.invitationsSent.push(user.id);
     this.users.set(user.id, user);
     return { user, adopted: false as const };
+  }
+
+  async findUserByExternalId(externalId: string) {
+    this.call('findUserByExternalId', undefined, { externalId });
+    return [...this.users.values()].find((u) => u.externalId === externalId) ?? null;
+  }
+
+  async findUserByUserName(userName: string) {
+    this.call('findUserByUserName', undefined, { userName });
+    return [...this.users.values()].find((u) => u.userName.toLowerCase() === userName.toLowerCase()) ?? null;
   }
 
   async getUser(id: string) {
