@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { z } from 'zod';
-import type { ServiceProviderConfig } from './discovery';
-import { ServiceProviderConfigSchema } from './discovery';
+import type { ServiceProviderConfig, TargetCapabilities } from './discovery';
+import { capabilitiesOf, SERVICE_PROVIDER_CONFIG_PATHS, ServiceProviderConfigSchema } from './discovery';
 import {
   errorForStatus,
   retryAfterOf,
   VisitorConflictError,
+  VisitorInvalidRequestError,
   VisitorNotFoundError,
   VisitorProtocolError,
   VisitorRateLimitedError,
@@ -22,11 +23,13 @@ import {
 import { eqFilter } from './filter';
 import type { HttpMethod, TransportRequest, TransportResponse } from './http';
 import { HttpTransport } from './http';
+import { LocalPatchError } from './local-patch';
 import { GatePacer, type RequestPacer, SlotPacer } from './pacer';
 import { MemoryRateSlots } from './rate-slots';
 import { currentRequestContext, type RequestLane, withRequestContext } from './request-context';
 import type { RetryPolicy } from './retry';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY } from './retry';
+import { type Rewritable, rewrite } from './rewrite';
 import { sleep } from './throttle';
 import { checkedListJson, parseResponse, validateRequest, type Where } from './validate';
 import type {
@@ -41,20 +44,25 @@ import type {
 } from './wire';
 import {
   InvitationSendResponseSchema,
+  LOCATION_SERVER_SET,
   LocationAccessListRequestSchema,
   LocationListResponseSchema,
   LocationRequestSchema,
+  LocationRewriteRequestSchema,
   LocationSchema,
   PatchRequestSchema,
   ScimErrorSchema,
   URN_PATCH_OP,
   URN_VISITOR_USER,
+  USER_SERVER_SET,
   USER_WRITE_ANSWER_ATTRIBUTES,
   UserCreateRequestSchema,
   UserListResponseSchema,
   UserReplaceRequestSchema,
+  UserRewriteRequestSchema,
   UserSchema,
   UserWriteAnswerSchema,
+  VISITOR_USER_SERVER_SET,
 } from './wire';
 
 export interface RequestEvent {
@@ -137,7 +145,9 @@ export class VisitorScimClient {
   private readonly pacer: RequestPacer;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
-  private serviceProviderConfig: Promise<ServiceProviderConfig | undefined> | undefined;
+  private capabilities: Promise<TargetCapabilities> | undefined;
+  /** Set when a PATCH was refused (501/405) although discovery allowed it (or said nothing). */
+  private patchRefused = false;
 
   constructor(options: VisitorScimClientOptions) {
     const concurrency = options.concurrency ?? 16;
@@ -285,11 +295,16 @@ export class VisitorScimClient {
     return this.parse(UserSchema, res, where);
   }
 
-  /** PATCH /Users/{id}; returns the updated user (re-read when the server answers 204). */
+  /**
+   * Applies PATCH operations; returns the updated user. A target that may not PATCH (its
+   * /ServiceProviderConfig says so, or it answered a PATCH 501/405) gets a read-modify-write PUT of
+   * the whole user instead (scim/rewrite.ts), with the same result.
+   */
   async patchUser(id: string, operations: PatchOperation[], options: WriteOptions = {}): Promise<ScimUser> {
     const where = { method: 'PATCH', route: USER } as const;
-    const res = await this.patch(where, idPath(USERS, id), operations, options);
-    if (res.status !== 204) return this.parse(UserSchema, res, where);
+    const patched = await this.patchIfSupported(where, idPath(USERS, id), operations, options);
+    if (patched === undefined) return this.rewriteUser(id, operations, options);
+    if (patched.status !== 204) return this.parse(UserSchema, patched, where);
     const user = await this.getUser(id);
     if (user === null)
       throw new VisitorNotFoundError({ ...where, status: 404, detail: 'user gone after PATCH' });
@@ -357,13 +372,15 @@ export class VisitorScimClient {
     }
   }
 
+  /** As patchUser: a PATCH, or a read-modify-write PUT where the target may not PATCH. */
   async patchLocation(
     id: string,
     operations: PatchOperation[],
     options: WriteOptions = {},
   ): Promise<ScimLocation> {
     const where = { method: 'PATCH', route: LOCATION } as const;
-    const res = await this.patch(where, idPath(LOCATIONS, id), operations, options);
+    const res = await this.patchIfSupported(where, idPath(LOCATIONS, id), operations, options);
+    if (res === undefined) return this.rewriteLocation(id, operations, options);
     if (res.status !== 204) return this.parse(LocationSchema, res, where);
     const location = await this.getLocation(id);
     if (location === null) {
@@ -390,25 +407,40 @@ export class VisitorScimClient {
 
   // ----------------------------------------------------------------------- discovery
 
+  /** GET /ServiceProviderConfig, or SCIM 1.1's /ServiceProviderConfigs when only that one exists. */
   async getServiceProviderConfig(): Promise<ServiceProviderConfig> {
-    const where = { method: 'GET', route: '/ServiceProviderConfig' } as const;
-    const res = await this.call({ ...where, path: where.route });
-    return this.parse(ServiceProviderConfigSchema, res, where);
+    const [current, legacy] = SERVICE_PROVIDER_CONFIG_PATHS;
+    try {
+      return await this.readServiceProviderConfig(current);
+    } catch (err) {
+      if (!(err instanceof VisitorNotFoundError)) throw err;
+      return this.readServiceProviderConfig(legacy);
+    }
+  }
+
+  /**
+   * What the target supports (PATCH, ETags, the largest page), read once from its configuration and
+   * shared by every caller; a target without a readable one is treated as discovery.ts says.
+   */
+  async targetCapabilities(): Promise<TargetCapabilities> {
+    // Read without the first caller's signal (its cancel must not fail the rest).
+    this.capabilities ??= withRequestContext({ lane: currentRequestContext().lane }, () =>
+      this.getServiceProviderConfig(),
+    ).then(capabilitiesOf, (err: unknown) => {
+      // Discovery is optional for Visitor; anything but a missing/odd document is a real failure.
+      if (err instanceof VisitorNotFoundError || err instanceof VisitorProtocolError)
+        return capabilitiesOf(undefined);
+      if (err instanceof VisitorRejectedError) return capabilitiesOf(undefined);
+      this.capabilities = undefined;
+      throw err;
+    });
+    const capabilities = await this.capabilities;
+    return this.patchRefused ? { ...capabilities, patch: false } : capabilities;
   }
 
   /** filter.maxResults, read once; undefined when the server does not publish it. */
   async maxPageSize(): Promise<number | undefined> {
-    // Shared by every caller: read without the first caller's signal (its cancel must not fail the rest).
-    this.serviceProviderConfig ??= withRequestContext({ lane: currentRequestContext().lane }, () =>
-      this.getServiceProviderConfig(),
-    ).catch((err: unknown) => {
-      // Discovery is optional for Visitor; anything but a missing/odd document is a real failure.
-      if (err instanceof VisitorNotFoundError || err instanceof VisitorProtocolError) return undefined;
-      if (err instanceof VisitorRejectedError) return undefined;
-      this.serviceProviderConfig = undefined;
-      throw err;
-    });
-    return (await this.serviceProviderConfig)?.filter.maxResults;
+    return (await this.targetCapabilities()).maxResults;
   }
 
   // ----------------------------------------------------------------------- internals
@@ -449,18 +481,86 @@ export class VisitorScimClient {
     }
   }
 
-  private async patch(
+  private async readServiceProviderConfig(path: string): Promise<ServiceProviderConfig> {
+    const where = { method: 'GET', route: path } as const;
+    return this.parse(ServiceProviderConfigSchema, await this.call({ ...where, path }), where);
+  }
+
+  /** The PATCH's answer; undefined when the target may not PATCH (known, or learnt from this one). */
+  private async patchIfSupported(
     where: { method: 'PATCH'; route: string },
     path: string,
     operations: PatchOperation[],
     options: WriteOptions,
-  ): Promise<TransportResponse> {
+  ): Promise<TransportResponse | undefined> {
     const body = validateRequest(
       PatchRequestSchema,
       { schemas: [URN_PATCH_OP], Operations: operations },
       where,
     );
-    return this.call({ ...where, path, body, ifMatch: options.ifMatch });
+    if (!(await this.targetCapabilities()).patch) return undefined;
+    try {
+      return await this.call({ ...where, path, body, ifMatch: options.ifMatch });
+    } catch (err) {
+      // Not implemented, or not allowed here: a target whose discovery said nothing or too much.
+      if (!(err instanceof VisitorScimError) || (err.status !== 501 && err.status !== 405)) throw err;
+      this.patchRefused = true;
+      return undefined;
+    }
+  }
+
+  private async rewriteUser(id: string, operations: PatchOperation[], options: WriteOptions) {
+    const where = { method: 'PUT', route: USER } as const;
+    return this.rewrite<ScimUser>(where, operations, options, {
+      read: () => this.getUser(id),
+      body: (user) => {
+        const body: Record<string, unknown> = withoutKeys(user, USER_SERVER_SET);
+        const ext = user[URN_VISITOR_USER];
+        if (ext) body[URN_VISITOR_USER] = withoutKeys(ext, VISITOR_USER_SERVER_SET);
+        return body;
+      },
+      put: async (body, ifMatch) => {
+        const request = validateRequest(UserRewriteRequestSchema, body, where);
+        const res = await this.call({ ...where, path: idPath(USERS, id), body: request, ifMatch });
+        return this.parse(UserSchema, res, where);
+      },
+      gone: () => new VisitorNotFoundError({ ...where, status: 404, detail: 'user not found' }),
+    });
+  }
+
+  private async rewriteLocation(id: string, operations: PatchOperation[], options: WriteOptions) {
+    const where = { method: 'PUT', route: LOCATION } as const;
+    return this.rewrite<ScimLocation>(where, operations, options, {
+      read: () => this.getLocation(id),
+      body: (location) => withoutKeys(location, LOCATION_SERVER_SET),
+      put: async (body, ifMatch) => {
+        const request = validateRequest(LocationRewriteRequestSchema, body, where);
+        const res = await this.call({ ...where, path: idPath(LOCATIONS, id), body: request, ifMatch });
+        return this.parse(LocationSchema, res, where);
+      },
+      gone: () => new VisitorNotFoundError({ ...where, status: 404, detail: 'location not found' }),
+    });
+  }
+
+  /** A read-modify-write; an operation that cannot apply fails as the target's PATCH would have. */
+  private async rewrite<T extends ScimUser | ScimLocation>(
+    where: { method: 'PUT'; route: string },
+    operations: PatchOperation[],
+    options: WriteOptions,
+    resource: Rewritable<T>,
+  ): Promise<T> {
+    const { Operations } = validateRequest(
+      PatchRequestSchema,
+      { schemas: [URN_PATCH_OP], Operations: operations },
+      { method: 'PATCH', route: where.route },
+    );
+    const { etag } = await this.targetCapabilities();
+    try {
+      return await rewrite(resource, Operations, { ifMatch: options.ifMatch, etag });
+    } catch (err) {
+      if (!(err instanceof LocalPatchError)) throw err;
+      throw new VisitorInvalidRequestError({ ...where, scimType: err.scimType, detail: err.message });
+    }
   }
 
   private parse<S extends z.ZodType>(
@@ -618,6 +718,10 @@ function encodeUserRequest<T extends UserCreateRequest | UserReplaceRequest>(
     request: { ...rest, [URN_VISITOR_USER]: { ...rest[URN_VISITOR_USER], locationAccess: list } },
     json,
   };
+}
+
+function withoutKeys<T extends object>(obj: T, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => !keys.includes(k)));
 }
 
 /** A server that sends the ETag header but no meta.version still yields a usable version. */

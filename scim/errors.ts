@@ -163,6 +163,11 @@ export class VisitorPreconditionFailedError extends VisitorScimError {
   override name = 'VisitorPreconditionFailedError';
 }
 
+/** 501: the target does not implement this (e.g. PATCH on a target that may not PATCH); retrying cannot help. */
+export class VisitorNotImplementedError extends VisitorScimError {
+  override name = 'VisitorNotImplementedError';
+}
+
 /** The server answered something that is not the documented SCIM shape. */
 export class VisitorProtocolError extends VisitorScimError {
   override name = 'VisitorProtocolError';
@@ -189,6 +194,7 @@ export function errorForStatus(
 ): VisitorScimError {
   const { status } = init;
   if (status === 429) return new VisitorRateLimitedError(init, parseRetryAfter(retryAfterHeader));
+  if (status === 501) return new VisitorNotImplementedError(init);
   if (status >= 500 || status === 408) return new VisitorServerError(init, parseRetryAfter(retryAfterHeader));
   if (status === 401 || status === 403) return new VisitorAuthError(init);
   if (status === 400) return new VisitorRejectedError(init);

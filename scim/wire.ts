@@ -182,6 +182,45 @@ export const UserReplaceRequestSchema = z.strictObject({
   [URN_VISITOR_USER]: z.strictObject(VisitorExtensionRequestBase).optional(),
 });
 
+/**
+ * PUT /Users/{id} of a read-modify-write (a target that cannot PATCH, scim/rewrite.ts): the user as
+ * read with the change applied. The request limits hold for what the client models; anything else
+ * the target returned goes back as it was, since a PUT clears what it omits.
+ */
+export const UserRewriteRequestSchema = z.looseObject({
+  schemas: UserSchemasList,
+  id: z.string().optional(),
+  externalId: ScimText.min(1).optional(),
+  userName: ScimText.min(1),
+  name: z.looseObject({
+    givenName: ScimText.min(1),
+    familyName: ScimText.min(1),
+    formatted: ScimText.optional(),
+  }),
+  emails: z
+    .array(
+      z.looseObject({ value: ScimText.min(3), type: ScimText.optional(), primary: BooleanLike.optional() }),
+    )
+    .min(1),
+  phoneNumbers: z.array(z.looseObject({ value: E164Phone, type: ScimText.optional() })).optional(),
+  title: ScimText.optional(),
+  preferredLanguage: ScimText.optional(),
+  active: BooleanLike,
+  [URN_VISITOR_USER]: z
+    .looseObject({
+      defaultLocationId: ScimText.min(1).optional(),
+      locationAccess: z
+        .array(z.looseObject({ locationId: ScimText.min(1), role: LocationRoleSchema }))
+        .optional(),
+      sso: BooleanLike.optional(),
+    })
+    .optional(),
+});
+
+/** What a user's PUT leaves out, set by the target: `meta`, and the extension's `invitation`. */
+export const USER_SERVER_SET = ['meta'] as const;
+export const VISITOR_USER_SERVER_SET = ['invitation'] as const;
+
 // ---------------------------------------------------------------------------------------------
 // User — inbound (what a tolerant server accepts: limits enforced, strings coerced, extras dropped)
 
@@ -252,6 +291,27 @@ export const LocationRequestSchema = z.strictObject({
   address: AddressRequest.optional(),
   timeZone: ScimText.optional(),
 });
+
+/** PUT /Locations/{id} of a read-modify-write: the location as read with the change applied. */
+export const LocationRewriteRequestSchema = z.looseObject({
+  schemas: z.array(z.string()).min(1),
+  id: z.string().optional(),
+  externalId: ScimText.min(1).optional(),
+  name: ScimText.min(1),
+  address: z
+    .looseObject({
+      streetAddress: ScimText.optional(),
+      locality: ScimText.optional(),
+      postalCode: ScimText.optional(),
+      region: ScimText.optional(),
+      country: ScimText.optional(),
+    })
+    .optional(),
+  timeZone: ScimText.optional(),
+});
+
+/** What a location's PUT leaves out: Visitor's own ids, the default flag and meta. */
+export const LOCATION_SERVER_SET = ['meta', 'companyId', 'locationId', 'isDefault'] as const;
 
 export const LocationInboundSchema = z.object({
   schemas: z.array(z.string()).optional(),

@@ -21,9 +21,9 @@ describe('Visitor SCIM client — locations and discovery', () => {
 
   it('reads the service provider configuration', async () => {
     const spc = await rec.client.getServiceProviderConfig();
-    assert.equal(spc.patch.supported, true);
-    assert.equal(spc.etag.supported, true);
-    assert.equal(spc.filter.maxResults, 2);
+    assert.equal(spc.patch?.supported, true);
+    assert.equal(spc.etag?.supported, true);
+    assert.equal(spc.filter?.maxResults, 2);
   });
 
   it('finds the default location', async () => {

@@ -66,7 +66,9 @@ describe('Visitor SCIM client — against a scripted server', () => {
     c.close();
     assert.equal(updated.active, false, 'boolean strings are read as booleans');
     assert.equal(updated.emails[0]?.primary, true);
-    const [patch, get] = seen;
+    // First the client reads the target's configuration (this stub has none it can parse: PATCH).
+    assert.match(seen[0]?.url ?? '', /\/ServiceProviderConfig$/);
+    const [, patch, get] = seen;
     assert.equal(patch?.method, 'PATCH');
     assert.equal(
       patch?.url,

@@ -11,6 +11,7 @@ import {
   VisitorInvalidRequestError,
   VisitorNetworkError,
   VisitorNotFoundError,
+  VisitorNotImplementedError,
   VisitorPreconditionFailedError,
   VisitorProtocolError,
   VisitorRateLimitedError,
@@ -49,6 +50,8 @@ describe('errorForStatus', () => {
     [412, VisitorPreconditionFailedError, false],
     [429, VisitorRateLimitedError, true],
     [500, VisitorServerError, true],
+    // A target that does not implement a method (PATCH) will not on a retry.
+    [501, VisitorNotImplementedError, false],
     [503, VisitorServerError, true],
   ];
   for (const [status, cls, retryable] of cases) {

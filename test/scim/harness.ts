@@ -1,6 +1,6 @@
 /** Shared set-up for the Visitor SCIM client tests: an in-process emulator and a client on it. */
 import type { FaultConfigInput } from '../../dev/emulator/faults';
-import { startVisitorEmulator } from '../../dev/emulator/server';
+import { startVisitorEmulator, type VisitorEmulatorOptions } from '../../dev/emulator/server';
 import type { RequestEvent, RetryEvent, VisitorScimClientOptions } from '../../scim/client';
 import { VisitorScimClient } from '../../scim/client';
 import type { UserCreateRequest } from '../../scim/wire';
@@ -11,7 +11,9 @@ export const TOKEN = 'tok-9f8e7d6c5b4a-SECRET-do-not-log';
 
 export type Emulator = Awaited<ReturnType<typeof startVisitorEmulator>>;
 
-export async function startEmulator(options: { maxPageSize?: number } = {}): Promise<Emulator> {
+export async function startEmulator(
+  options: Pick<VisitorEmulatorOptions, 'maxPageSize' | 'patch'> = {},
+): Promise<Emulator> {
   return startVisitorEmulator({ host: '127.0.0.1', port: 0, token: TOKEN, ...options });
 }
 
