@@ -2,17 +2,24 @@
 import { type Column, formatTime, table } from './format';
 import type { LogRow } from './runs';
 
-/** The part of `detail` worth a table cell: the reason, or what Visitor's SCIM answer said. */
+/**
+ * The part of `detail` worth a table cell: the reason, or what Visitor's SCIM answer said, then each
+ * warning the rules logged for the user (a value shortened, an unknown user type).
+ */
 export function detailText(detail: Record<string, unknown> | null): string {
   if (!detail) return '';
+  const { warnings, ...rest } = detail;
   const parts: string[] = [];
-  if (typeof detail.reason === 'string') parts.push(detail.reason);
-  if (detail.status !== undefined || detail.scimType !== undefined) {
-    const scim = [detail.status, detail.scimType].filter((v) => v !== undefined && v !== null).join(' ');
-    parts.push(`SCIM ${scim}${typeof detail.detail === 'string' ? `: ${detail.detail}` : ''}`);
+  if (typeof rest.reason === 'string') parts.push(rest.reason);
+  if (rest.status !== undefined || rest.scimType !== undefined) {
+    const scim = [rest.status, rest.scimType].filter((v) => v !== undefined && v !== null).join(' ');
+    parts.push(`SCIM ${scim}${typeof rest.detail === 'string' ? `: ${rest.detail}` : ''}`);
   }
-  if (parts.length > 0) return parts.join(' — ');
-  return JSON.stringify(detail);
+  if (parts.length === 0 && Object.keys(rest).length > 0) parts.push(JSON.stringify(rest));
+  if (Array.isArray(warnings))
+    for (const w of warnings)
+      parts.push(`warning: ${(w as { message?: unknown })?.message ?? JSON.stringify(w)}`);
+  return parts.join(' — ');
 }
 
 const objectOf = (r: LogRow) =>

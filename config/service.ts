@@ -64,6 +64,10 @@ const schema = z.object({
   SYNC_DEPROVISION: z.enum(['delete', 'deactivate']).default('delete'),
   SYNC_GRANT_NEW_LOCATIONS_TO_EXISTING_USERS: bool.default(false),
   SYNC_LOCATION_ADMINS_ADMINISTER_THEIR_LOCATIONS: bool.default(false),
+  SYNC_COUNTRY_ADMINS_ADMINISTER_THEIR_COUNTRIES: bool.default(false),
+  SYNC_LONG_VALUES: z
+    .enum(['shorten', 'refuse'], { message: 'expected shorten or refuse' })
+    .default('shorten'),
   SYNC_INVITATIONS: z.string().default('send'),
   // Fewer, larger pages: less per-activity overhead for the same work (dev/bench/NOTES.md).
   SYNC_PAGE_SIZE: positiveInt.max(5000).default(1000),
@@ -121,6 +125,10 @@ export interface SyncSettings {
     deprovision: 'delete' | 'deactivate';
     grantNewLocationsToExistingUsers: boolean;
     locationAdminsAdministerTheirLocations: boolean;
+    /** Always set by loadConfig; optional so settings built before the option existed keep it off. */
+    countryAdminsAdministerTheirCountries?: boolean;
+    /** A name or title over Visitor's limit: shortened with a warning, or the user refused (always set by loadConfig). */
+    longValues?: 'shorten' | 'refuse';
   };
   /** Default for daily and per-user runs; an initial sync chooses its own. */
   invitations: InvitationPolicySetting;
@@ -219,6 +227,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         deprovision: e.SYNC_DEPROVISION,
         grantNewLocationsToExistingUsers: e.SYNC_GRANT_NEW_LOCATIONS_TO_EXISTING_USERS,
         locationAdminsAdministerTheirLocations: e.SYNC_LOCATION_ADMINS_ADMINISTER_THEIR_LOCATIONS,
+        countryAdminsAdministerTheirCountries: e.SYNC_COUNTRY_ADMINS_ADMINISTER_THEIR_COUNTRIES,
+        longValues: e.SYNC_LONG_VALUES,
       },
       invitations,
       pageSize: e.SYNC_PAGE_SIZE,

@@ -1,5 +1,12 @@
 // Who gets which Visitor access, following Eptura's Engage → Visitor rules.
-import type { AccessMap, EngageUserType, Role } from './types';
+import {
+  type AccessMap,
+  ENGAGE_USER_TYPES,
+  type EngageUser,
+  type EngageUserType,
+  type Role,
+  type Warning,
+} from './types';
 
 /**
  * The costly parts of the access rules, as pure functions of their arguments: each answer depends on
@@ -67,30 +74,86 @@ export function eligibleLocations(
     : steps.ownedLocations(owned, ids, defaultLocationId);
 }
 
+const KNOWN_TYPES: ReadonlySet<string> = new Set(ENGAGE_USER_TYPES);
+
+export function isKnownUserType(userType: string): userType is EngageUserType {
+  return KNOWN_TYPES.has(userType);
+}
+
+/** A type name is shown only when it looks like one: a malformed column could hold anything. */
+const PLAIN_TYPE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * A user type this version does not know (Engage added one, or a row is odd) gets what every
+ * non-global type gets — regular access — and a warning in the provisioning log; never a failure.
+ */
+export function userTypeWarning(userType: string): Warning | null {
+  if (isKnownUserType(userType)) return null;
+  const name = PLAIN_TYPE_NAME.test(userType) ? `'${userType}'` : 'of an unexpected form';
+  return {
+    code: 'unknown_user_type',
+    attribute: 'userType',
+    message: `Engage user type ${name} is unknown to the sync: given regular access.`,
+  };
+}
+
+const NO_IDS: readonly number[] = Object.freeze([]);
+
+export interface AdminScopeOptions {
+  locationAdminsAdministerTheirLocations: boolean;
+  countryAdminsAdministerTheirCountries?: boolean;
+}
+
+/**
+ * The Engage locations at which a user is admin beyond the default location, by the options: a
+ * location admin's own locations, a country admin's countries' locations; none for anyone else.
+ * Global admins are admin at the default location only (desiredAccess), as Eptura's process says.
+ */
+export function administeredEngageLocationIds(
+  user: {
+    userType: EngageUser['userType'];
+    administeredLocationIds: readonly number[];
+    administeredCountryLocationIds?: readonly number[];
+  },
+  options: AdminScopeOptions,
+): readonly number[] {
+  if (user.userType === 'location_admin' && options.locationAdminsAdministerTheirLocations)
+    return user.administeredLocationIds;
+  if (user.userType === 'country_admin' && options.countryAdminsAdministerTheirCountries)
+    return user.administeredCountryLocationIds ?? NO_IDS;
+  return NO_IDS;
+}
+
 export interface AccessInput {
-  userType: EngageUserType;
+  /** An unknown type (isKnownUserType) is planned as a regular user. */
+  userType: EngageUserType | (string & {});
   administeredLocationIds: readonly number[];
+  /** A country admin's: the Engage locations in their countries. */
+  administeredCountryLocationIds?: readonly number[];
   defaultLocationId: string;
   eligible: ReadonlySet<string>;
   /** Engage location id → Visitor location id. */
   locationMap: ReadonlyMap<number, string>;
-  options: { locationAdminsAdministerTheirLocations: boolean };
+  options: AdminScopeOptions;
 }
 
 const NO_ADMIN: readonly string[] = Object.freeze([]);
 
 /**
  * Desired access: every eligible location, default location first, the rest sorted (deterministic order).
- * Global admins: admin at the default location, regular elsewhere. Everyone else: regular everywhere —
- * except, with locationAdminsAdministerTheirLocations, a location admin is admin at the eligible Visitor
- * locations mapped from the Engage locations they administer (unmapped ones are ignored).
+ * Global admins: admin at the default location, regular elsewhere. Every other type, known or not
+ * (country, location, group and video admins, users, vendors): regular everywhere, as Eptura's process
+ * says — except, by option, at the eligible Visitor locations mapped from the Engage locations a
+ * location admin administers (locationAdminsAdministerTheirLocations) or that lie in a country admin's
+ * countries (countryAdminsAdministerTheirCountries); unmapped ones are ignored.
  */
 export function desiredAccess(input: AccessInput, steps: AccessSteps = plainAccessSteps): AccessMap {
   let adminAt = NO_ADMIN;
+  const administered = administeredEngageLocationIds(input, input.options);
   if (input.userType === 'global_admin') adminAt = [input.defaultLocationId];
-  else if (input.userType === 'location_admin' && input.options.locationAdminsAdministerTheirLocations) {
+  else if (administered.length > 0) {
     const mapped: string[] = [];
-    for (const engageId of input.administeredLocationIds) {
+    for (const engageId of administered) {
       const visitorId = input.locationMap.get(engageId);
       if (visitorId !== undefined) mapped.push(visitorId);
     }

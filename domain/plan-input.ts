@@ -10,7 +10,7 @@ import type { SyncOptions } from './types';
  * result for the same Engage row and context: every stored plan input then stops matching, and the
  * next run re-plans every user once. test/domain/plan-input.test.ts fails until it is bumped.
  */
-export const RULES_VERSION = 1;
+export const RULES_VERSION = 2;
 
 export interface PlanContextInput {
   defaultLocationId: string;

@@ -1,5 +1,5 @@
 // The single decision for one user, shared by the initial, daily and per-user runs: what to do in Visitor.
-import { desiredAccess, eligibleLocations } from './access';
+import { desiredAccess, eligibleLocations, userTypeWarning } from './access';
 import { type AccessPlan, planAccessChanges } from './access-diff';
 import {
   type AttributeChange,
@@ -19,6 +19,7 @@ import type {
   Role,
   SyncOptions,
   SyncUserState,
+  Warning,
 } from './types';
 
 /** Visitor's current state of the linked user; only known in a full reconcile. */
@@ -65,6 +66,7 @@ export interface ChangePlan {
   access: AccessPlan;
   fingerprint: string;
   nextState: SyncUserState;
+  warnings?: Warning[];
 }
 
 /** Fields shared by delete and deactivate. */
@@ -85,6 +87,7 @@ export type UserPlan =
       fingerprint: string;
       /** visitorUserId is null here: fill in the id Visitor returns. */
       nextState: SyncUserState;
+      warnings?: Warning[];
     }
   | ({ kind: 'update' } & ChangePlan)
   | ({ kind: 'reactivate' } & ChangePlan)
@@ -96,6 +99,7 @@ export type UserPlan =
       reason: SkipReason;
       /** Bookkeeping to persist although no call is needed; null = nothing changed. */
       nextState: SyncUserState | null;
+      warnings?: Warning[];
     }
   | { kind: 'fail'; engageUserId: number; failures: Failure[] };
 
@@ -105,6 +109,8 @@ export type UserPlan =
  * - Invalid data for a provisioned user is a fail: Visitor is left as it is, never deprovisioned for it.
  * - A linked user missing from Visitor in a full reconcile is created again.
  * - A user deactivated by hand in Visitor (state not deprovisioned) is updated but not reactivated.
+ * - What was changed to provision a user (a value shortened, characters removed, an unknown type given
+ *   regular access) is in the plan's warnings, present only when there are some, for the log.
  * - An e-mail change is an update of userName + emails (the link is the Visitor id, not the userName).
  * steps: how the costly parts are computed — plainSteps, or a run's shared cache (engine/planning-cache.ts);
  * the plan is the same either way, but with a cache its maps and records may be shared between users.
@@ -180,7 +186,7 @@ function planActive(
   ctx: PlanContext,
   steps: PlanningSteps,
 ): UserPlan {
-  const desired = desiredVisitorUser(engage);
+  const desired = desiredVisitorUser(engage, { longValues: ctx.options.longValues ?? 'shorten' });
   const failures = desired.ok ? [] : [...desired.failures];
   if (ctx.identityConflict?.outcome === 'fails') {
     failures.push({
@@ -194,10 +200,13 @@ function planActive(
   if (!desired.ok || failures.length > 0) return { kind: 'fail', engageUserId: engage.id, failures };
 
   const user = desired.user;
+  const typeWarning = userTypeWarning(engage.userType);
+  const warnings = typeWarning ? [typeWarning, ...desired.warnings] : desired.warnings;
+  const withWarnings = warnings.length > 0 ? { warnings } : {};
   const actual = ctx.visitorActual;
   const visitorUserId = state?.visitorUserId ?? null;
   if (state === null || visitorUserId === null || actual?.user === null)
-    return planCreate(engage, user, ctx, steps);
+    return { ...planCreate(engage, user, ctx, steps), ...withWarnings };
 
   const owned = steps.ownedMap(state.ownedAccess);
   const eligible = eligibleLocations(
@@ -226,7 +235,15 @@ function planActive(
     deprovisioned: false,
   };
 
-  const base = { engageUserId: engage.id, visitorUserId, attributes, access, fingerprint: print, nextState };
+  const base = {
+    engageUserId: engage.id,
+    visitorUserId,
+    attributes,
+    access,
+    fingerprint: print,
+    nextState,
+    ...withWarnings,
+  };
   if (state.deprovisioned) return { kind: 'reactivate', ...base };
   const noCalls =
     attributes.length === 0 &&
@@ -247,6 +264,7 @@ function planActive(
       engageUserId: engage.id,
       reason: 'unchanged',
       nextState: changed ? nextState : null,
+      ...withWarnings,
     };
   }
   return { kind: 'update', ...base };
@@ -257,7 +275,7 @@ function planCreate(
   user: DesiredVisitorUser,
   ctx: PlanContext,
   steps: PlanningSteps,
-): UserPlan {
+): Extract<UserPlan, { kind: 'create' }> {
   const eligible = eligibleLocations(
     {
       owned: null,
@@ -291,6 +309,7 @@ function accessInput(engage: EngageUser, eligible: ReadonlySet<string>, ctx: Pla
   return {
     userType: engage.userType,
     administeredLocationIds: engage.administeredLocationIds,
+    administeredCountryLocationIds: engage.administeredCountryLocationIds,
     defaultLocationId: ctx.defaultLocationId,
     eligible,
     locationMap: ctx.locationMap,

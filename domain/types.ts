@@ -1,6 +1,17 @@
 // Shared domain types of the Engage → Visitor sync. Pure data, no behaviour.
 
-export type EngageUserType = 'global_admin' | 'location_admin' | 'regular' | 'vendor';
+/** Engage's user types as Eptura documents them: the administrator access levels, users and vendors. */
+export const ENGAGE_USER_TYPES = [
+  'global_admin',
+  'country_admin',
+  'location_admin',
+  'group_admin',
+  'video_admin',
+  'regular',
+  'vendor',
+] as const;
+
+export type EngageUserType = (typeof ENGAGE_USER_TYPES)[number];
 
 /** One Engage user as returned by the Engage DB reader. */
 export interface EngageUser {
@@ -13,8 +24,16 @@ export interface EngageUser {
   workPhone: string | null;
   jobTitle: string | null;
   preferredLanguage: string | null;
-  userType: EngageUserType;
+  /**
+   * As Engage stores it. A type this version does not know (Engage added one) is kept as read: the
+   * rules give it regular access and warn (domain/access.ts), never fail the user for it.
+   */
+  userType: EngageUserType | (string & {});
   administeredLocationIds: number[];
+  /** A Country admin's countries (ISO 3166-1 alpha-2), ascending. */
+  administeredCountries: string[];
+  /** The Engage locations whose country is one of administeredCountries, ascending. */
+  administeredCountryLocationIds: number[];
   sso: boolean;
   active: boolean;
   deletedAt: Date | null;
@@ -70,6 +89,16 @@ export type FailureCode =
   | 'duplicate_identity'
   | 'state_mismatch';
 
+/** What the sync did to a user's data that an operator should know, though the user was provisioned. */
+export type WarningCode = 'unknown_user_type' | 'value_shortened' | 'characters_removed';
+
+/** Logged with the user's entry; like a failure, it names attributes, never their values. */
+export interface Warning {
+  code: WarningCode;
+  attribute?: string;
+  message: string;
+}
+
 export interface Failure {
   code: FailureCode;
   /** SCIM attribute path the failure is about, when it is about one. */
@@ -80,11 +109,17 @@ export interface Failure {
 
 export type DeprovisionMode = 'delete' | 'deactivate';
 
+export type LongValuePolicy = 'shorten' | 'refuse';
+
 export interface SyncOptions {
   /** Existing users also get Visitor locations created after they were provisioned. */
   grantNewLocationsToExistingUsers: boolean;
   /** Engage location admins become Visitor admins at the locations they administer. */
   locationAdminsAdministerTheirLocations: boolean;
+  /** Engage country admins become Visitor admins at the locations of their countries; absent = off. */
+  countryAdminsAdministerTheirCountries?: boolean;
+  /** A display value over Visitor's limit: shortened with a warning, or the user refused; absent = shorten. */
+  longValues?: LongValuePolicy;
   /** What happens in Visitor to users deleted or deactivated in Engage. */
   deprovision: DeprovisionMode;
 }

@@ -1,6 +1,6 @@
 // Row → domain mapping, one row at a time: a malformed row yields a reason instead of throwing, so the
 // caller can report that one user and carry on with the rest of the page.
-import type { EngageLocation, EngageUser, EngageUserType } from '../domain/types';
+import type { EngageLocation, EngageUser } from '../domain/types';
 
 export interface InvalidRow {
   id: number;
@@ -15,14 +15,10 @@ export interface InvalidRow {
 
 export type Mapped<T> = { ok: true; value: T } | { ok: false; invalid: InvalidRow };
 
-const USER_TYPES: ReadonlySet<string> = new Set<EngageUserType>([
-  'global_admin',
-  'location_admin',
-  'regular',
-  'vendor',
-]);
-
-/** The columns the reader selects for a user (administered_location_ids aggregated in the same query). */
+/**
+ * The columns the reader selects for a user (administered_location_ids, administered_countries and
+ * administered_country_location_ids aggregated in the same query).
+ */
 export interface UserRow {
   id: number;
   username: unknown;
@@ -40,6 +36,8 @@ export interface UserRow {
   created_at: unknown;
   updated_at: unknown;
   administered_location_ids: unknown;
+  administered_countries: unknown;
+  administered_country_location_ids: unknown;
   /** Present when the reader selected it (engage/reader.ts SOURCE_DIGEST). */
   source_digest?: string;
 }
@@ -86,6 +84,12 @@ const idList = (v: unknown, column: string): number[] => {
     throw new RowError(`${column} is not a list of ids`);
   return v as number[];
 };
+const countryList = (v: unknown, column: string): string[] => {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && /^[A-Z]{2}$/.test(x)))
+    throw new RowError(`${column} is not a list of country codes`);
+  return v as string[];
+};
 
 function mapRow<T>(row: { id: number; active: unknown; deleted_at: unknown }, build: () => T): Mapped<T> {
   try {
@@ -99,9 +103,8 @@ function mapRow<T>(row: { id: number; active: unknown; deleted_at: unknown }, bu
 
 export function mapUserRow(row: UserRow): Mapped<EngageUser> {
   return mapRow(row, () => {
+    // Any text: a type Engage added since is the rules' to handle (regular access, a warning), not a bad row.
     const userType = requiredText(row.user_type, 'user_type');
-    if (!USER_TYPES.has(userType))
-      throw new RowError('user_type is not one of global_admin, location_admin, regular, vendor');
     return {
       id: row.id,
       username: requiredText(row.username, 'username'),
@@ -112,8 +115,13 @@ export function mapUserRow(row: UserRow): Mapped<EngageUser> {
       workPhone: text(row.work_phone, 'work_phone'),
       jobTitle: text(row.job_title, 'job_title'),
       preferredLanguage: text(row.preferred_language, 'preferred_language'),
-      userType: userType as EngageUserType,
+      userType,
       administeredLocationIds: idList(row.administered_location_ids, 'administered_location_ids'),
+      administeredCountries: countryList(row.administered_countries, 'administered_countries'),
+      administeredCountryLocationIds: idList(
+        row.administered_country_location_ids,
+        'administered_country_location_ids',
+      ),
       sso: bool(row.sso, 'sso'),
       active: bool(row.active, 'active'),
       deletedAt: optionalDate(row.deleted_at, 'deleted_at'),

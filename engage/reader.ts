@@ -1,5 +1,6 @@
 // Typed, keyset-paged reads of the Engage source database, for the sync's Temporal activities.
-// Pages never load a whole table; administered locations come with each user in the same query.
+// Pages never load a whole table; administered locations and countries come with each user in the
+// same query.
 import { createHash } from 'node:crypto';
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { EngageDatabase } from '../db/engage-schema';
@@ -70,13 +71,15 @@ const USER_COLUMNS = [
 ] as const;
 
 /**
- * Digest of a user row as the reader maps it (every column above and the administered locations):
- * equal digests mean the rules see the same input. Computed in SQL so a run can compare a page of
- * users without transferring or parsing their rows. sha256, not md5: FIPS builds refuse md5.
+ * Digest of a user row as the reader maps it (every column above, the administered locations, the
+ * administered countries and their locations): equal digests mean the rules see the same input, so a
+ * Country admin whose countries change — or a location that moves into or out of one of them — is
+ * planned again. Computed in SQL so a run can compare a page of users without transferring or parsing
+ * their rows. sha256, not md5: FIPS builds refuse md5.
  */
 const SOURCE_DIGEST = sql<string>`left(encode(sha256(convert_to(row(${sql.join(
   USER_COLUMNS.map((c) => sql.ref(`u.${c}`)),
-)}, la.ids)::text, 'UTF8')), 'hex'), 32)`;
+)}, la.ids, ca.countries, ca.location_ids)::text, 'UTF8')), 'hex'), 32)`;
 
 function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
@@ -255,17 +258,37 @@ export class EngageReader {
     return rows.rows.map((r) => ({ identityHash: r.identity_hash, userIds: r.user_ids }));
   }
 
-  /** Users joined with their administered location ids, aggregated by a lateral subquery (no N+1). */
+  /**
+   * Users joined with their administered location ids, and their administered countries with the
+   * locations in them, each aggregated by a lateral subquery (no N+1; both found through the
+   * (user_id, …) primary keys, so a user who administers nothing costs two index probes).
+   */
   private withAdministered() {
-    return this.db.selectFrom('engage.users as u').leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('engage.location_admins as a')
-          .select(sql<number[] | null>`array_agg(a.location_id order by a.location_id)`.as('ids'))
-          .whereRef('a.user_id', '=', 'u.id')
-          .as('la'),
-      (join) => join.onTrue(),
-    );
+    return this.db
+      .selectFrom('engage.users as u')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('engage.location_admins as a')
+            .select(sql<number[] | null>`array_agg(a.location_id order by a.location_id)`.as('ids'))
+            .whereRef('a.user_id', '=', 'u.id')
+            .as('la'),
+        (join) => join.onTrue(),
+      )
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('engage.country_admins as c')
+            .select([
+              sql<string[] | null>`array_agg(c.country::text order by c.country)`.as('countries'),
+              // A country's locations: engage.locations with that country (locations_country_idx).
+              sql<number[] | null>`(select array_agg(l.id order by l.id) from engage.locations l
+                where l.country = any(array_agg(c.country)))`.as('location_ids'),
+            ])
+            .whereRef('c.user_id', '=', 'u.id')
+            .as('ca'),
+        (join) => join.onTrue(),
+      );
   }
 
   private userQuery() {
@@ -273,6 +296,8 @@ export class EngageReader {
       'u.id',
       ...USER_COLUMNS.map((c) => `u.${c}` as const),
       sql<number[]>`coalesce(la.ids, '{}')`.as('administered_location_ids'),
+      sql<string[]>`coalesce(ca.countries, '{}')`.as('administered_countries'),
+      sql<number[]>`coalesce(ca.location_ids, '{}')`.as('administered_country_location_ids'),
       SOURCE_DIGEST.as('source_digest'),
     ]);
   }

@@ -1,4 +1,5 @@
 // The one builder of provisioning-log entries: what happened to a user, a location or a run.
+import type { Warning } from '../domain/types';
 import type { LogEntry } from './ports';
 
 type Fields = Partial<Omit<LogEntry, 'run_id' | 'object_type' | 'action' | 'outcome'>>;
@@ -44,3 +45,15 @@ export const invalidRowEntry = (runId: string, engageId: number, reason: string,
   userEntry(runId, engageId, 'read', dryRun ? 'planned' : 'failed', {
     detail: { reason: `malformed Engage row: ${reason}` },
   });
+
+/** Builds one user's entries in a run (engine/reconcile-user.ts EntryFn). */
+type UserEntryFn = (action: string, outcome: string, extra?: Partial<LogEntry>) => LogEntry;
+
+/**
+ * The entries of a user the plan warned about (a value shortened, characters removed, an unknown
+ * user type): each carries detail.warnings — codes, attribute names and messages, never values.
+ */
+export const withWarnings =
+  (build: UserEntryFn, warnings: readonly Warning[]): UserEntryFn =>
+  (action, outcome, extra = {}) =>
+    build(action, outcome, { ...extra, detail: { ...(extra.detail ?? {}), warnings } });

@@ -8,7 +8,7 @@ import type { SyncUserState } from '../domain/types';
 import { type VisitorErrorKind, type VisitorScimError, visitorErrorKind } from '../scim/errors';
 import { applyPlan } from './apply-plan';
 import type { Engine } from './engine';
-import { userEntry } from './log-entries';
+import { userEntry, withWarnings } from './log-entries';
 import type { LogEntry } from './ports';
 import { leasedPageUser } from './user-lease';
 import {
@@ -47,13 +47,14 @@ export async function reconcileUser(
     return leasedPageUser(engine, { ...ctx, lease: ctx.lease }, input, (c, i) => reconcileUser(engine, c, i));
   const started = engine.clock.now();
   const id = input.engageUserId;
-  const entry: EntryFn = (action, outcome, extra = {}) =>
+  const baseEntry: EntryFn = (action, outcome, extra = {}) =>
     userEntry(ctx.runId, id, action, outcome, {
       visitor_id: input.state?.visitorUserId ?? null,
       user_name: input.state?.userName ?? input.engage?.username ?? null,
       duration_ms: engine.clock.now() - started,
       ...extra,
     });
+  let entry = baseEntry;
 
   try {
     let visitorActual: VisitorActual | undefined;
@@ -69,6 +70,9 @@ export async function reconcileUser(
         { engage: input.engage, state: input.state, ctx: planContext(ctx, input.conflict, visitorActual) },
         engine.planning,
       );
+    // What the rules changed to provision this user goes with whatever its entry records.
+    const warnings = 'warnings' in plan ? plan.warnings : undefined;
+    if (warnings) entry = withWarnings(baseEntry, warnings);
     if (quarantined(ctx, input, plan)) {
       const f = input.failure!;
       return userResult(

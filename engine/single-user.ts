@@ -1,5 +1,6 @@
 // Per-user provisioning: the same plan-and-apply as a page, for one Engage id, now. A deletion spends
 // the deletion budget every path shares, and is held for the pending decision when it has no room.
+import { administeredEngageLocationIds } from '../domain/access';
 import { planInputOf } from '../domain/plan-input';
 import type { Outcome } from '../domain/run-types';
 import { type DecisionRef, settleDeletions } from './deletion-guard';
@@ -41,10 +42,7 @@ export async function reconcileSingleUser(
   // The worker's shared read (no Visitor call in a burst); read again when this user's state is newer.
   const locations = await userRunLocationContext(engine, {
     state,
-    engageLocationIds:
-      engage?.userType === 'location_admin' && engine.settings.options.locationAdminsAdministerTheirLocations
-        ? engage.administeredLocationIds
-        : [],
+    engageLocationIds: engage ? administeredEngageLocationIds(engage, engine.settings.options) : [],
   });
   await store.openRun({
     id: runId,

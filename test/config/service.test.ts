@@ -45,3 +45,26 @@ test('a bad value is refused with a message naming the variable, never its secre
       err instanceof ConfigError && /TEMPORAL_TLS/.test(err.message) && !/supersecret/.test(err.message),
   );
 });
+
+test('sync rule options: country admins off and long values shortened by default, both validated', () => {
+  const d = loadConfig({}).sync.options;
+  assert.equal(d.countryAdminsAdministerTheirCountries, false);
+  assert.equal(d.longValues, 'shorten');
+  const set = loadConfig({
+    SYNC_COUNTRY_ADMINS_ADMINISTER_THEIR_COUNTRIES: 'true',
+    SYNC_LONG_VALUES: 'refuse',
+  }).sync.options;
+  assert.equal(set.countryAdminsAdministerTheirCountries, true);
+  assert.equal(set.longValues, 'refuse');
+  assert.throws(
+    () =>
+      loadConfig({
+        SYNC_LONG_VALUES: 'truncate',
+        SYNC_COUNTRY_ADMINS_ADMINISTER_THEIR_COUNTRIES: 'sometimes',
+      }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /SYNC_LONG_VALUES: expected shorten or refuse/.test(err.message) &&
+      /SYNC_COUNTRY_ADMINS_ADMINISTER_THEIR_COUNTRIES: expected true or false/.test(err.message),
+  );
+});

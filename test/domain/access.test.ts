@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { desiredAccess, eligibleLocations } from '../../domain/access';
-import type { EngageUserType, Role } from '../../domain/types';
+import {
+  administeredEngageLocationIds,
+  desiredAccess,
+  eligibleLocations,
+  isKnownUserType,
+  userTypeWarning,
+} from '../../domain/access';
+import { ENGAGE_USER_TYPES, type EngageUserType, type Role } from '../../domain/types';
 
 const DEFAULT = 'loc-default';
 const ALL = [DEFAULT, 'loc-a', 'loc-b', 'loc-c'];
@@ -190,4 +196,105 @@ describe('desiredAccess', () => {
       assert.deepEqual([...result], c.expected);
     });
   }
+});
+
+describe('desiredAccess: every Engage user type (Eptura: all but Global admins are regular users)', () => {
+  const access = (
+    userType: string,
+    options: Parameters<typeof desiredAccess>[0]['options'] = {
+      locationAdminsAdministerTheirLocations: false,
+    },
+  ) => [
+    ...desiredAccess({
+      userType,
+      administeredLocationIds: [2],
+      administeredCountryLocationIds: [2, 3, 9],
+      defaultLocationId: DEFAULT,
+      eligible: new Set(ALL),
+      locationMap: LOCATION_MAP,
+      options,
+    }),
+  ];
+  const regularEverywhere: [string, Role][] = ALL.map((id) => [id, 'regular']);
+  const adminAtDefault: [string, Role][] = ALL.map((id) => [id, id === DEFAULT ? 'admin' : 'regular']);
+
+  for (const type of ENGAGE_USER_TYPES) {
+    it(`${type}: ${type === 'global_admin' ? 'admin at the default location' : 'regular everywhere'}`, () => {
+      assert.ok(isKnownUserType(type));
+      assert.equal(userTypeWarning(type), null);
+      assert.deepEqual(access(type), type === 'global_admin' ? adminAtDefault : regularEverywhere);
+    });
+  }
+
+  it('country admin, option on: admin at the mapped, eligible locations of their countries', () => {
+    const options = {
+      locationAdminsAdministerTheirLocations: false,
+      countryAdminsAdministerTheirCountries: true,
+    };
+    assert.deepEqual(access('country_admin', options), [
+      [DEFAULT, 'regular'],
+      ['loc-a', 'admin'],
+      ['loc-b', 'admin'],
+      ['loc-c', 'regular'],
+    ]);
+    assert.deepEqual(access('location_admin', options), regularEverywhere, 'the other option is off');
+    assert.deepEqual(access('global_admin', options), adminAtDefault, 'not a country admin');
+  });
+
+  it('the two options are independent: each admin type follows its own', () => {
+    const locationOnly = { locationAdminsAdministerTheirLocations: true };
+    assert.deepEqual(access('country_admin', locationOnly), regularEverywhere, 'absent = off');
+    assert.deepEqual(access('location_admin', locationOnly), [
+      [DEFAULT, 'regular'],
+      ['loc-a', 'admin'],
+      ['loc-b', 'regular'],
+      ['loc-c', 'regular'],
+    ]);
+  });
+
+  it('group and video admins stay regular with both options on', () => {
+    const both = {
+      locationAdminsAdministerTheirLocations: true,
+      countryAdminsAdministerTheirCountries: true,
+    };
+    assert.deepEqual(access('group_admin', both), regularEverywhere);
+    assert.deepEqual(access('video_admin', both), regularEverywhere);
+  });
+
+  it('a type the sync does not know: regular everywhere, with a warning naming the type', () => {
+    const both = {
+      locationAdminsAdministerTheirLocations: true,
+      countryAdminsAdministerTheirCountries: true,
+    };
+    assert.equal(isKnownUserType('super_admin'), false);
+    assert.deepEqual(access('super_admin', both), regularEverywhere);
+    const warning = userTypeWarning('super_admin');
+    assert.equal(warning?.code, 'unknown_user_type');
+    assert.equal(warning?.attribute, 'userType');
+    assert.match(warning?.message ?? '', /'super_admin'.*regular access/);
+  });
+
+  it('an unknown type that does not look like a type name is not echoed into the log', () => {
+    const warning = userTypeWarning('Jane Doe <jane@example.com>');
+    assert.equal(warning?.code, 'unknown_user_type');
+    assert.ok(!/Jane|example/.test(warning?.message ?? ''), warning?.message);
+  });
+});
+
+describe('administeredEngageLocationIds', () => {
+  const user = (userType: string) => ({
+    userType,
+    administeredLocationIds: [1, 2],
+    administeredCountryLocationIds: [5, 6],
+  });
+  const both = { locationAdminsAdministerTheirLocations: true, countryAdminsAdministerTheirCountries: true };
+  it('is what the access rule looks up: the locations each admin type administers, by its option', () => {
+    assert.deepEqual(administeredEngageLocationIds(user('location_admin'), both), [1, 2]);
+    assert.deepEqual(administeredEngageLocationIds(user('country_admin'), both), [5, 6]);
+    assert.deepEqual(administeredEngageLocationIds(user('global_admin'), both), []);
+    assert.deepEqual(administeredEngageLocationIds(user('regular'), both), []);
+    const none = { locationAdminsAdministerTheirLocations: false };
+    assert.deepEqual(administeredEngageLocationIds(user('location_admin'), none), []);
+    assert.deepEqual(administeredEngageLocationIds(user('country_admin'), none), []);
+  });
 });

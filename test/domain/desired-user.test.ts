@@ -1,18 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { desiredVisitorUser } from '../../domain/desired-user';
-import type { DesiredVisitorUser, EngageUser, Failure } from '../../domain/types';
+import type { DesiredVisitorUser, EngageUser, Failure, Warning } from '../../domain/types';
 import { engageUser } from './fixtures';
 
-function ok(overrides: Partial<EngageUser>): DesiredVisitorUser {
+function okWithWarnings(overrides: Partial<EngageUser>): {
+  user: DesiredVisitorUser;
+  warnings: Pick<Warning, 'code' | 'attribute'>[];
+} {
   const result = desiredVisitorUser(engageUser(overrides));
   assert.equal(result.ok, true, JSON.stringify(result));
   if (!result.ok) throw new Error('unreachable');
-  return result.user;
+  return { user: result.user, warnings: result.warnings.map(({ code, attribute }) => ({ code, attribute })) };
 }
 
+function ok(overrides: Partial<EngageUser>): DesiredVisitorUser {
+  return okWithWarnings(overrides).user;
+}
+
+/** With longValues 'refuse' (the behaviour before shortening, kept as a setting). */
 function failures(overrides: Partial<EngageUser>): Pick<Failure, 'code' | 'attribute'>[] {
-  const result = desiredVisitorUser(engageUser(overrides));
+  const result = desiredVisitorUser(engageUser(overrides), { longValues: 'refuse' });
   assert.equal(result.ok, false);
   if (result.ok) throw new Error('unreachable');
   for (const f of result.failures) assert.ok(f.message.length > 0);
@@ -59,6 +67,7 @@ describe('desiredVisitorUser', () => {
   });
 
   it('trims and NFC-normalises names', () => {
+    assert.deepEqual(okWithWarnings({ givenName: '  Jose\u0301 ', familyName: '\tGarcía\n' }).warnings, []);
     const user = ok({ givenName: '  Jose\u0301 ', familyName: '\tGarcía\n' });
     assert.equal(user.givenName, 'José'.normalize('NFC'));
     assert.equal(user.familyName, 'García');
@@ -92,10 +101,77 @@ describe('desiredVisitorUser', () => {
   }
 
   it('counts length in characters: 255 emoji are fine, 256 are too long', () => {
+    assert.deepEqual(okWithWarnings({ givenName: '😀'.repeat(255) }), {
+      user: ok({ givenName: '😀'.repeat(255) }),
+      warnings: [],
+    });
     assert.equal(ok({ givenName: '😀'.repeat(255) }).givenName.length, 510);
     assert.deepEqual(failures({ givenName: '😀'.repeat(256) }), [
       { code: 'value_too_long', attribute: 'name.givenName' },
     ]);
+    assert.equal(ok({ givenName: '😀'.repeat(256) }).givenName, '😀'.repeat(255));
+  });
+
+  it('shortens an over-long name or title at a character boundary, with a warning naming the field', () => {
+    const { user, warnings } = okWithWarnings({
+      givenName: 'g'.repeat(300),
+      familyName: `${'f'.repeat(254)}e\u0301`,
+      jobTitle: `${'t'.repeat(254)}👩🏽\u200D💻`,
+    });
+    assert.equal(user.givenName, 'g'.repeat(255));
+    assert.equal(user.familyName, `${'f'.repeat(254)}é`, 'NFC first: é is one character, it fits');
+    assert.equal(user.title, 't'.repeat(254), 'the emoji sequence is left out whole');
+    assert.deepEqual(warnings, [
+      { code: 'value_shortened', attribute: 'name.givenName' },
+      { code: 'value_shortened', attribute: 'title' },
+    ]);
+  });
+
+  it('a long given name alone still provisions the person, under both names', () => {
+    const { user } = okWithWarnings({ givenName: 'x'.repeat(300), familyName: null });
+    assert.equal(user.givenName, 'x'.repeat(255));
+    assert.equal(user.familyName, 'x'.repeat(255));
+  });
+
+  it('removes control and bidirectional characters from names and title, with a warning', () => {
+    const { user, warnings } = okWithWarnings({
+      givenName: 'Jane\r\nBcc: x@y.example',
+      familyName: 'Doe\u202Efdp.exe',
+      jobTitle: '\u2066Analyst\u2069',
+    });
+    assert.equal(user.givenName, 'Jane Bcc: x@y.example');
+    assert.equal(user.familyName, 'Doefdp.exe');
+    assert.equal(user.title, 'Analyst');
+    assert.deepEqual(warnings, [
+      { code: 'characters_removed', attribute: 'name.givenName' },
+      { code: 'characters_removed', attribute: 'name.familyName' },
+      { code: 'characters_removed', attribute: 'title' },
+    ]);
+  });
+
+  it('a name of unsafe characters only counts as missing', () => {
+    const { user } = okWithWarnings({ givenName: '\u202E\u0007', familyName: 'Plato' });
+    assert.equal(user.givenName, 'Plato');
+    assert.deepEqual(failures({ givenName: '\r\n', familyName: '\u202E' }), [
+      { code: 'missing_name', attribute: 'name' },
+    ]);
+  });
+
+  it('warnings name the field, never its value', () => {
+    const result = desiredVisitorUser(
+      engageUser({ givenName: 'Secretname'.repeat(30), familyName: 'Hidden\r\nvalue' }),
+    );
+    assert.ok(result.ok);
+    if (!result.ok) return;
+    assert.equal(result.warnings.length, 2);
+    for (const w of result.warnings) {
+      assert.match(w.code, /^[a-z_]+$/);
+      assert.ok(!/Secretname|Hidden/.test(w.message), w.message);
+    }
+  });
+
+  it('surrounding whitespace is trimmed without a warning', () => {
+    assert.deepEqual(okWithWarnings({ givenName: '\tAda\n', jobTitle: ' Analyst ' }).warnings, []);
   });
 
   it('measures length after trimming', () => {

@@ -14,6 +14,8 @@ export function engageUser(overrides: Partial<EngageUser> = {}): EngageUser {
     preferredLanguage: 'en-GB',
     userType: 'regular',
     administeredLocationIds: [],
+    administeredCountries: [],
+    administeredCountryLocationIds: [],
     sso: false,
     active: true,
     deletedAt: null,

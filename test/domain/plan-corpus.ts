@@ -30,6 +30,16 @@ export const corpusUsers: Partial<EngageUser>[] = [
   { givenName: 'Zoe\u0301', familyName: '李' },
   { deletedAt: new Date('2024-02-01T00:00:00Z') },
   { active: false },
+  {
+    userType: 'country_admin',
+    administeredCountries: ['FR', 'GB'],
+    administeredCountryLocationIds: [2, 3, 9],
+  },
+  { userType: 'group_admin' },
+  { userType: 'video_admin', administeredLocationIds: [1] },
+  { userType: 'super_admin' },
+  { givenName: 'x'.repeat(300), familyName: `${'f'.repeat(254)}e\u0301z` },
+  { givenName: 'Jane\r\nBcc: x@y.example', jobTitle: '\u202Erotinom' },
 ];
 
 export const corpusOptionSets: SyncOptions[] = [
@@ -37,6 +47,8 @@ export const corpusOptionSets: SyncOptions[] = [
   {
     grantNewLocationsToExistingUsers: true,
     locationAdminsAdministerTheirLocations: true,
+    countryAdminsAdministerTheirCountries: true,
+    longValues: 'refuse',
     deprovision: 'delete',
   },
 ];

@@ -50,6 +50,11 @@ describe('planContextDigest', () => {
       'location admins administer',
       { options: { ...defaultOptions, locationAdminsAdministerTheirLocations: true } },
     ],
+    [
+      'country admins administer',
+      { options: { ...defaultOptions, countryAdminsAdministerTheirCountries: true } },
+    ],
+    ['long values refused', { options: { ...defaultOptions, longValues: 'refuse' } }],
     ['deprovisioning deletes', { options: { ...defaultOptions, deprovision: 'delete' } }],
   ];
   for (const [name, change] of changes) {
@@ -74,7 +79,7 @@ describe('RULES_VERSION', () => {
     const plans = sha256Hex(canonicalJson(plainData(corpusInputs().map((input) => planUser(input)))));
     assert.deepEqual(
       { rulesVersion: RULES_VERSION, plans },
-      { rulesVersion: 1, plans: '6b8434829aa36884cf0b63873cebdf04c51ec3e5e364a71fabcf17dc215c9de5' },
+      { rulesVersion: 2, plans: '092cf655443e5bfdb840e891c39c70e6c167eae6b3b7639dc75cd5300063ed56' },
       'The planning rules changed: bump RULES_VERSION in domain/plan-input.ts, then record the new digest here.',
     );
   });

@@ -97,6 +97,102 @@ describe('planUser: create', () => {
   });
 });
 
+describe('planUser: warnings', () => {
+  it('a 300-char given name is created shortened, the plan warning about the field', () => {
+    const engage = engageUser({ givenName: 'x'.repeat(300) });
+    const plan = expectKind(planUser({ engage, state: null, ctx: ctx() }), 'create');
+    assert.equal(plan.user.givenName, 'x'.repeat(255));
+    assert.deepEqual(
+      plan.warnings?.map((w) => [w.code, w.attribute]),
+      [['value_shortened', 'name.givenName']],
+    );
+  });
+
+  it('the shortened value is stable: planned again, the user is unchanged', () => {
+    const engage = engageUser({ givenName: 'x'.repeat(300), familyName: 'Doe\u202E' });
+    const plan = planUser({ engage, state: provisioned(engage), ctx: ctx() });
+    assert.equal(plan.kind, 'skip');
+    assert.equal(plan.kind === 'skip' && plan.reason, 'unchanged');
+  });
+
+  it('an update carries the warnings of what it writes', () => {
+    const state = provisioned(engageUser());
+    const plan = expectKind(
+      planUser({ engage: engageUser({ jobTitle: 'Head of\r\nBcc: x@y.example' }), state, ctx: ctx() }),
+      'update',
+    );
+    assert.deepEqual(
+      plan.attributes.map((a) => [a.attribute, a.value]),
+      [['title', 'Head of Bcc: x@y.example']],
+    );
+    assert.deepEqual(
+      plan.warnings?.map((w) => [w.code, w.attribute]),
+      [['characters_removed', 'title']],
+    );
+  });
+
+  it('a user type the sync does not know is created as a regular user with a warning, never failed', () => {
+    const engage = engageUser({ userType: 'super_admin', administeredLocationIds: [2] });
+    const options = {
+      locationAdminsAdministerTheirLocations: true,
+      countryAdminsAdministerTheirCountries: true,
+    };
+    const plan = expectKind(planUser({ engage, state: null, ctx: ctx({}, options) }), 'create');
+    assert.deepEqual(Object.fromEntries(plan.access), {
+      [DEFAULT]: 'regular',
+      'v-a': 'regular',
+      'v-b': 'regular',
+    });
+    assert.deepEqual(
+      plan.warnings?.map((w) => [w.code, w.attribute]),
+      [['unknown_user_type', 'userType']],
+    );
+    assert.match(plan.warnings?.[0]?.message ?? '', /super_admin/);
+  });
+
+  it('a clean user of a known type has no warnings key at all', () => {
+    for (const userType of ['regular', 'country_admin', 'group_admin', 'video_admin']) {
+      const plan = expectKind(
+        planUser({ engage: engageUser({ userType }), state: null, ctx: ctx() }),
+        'create',
+      );
+      assert.equal(Object.hasOwn(plan, 'warnings'), false, userType);
+    }
+  });
+});
+
+describe('planUser: country admins', () => {
+  const engage = engageUser({
+    userType: 'country_admin',
+    administeredCountries: ['FR'],
+    administeredCountryLocationIds: [2, 3],
+  });
+
+  it("regular everywhere by default, as Eptura's process says", () => {
+    const plan = expectKind(planUser({ engage, state: null, ctx: ctx() }), 'create');
+    assert.deepEqual(Object.fromEntries(plan.access), {
+      [DEFAULT]: 'regular',
+      'v-a': 'regular',
+      'v-b': 'regular',
+    });
+  });
+
+  it('with the option on: admin at the locations of their countries', () => {
+    const on = ctx({}, { countryAdminsAdministerTheirCountries: true });
+    const plan = expectKind(planUser({ engage, state: null, ctx: on }), 'create');
+    assert.deepEqual(Object.fromEntries(plan.access), {
+      [DEFAULT]: 'regular',
+      'v-a': 'admin',
+      'v-b': 'admin',
+    });
+    // A country dropped in Engage: the admin rights the sync granted there are taken back.
+    const state = { ...plan.nextState, visitorUserId: 'visitor-42' };
+    const fewer = { ...engage, administeredCountryLocationIds: [2] };
+    const update = expectKind(planUser({ engage: fewer, state, ctx: on }), 'update');
+    assert.deepEqual(update.access.setRole, [{ locationId: 'v-b', role: 'regular' }]);
+  });
+});
+
 describe('planUser: update', () => {
   it('unchanged user costs nothing', () => {
     const engage = engageUser();
@@ -379,7 +475,6 @@ describe('planUser: failures', () => {
   const cases: [name: string, engage: EngageUser, state: SyncUserState | null, codes: string[]][] = [
     ['no e-mail', engageUser({ username: 'jdoe', email: null }), null, ['missing_email']],
     ['invalid e-mail', engageUser({ username: 'jdoe', email: 'jdoe@@x' }), null, ['invalid_email']],
-    ['300-char name', engageUser({ givenName: 'x'.repeat(300) }), null, ['value_too_long']],
     [
       'a provisioned user whose data turned bad fails, it is not deprovisioned',
       engageUser({ username: 'jdoe', email: null }),
@@ -397,6 +492,18 @@ describe('planUser: failures', () => {
       );
     });
   }
+
+  it('300-char name with longValues refuse: value_too_long, as before shortening existed', () => {
+    const engage = engageUser({ givenName: 'x'.repeat(300) });
+    const plan = expectKind(
+      planUser({ engage, state: null, ctx: ctx({}, { longValues: 'refuse' }) }),
+      'fail',
+    );
+    assert.deepEqual(
+      plan.failures.map((f) => [f.code, f.attribute]),
+      [['value_too_long', 'name.givenName']],
+    );
+  });
 
   it('case-only duplicate e-mail: the loser fails with duplicate_identity, the keeper proceeds', () => {
     const lose = planUser({

@@ -37,9 +37,11 @@ describe('engage schema and reader', () => {
     );
     assert.deepEqual(
       rows.map((r) => r.table_name),
-      // The sync reads the first three; the rest belong to the Engage SCIM API (groups, tokens, outbox).
+      // The sync reads users, locations, location_admins and country_admins; the rest belong to the
+      // Engage SCIM API (groups, tokens, outbox).
       [
         'change_outbox',
+        'country_admins',
         'group_members',
         'groups',
         'location_admins',
@@ -199,20 +201,6 @@ describe('engage schema and reader', () => {
     assert.deepEqual(await reader.identityConflicts([1]), []);
   });
 
-  it('reports a malformed row without failing the page', async () => {
-    await sql`ALTER TABLE engage.users DROP CONSTRAINT users_user_type_check`.execute(t.db);
-    const odd = await addUser('odd@example.com', { user_type: 'super_admin' });
-    const page = await reader.usersPage({ afterId: 0, limit: 1000 });
-    const reason = 'user_type is not one of global_admin, location_admin, regular, vendor';
-    assert.deepEqual(page.invalid, [{ id: odd, reason, activeInEngage: true }]);
-    assert.ok(page.users.length > 20);
-    assert.ok(!page.users.some((u) => u.id === odd));
-    assert.equal((await reader.userById(odd)).status, 'invalid');
-    // Deleted, the malformed row still says so: a leaver, not a user who came back.
-    await t.db.updateTable('engage.users').set({ deleted_at: new Date() }).where('id', '=', odd).execute();
-    assert.deepEqual((await reader.usersByIds([odd])).invalid, [{ id: odd, reason, activeInEngage: false }]);
-  });
-
   it('loads the active locations only', async () => {
     await t.db
       .updateTable('engage.locations')
@@ -224,5 +212,122 @@ describe('engage schema and reader', () => {
       active.locations.map((l) => l.name),
       ['London – Soho', 'Tokyo – Shibuya'],
     );
+  });
+
+  it('reads a user type it does not know as it is: the rules, not the reader, decide (never a bad row)', async () => {
+    await sql`ALTER TABLE engage.users DROP CONSTRAINT users_user_type_check`.execute(t.db);
+    const odd = await addUser('odd@example.com', { user_type: 'super_admin' });
+    const page = await reader.usersPage({ afterId: 0, limit: 1000 });
+    assert.deepEqual(page.invalid, []);
+    assert.equal(page.users.find((u) => u.id === odd)?.userType, 'super_admin');
+    const one = await reader.userById(odd);
+    assert.equal(one.status === 'found' && one.user.userType, 'super_admin');
+  });
+
+  it('reports a malformed row without failing the page', async () => {
+    const odd = await addUser('blank-type@example.com', { user_type: ' ' });
+    const page = await reader.usersPage({ afterId: 0, limit: 1000 });
+    const reason = 'user_type is empty';
+    assert.deepEqual(page.invalid, [{ id: odd, reason, activeInEngage: true }]);
+    assert.ok(page.users.length > 20);
+    assert.ok(!page.users.some((u) => u.id === odd));
+    assert.equal((await reader.userById(odd)).status, 'invalid');
+    // Deleted, the malformed row still says so: a leaver, not a user who came back.
+    await t.db.updateTable('engage.users').set({ deleted_at: new Date() }).where('id', '=', odd).execute();
+    assert.deepEqual((await reader.usersByIds([odd])).invalid, [{ id: odd, reason, activeInEngage: false }]);
+  });
+
+  it('reads every documented user type', async () => {
+    await sql`UPDATE engage.users SET user_type = 'regular' WHERE user_type NOT IN ('global_admin', 'country_admin',
+      'location_admin', 'group_admin', 'video_admin', 'regular', 'vendor')`.execute(t.db);
+    await sql`ALTER TABLE engage.users ADD CONSTRAINT users_user_type_check CHECK (user_type IN ('global_admin',
+      'country_admin', 'location_admin', 'group_admin', 'video_admin', 'regular', 'vendor'))`.execute(t.db);
+    const types = [
+      'global_admin',
+      'country_admin',
+      'location_admin',
+      'group_admin',
+      'video_admin',
+      'regular',
+      'vendor',
+    ];
+    const ids: number[] = [];
+    for (const type of types) ids.push(await addUser(`${type}.type@example.com`, { user_type: type }));
+    const read = await reader.usersByIds(ids);
+    assert.deepEqual(read.invalid, []);
+    assert.deepEqual(
+      read.users.map((u) => u.userType),
+      types,
+    );
+  });
+
+  it("aggregates a Country admin's countries and their locations in every query shape", async () => {
+    const [fr1, gb, fr2, none] = await t.db
+      .insertInto('engage.locations')
+      .values([
+        { name: 'Lyon', country: 'FR' },
+        { name: 'Leeds', country: 'GB' },
+        { name: 'Nantes', country: 'FR' },
+        { name: 'Nowhere', country: null },
+      ])
+      .returning('id')
+      .execute();
+    const admin = await addUser('country.admin@example.com', { user_type: 'country_admin' });
+    const other = await addUser('country.other@example.com', { user_type: 'country_admin' });
+    await t.db
+      .insertInto('engage.country_admins')
+      .values([
+        { user_id: admin, country: 'GB' },
+        { user_id: admin, country: 'FR' },
+        { user_id: other, country: 'JP' },
+      ])
+      .execute();
+    const expected = {
+      administeredCountries: ['FR', 'GB'],
+      administeredCountryLocationIds: [fr1!.id, gb!.id, fr2!.id].sort((a, b) => a - b),
+    };
+    const pick = (u: { administeredCountries: string[]; administeredCountryLocationIds: number[] }) => ({
+      administeredCountries: u.administeredCountries,
+      administeredCountryLocationIds: u.administeredCountryLocationIds,
+    });
+    const byId = await reader.userById(admin);
+    assert.ok(byId.status === 'found');
+    assert.deepEqual(pick(byId.user), expected);
+    assert.ok(!byId.user.administeredCountryLocationIds.includes(none!.id));
+    const byIds = await reader.usersByIds([admin, other]);
+    assert.deepEqual(byIds.users.map(pick), [
+      expected,
+      { administeredCountries: ['JP'], administeredCountryLocationIds: [] },
+    ]);
+    const page = await reader.usersPage({ afterId: admin - 1, limit: 2 });
+    assert.deepEqual(pick(page.users[0]!), expected);
+    const plain = page.users[1]!;
+    assert.deepEqual(pick(plain), { administeredCountries: ['JP'], administeredCountryLocationIds: [] });
+    const regular = (await reader.usersPage({ afterId: 0, limit: 1 })).users[0]!;
+    assert.deepEqual(pick(regular), { administeredCountries: [], administeredCountryLocationIds: [] });
+  });
+
+  it("a Country admin's digest changes with their countries and with the locations in them", async () => {
+    const admin = await addUser('digest.country@example.com', { user_type: 'country_admin' });
+    const bystander = await addUser('digest.bystander@example.com', { user_type: 'country_admin' });
+    const digest = async (id: number) => (await reader.userDigests({ afterId: id - 1, upToId: id })).get(id);
+    const d0 = await digest(admin);
+    const b0 = await digest(bystander);
+    await t.db.insertInto('engage.country_admins').values({ user_id: admin, country: 'DE' }).execute();
+    const d1 = await digest(admin);
+    assert.notEqual(d1, d0, 'a country more');
+    await t.db.insertInto('engage.locations').values({ name: 'Berlin', country: 'DE' }).execute();
+    const d2 = await digest(admin);
+    assert.notEqual(d2, d1, 'a location more in one of their countries');
+    await t.db
+      .updateTable('engage.country_admins')
+      .set({ country: 'AT' })
+      .where('user_id', '=', admin)
+      .execute();
+    assert.notEqual(await digest(admin), d2, 'another country');
+    assert.equal(await digest(bystander), b0, 'nothing of theirs changed');
+    const read = await reader.userById(admin);
+    assert.ok(read.status === 'found');
+    assert.equal(read.user.sourceDigest, await digest(admin), 'the digest a page reads is the one compared');
   });
 });

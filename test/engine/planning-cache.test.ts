@@ -230,9 +230,10 @@ describe('planning cache: the same plans as the plain planner', () => {
     const maps = (plans: UserPlan[]) => plans.flatMap((p) => (p.kind === 'create' ? [p.access] : []));
     const cached = maps(creates.map((input) => planUser(input, cache)));
     const plain = maps(creates.map((input) => planUser(input)));
-    assert.equal(cached.length, 18);
-    assert.equal(new Set(plain).size, 18, 'a map per user');
-    // Regular, global admin, and (option on) the location admin's own: the same in both option sets.
-    assert.equal(new Set(cached).size, 3);
+    assert.equal(cached.length, 30);
+    assert.equal(new Set(plain).size, 30, 'a map per user');
+    // Regular, global admin, and (options on) the location admin's own and the country admin's own:
+    // the same in both option sets.
+    assert.equal(new Set(cached).size, 4);
   });
 });
