@@ -25,7 +25,7 @@ async function run(command: Exclude<Command, { command: 'help' }>, url: string):
           `Seeded ${summary.users} users and ${summary.locations} locations (seed ${summary.seed}) in ${(summary.durationMs / 1000).toFixed(1)} s`,
         );
         console.log(
-          `  ${t.global_admin} global admins, ${t.location_admin} location admins (${summary.locationAdminLinks} location links), ${t.vendor} vendors, ${t.regular} regular`,
+          `  ${t.global_admin} global admins, ${t.country_admin} country admins (${summary.countryAdminLinks} country links), ${t.location_admin} location admins (${summary.locationAdminLinks} location links), ${t.group_admin} group admins, ${t.video_admin} video admins, ${t.vendor} vendors, ${t.regular} regular`,
         );
         console.log(
           `  ${summary.inactiveUsers} inactive, ${summary.ssoUsers} SSO, ${summary.nonEmailUsernames} non-e-mail usernames`,
@@ -53,6 +53,7 @@ async function run(command: Exclude<Command, { command: 'help' }>, url: string):
           `Locations: ${l.total} (${l.active} active, ${l.inactive} inactive, ${l.deleted} deleted)`,
         );
         console.log(`Location admin links: ${stats.locationAdminLinks}`);
+        console.log(`Country admin links: ${stats.countryAdminLinks}`);
       }
     }
   } finally {

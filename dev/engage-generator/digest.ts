@@ -16,6 +16,9 @@ export async function engageDigest(db: Kysely<EngageDatabase>): Promise<string> 
       || E'\n--\n' ||
       coalesce((SELECT string_agg(row(user_id, location_id)::text, E'\n' ORDER BY user_id, location_id)
                 FROM engage.location_admins), '')
+      || E'\n--\n' ||
+      coalesce((SELECT string_agg(row(user_id, country)::text, E'\n' ORDER BY user_id, country)
+                FROM engage.country_admins), '')
     ) AS digest`.execute(db);
   return rows[0]?.digest ?? '';
 }

@@ -133,12 +133,11 @@ export class PeopleFactory {
       family_name: family,
       mobile_phone: r.chance(0.85) ? this.phone(home.city, 0.1) : null,
       work_phone: r.chance(0.5) ? this.phone(home.city, 0.3) : null,
-      job_title:
-        userType === 'global_admin' || userType === 'location_admin'
-          ? r.pick(ADMIN_TITLES)
-          : vendor
-            ? r.pick(VENDOR_TITLES)
-            : r.pick(JOB_TITLES),
+      job_title: userType.endsWith('_admin')
+        ? r.pick(ADMIN_TITLES)
+        : vendor
+          ? r.pick(VENDOR_TITLES)
+          : r.pick(JOB_TITLES),
       preferred_language: language === 'home' ? home.city.language : language === 'en' ? 'en' : null,
       user_type: userType,
       sso,

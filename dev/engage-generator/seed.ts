@@ -1,7 +1,7 @@
 // Seeds an empty Engage database with a realistic company, deterministically per seed.
 import { type Insertable, type Kysely, sql } from 'kysely';
 import type { EngageDatabase, EngageLocationsTable } from '../../db/engage-schema';
-import type { EngageUserType } from '../../domain/types';
+import { ENGAGE_USER_TYPES, type EngageUserType } from '../../domain/types';
 import { type HomeLocation, PeopleFactory, type UserInsert } from './people';
 import { type City, locationNames } from './places';
 import type { Random } from './random';
@@ -26,6 +26,8 @@ export interface SeedSummary {
   ssoUsers: number;
   nonEmailUsernames: number;
   locationAdminLinks: number;
+  /** engage.country_admins rows: the countries Country admins administer. */
+  countryAdminLinks: number;
   durationMs: number;
 }
 
@@ -50,21 +52,22 @@ export async function seedCompany(db: Kysely<EngageDatabase>, options: SeedOptio
     throw new RangeError('users need at least one active location');
   const people = new PeopleFactory(random.fork('users'), homes, now);
   const typeRandom = random.fork('types');
-  const usersByType: Record<EngageUserType, number> = {
-    global_admin: 0,
-    location_admin: 0,
-    regular: 0,
-    vendor: 0,
-  };
+  const usersByType = Object.fromEntries(ENGAGE_USER_TYPES.map((t) => [t, 0])) as Record<
+    EngageUserType,
+    number
+  >;
+  // The countries of the active locations: what a Country admin can administer.
+  const countries = [...new Set(homes.map((h) => h.city.country))].sort();
   let inactiveUsers = 0;
   let ssoUsers = 0;
   let nonEmailUsernames = 0;
   const adminLinks: { user_id: number; location_id: number }[] = [];
+  const countryLinks: { user_id: number; country: string }[] = [];
 
   await db.transaction().execute(async (trx) => {
     if (options.reset) {
       // CASCADE: groups, memberships and the change outbox of the Engage SCIM API go with the users.
-      await sql`TRUNCATE engage.location_admins, engage.users, engage.locations RESTART IDENTITY CASCADE`.execute(
+      await sql`TRUNCATE engage.location_admins, engage.country_admins, engage.users, engage.locations RESTART IDENTITY CASCADE`.execute(
         trx,
       );
     } else {
@@ -86,17 +89,23 @@ export async function seedCompany(db: Kysely<EngageDatabase>, options: SeedOptio
     }
     await insertUsers(trx);
   });
-  await sql`ANALYZE engage.users, engage.locations, engage.location_admins`.execute(db);
+  await sql`ANALYZE engage.users, engage.locations, engage.location_admins, engage.country_admins`.execute(
+    db,
+  );
 
   async function insertUsers(trx: Kysely<EngageDatabase>): Promise<void> {
     for (let start = 0; start < options.users; start += BATCH) {
       const rows: (UserInsert & { id: number })[] = [];
       for (let id = start + 1; id <= Math.min(start + BATCH, options.users); id++) {
+        // Every administrator access level Eptura documents, so the demo shows each of them.
         const userType = typeRandom.weighted<EngageUserType>({
           global_admin: 1,
+          country_admin: 1,
           location_admin: 3,
+          group_admin: 1,
+          video_admin: 1,
           vendor: 5,
-          regular: 91,
+          regular: 88,
         });
         const active = !typeRandom.chance(0.02);
         const row = { id, ...people.user(userType, { active }) };
@@ -110,6 +119,11 @@ export async function seedCompany(db: Kysely<EngageDatabase>, options: SeedOptio
             adminLinks.push({ user_id: id, location_id: home.id });
           }
         }
+        if (userType === 'country_admin') {
+          for (const country of typeRandom.sample(countries, typeRandom.int(1, 2))) {
+            countryLinks.push({ user_id: id, country });
+          }
+        }
       }
       await trx.insertInto('engage.users').values(rows).execute();
     }
@@ -117,6 +131,12 @@ export async function seedCompany(db: Kysely<EngageDatabase>, options: SeedOptio
       await trx
         .insertInto('engage.location_admins')
         .values(adminLinks.slice(i, i + BATCH))
+        .execute();
+    }
+    for (let i = 0; i < countryLinks.length; i += BATCH) {
+      await trx
+        .insertInto('engage.country_admins')
+        .values(countryLinks.slice(i, i + BATCH))
         .execute();
     }
     // Ids were given explicitly (deterministic); move the identity sequences past them.
@@ -137,6 +157,7 @@ export async function seedCompany(db: Kysely<EngageDatabase>, options: SeedOptio
     ssoUsers,
     nonEmailUsernames,
     locationAdminLinks: adminLinks.length,
+    countryAdminLinks: countryLinks.length,
     durationMs: Math.round(performance.now() - started),
   };
 }

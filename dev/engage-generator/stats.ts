@@ -6,6 +6,7 @@ export interface EngageStats {
   users: { total: number; active: number; inactive: number; deleted: number; byType: Record<string, number> };
   locations: { total: number; active: number; inactive: number; deleted: number };
   locationAdminLinks: number;
+  countryAdminLinks: number;
 }
 
 export async function engageStats(db: Kysely<EngageDatabase>): Promise<EngageStats> {
@@ -22,6 +23,9 @@ export async function engageStats(db: Kysely<EngageDatabase>): Promise<EngageSta
            count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS deleted
     FROM engage.locations`.execute(db);
   const links = await sql<{ n: number }>`SELECT count(*)::int AS n FROM engage.location_admins`.execute(db);
+  const countryLinks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM engage.country_admins`.execute(
+    db,
+  );
   const sum = (k: 'active' | 'inactive' | 'deleted') => users.rows.reduce((s, r) => s + r[k], 0);
   const l = locations.rows[0] ?? { active: 0, inactive: 0, deleted: 0 };
   return {
@@ -34,5 +38,6 @@ export async function engageStats(db: Kysely<EngageDatabase>): Promise<EngageSta
     },
     locations: { total: l.active + l.inactive + l.deleted, ...l },
     locationAdminLinks: links.rows[0]?.n ?? 0,
+    countryAdminLinks: countryLinks.rows[0]?.n ?? 0,
   };
 }
