@@ -1,6 +1,7 @@
 // Translation between the domain's desired user / access plans and Visitor's SCIM wire format.
 import type { AccessPlan } from '../domain/access-diff';
 import type { AttributeChange, VisitorUserSnapshot } from '../domain/attribute-diff';
+import { stripUnsafeCharacters } from '../domain/display-text';
 import type { AccessMap, DesiredVisitorUser, EngageLocation, Role } from '../domain/types';
 import {
   addLocationAccess,
@@ -121,17 +122,23 @@ export function accessOf(u: ScimUser): Map<string, Role> {
   return new Map((u[URN_VISITOR_USER]?.locationAccess ?? []).map((a) => [a.locationId, a.role]));
 }
 
+/**
+ * A location as Visitor gets it. Its name and address are display values too (they appear in
+ * invitations and on badges): control and bidirectional formatting characters are removed; a clean
+ * location's body, and so its fingerprint, is what it always was.
+ */
 export function locationBody(l: EngageLocation): LocationRequest {
+  const safe = (v: string | null) => (v ? stripUnsafeCharacters(v) : '');
   const address = {
-    ...(l.address ? { streetAddress: l.address } : {}),
-    ...(l.city ? { locality: l.city } : {}),
-    ...(l.postalCode ? { postalCode: l.postalCode } : {}),
+    ...(safe(l.address) ? { streetAddress: safe(l.address) } : {}),
+    ...(safe(l.city) ? { locality: safe(l.city) } : {}),
+    ...(safe(l.postalCode) ? { postalCode: safe(l.postalCode) } : {}),
     ...(l.country ? { country: l.country } : {}),
   };
   return {
     schemas: [URN_VISITOR_LOCATION],
     externalId: String(l.id),
-    name: l.name,
+    name: stripUnsafeCharacters(l.name),
     ...(Object.keys(address).length ? { address } : {}),
     ...(l.timeZone ? { timeZone: l.timeZone } : {}),
   };
