@@ -10,6 +10,7 @@ import { applyPlan } from './apply-plan';
 import type { Engine } from './engine';
 import { userEntry, withWarnings } from './log-entries';
 import type { LogEntry } from './ports';
+import { planDigest, predictCreate } from './predict-create';
 import { leasedPageUser } from './user-lease';
 import {
   UNCHANGED,
@@ -82,7 +83,7 @@ export async function reconcileUser(
         }),
       );
     }
-    if (ctx.dryRun) return planned(plan, entry);
+    if (ctx.dryRun) return await planned(engine, ctx, plan, entry);
     return await applyPlan(engine, ctx, input, plan, entry);
   } catch (err) {
     const kind = visitorErrorKind(err);
@@ -174,22 +175,37 @@ function planContext(
 }
 
 /** A dry run: the plan, logged as "planned", nothing written anywhere but the log. */
-function planned(plan: UserPlan, entry: EntryFn): UserResult {
+/**
+ * A dry run's entry: what the real run would do, said so a reviewed plan can be compared with a fresh
+ * one — the digest of what it writes, and for a create whether Visitor already holds the user
+ * (adopted, or another Engage user's) and who gets an invitation.
+ */
+async function planned(
+  engine: Engine,
+  ctx: UserRunContext,
+  plan: UserPlan,
+  entry: EntryFn,
+): Promise<UserResult> {
   const outcome: Outcome =
     plan.kind === 'skip' && plan.reason === 'unchanged' ? 'unchanged' : PLAN_OUTCOME[plan.kind];
   if (outcome === 'unchanged') return userResult(outcome, null);
-  const attributes =
-    plan.kind === 'update' || plan.kind === 'reactivate'
-      ? changedNames(plan)
-      : plan.kind === 'create'
-        ? ['*']
-        : null;
+  const digest = planDigest(plan);
+  if (plan.kind === 'create') {
+    const p = await predictCreate(engine, plan.engageUserId, plan, ctx.invitations);
+    const detail = { plan: digest, invitation: p.invitation, ...(p.reason ? { reason: p.reason } : {}) };
+    const outcomeOf = { create: 'created', adopt: 'adopted', fail: 'failed' } as const;
+    return userResult(
+      outcomeOf[p.action],
+      entry(p.action, 'planned', { attributes: ['*'], visitor_id: p.visitorId, detail }),
+    );
+  }
+  const attributes = plan.kind === 'update' || plan.kind === 'reactivate' ? changedNames(plan) : null;
   const detail =
     plan.kind === 'fail'
-      ? { failures: plan.failures }
+      ? { failures: plan.failures, plan: plan.failures.map((f) => f.code).join(',') }
       : plan.kind === 'skip' || plan.kind === 'delete' || plan.kind === 'deactivate'
-        ? { reason: plan.reason }
-        : null;
+        ? { reason: plan.reason, ...(digest ? { plan: digest } : {}) }
+        : { plan: digest };
   return userResult(outcome, entry(plan.kind, 'planned', { attributes, detail }));
 }
 

@@ -25,7 +25,9 @@ function unusable(
   if (!run) return `no run ${reviewedRunId} to apply`;
   if (!run.dryRun)
     return `${reviewedRunId} is not a dry run: only a dry run's plan can be reviewed and applied`;
-  if (run.kind !== kind) return `${reviewedRunId} planned a ${run.kind} sync, not a ${kind} one`;
+  // Dry runs are recorded as '<kind>-dry-run'.
+  const planned = run.kind.replace(/-dry-run$/, '');
+  if (planned !== kind) return `${reviewedRunId} planned a ${planned} sync, not a ${kind} one`;
   if (run.status !== 'completed') return `${reviewedRunId} is ${run.status}: its plan is incomplete`;
   return null;
 }

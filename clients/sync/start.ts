@@ -104,7 +104,7 @@ async function applyReviewedPlan(ctx: CliContext, p: ParsedCommand, reviewedRunI
       );
   const run = await runById(ctx.db(), reviewedRunId);
   if (!run) throw new CliError(`no run ${reviewedRunId} in the runs table`);
-  if (!run.dry_run || run.kind !== 'initial')
+  if (!run.dry_run || run.kind.replace(/-dry-run$/, '') !== 'initial')
     throw new CliError(
       `${reviewedRunId} is not a dry run of an initial sync: start one with --dry-run and review it`,
     );

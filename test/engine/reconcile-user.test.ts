@@ -671,7 +671,9 @@ describe('reconcileUser: deletions', () => {
 describe('reconcileUser: dry runs write nothing but report the plan', () => {
   const nothingWritten = (w: FakeWorld, before: unknown) => {
     assert.ok(
-      w.visitor.calls.every((c) => c.method === 'getUser'),
+      w.visitor.calls.every((c) =>
+        ['getUser', 'findUserByExternalId', 'findUserByUserName'].includes(c.method),
+      ),
       'only reads',
     );
     assert.deepEqual([...w.store.users.values()], before);
@@ -688,7 +690,24 @@ describe('reconcileUser: dry runs write nothing but report the plan', () => {
     assert.equal((r.log ?? r.logged)?.action, 'create');
     assert.equal((r.log ?? r.logged)?.outcome, 'planned');
     assert.deepEqual((r.log ?? r.logged)?.attributes, ['*']);
-    assert.equal((r.log ?? r.logged)?.detail, null);
+    // What a reviewed plan is compared on: the digest of what it writes, and the invitation.
+    const detail = (r.log ?? r.logged)?.detail as { plan: string; invitation: string };
+    assert.match(detail.plan, /^[0-9a-f]{16}$/);
+    assert.equal(
+      detail.invitation,
+      w.engine.settings.invitations.mode === 'send' ? 'now' : detail.invitation,
+    );
+    nothingWritten(w, []);
+  });
+
+  it('a new user Visitor already holds (onboarded by hand) is planned as its adoption, not invited', async () => {
+    const w = await world();
+    w.engage.add(engageUser(10));
+    const seeded = w.visitor.seedUser('user10@example.com');
+    const r = await w.run(10, { dryRun: true });
+    assert.equal(r.outcome, 'adopted');
+    assert.deepEqual([r.log?.action, r.log?.outcome, r.log?.visitor_id], ['adopt', 'planned', seeded.id]);
+    assert.equal(r.log?.detail?.invitation, 'none');
     nothingWritten(w, []);
   });
 
@@ -719,7 +738,8 @@ describe('reconcileUser: dry runs write nothing but report the plan', () => {
     const invalid = await w.run(11, { dryRun: true });
     const inactive = await w.run(12, { dryRun: true });
     assert.equal(leaver.outcome, 'deactivated');
-    assert.deepEqual(leaver.log?.detail, { reason: 'inactive_in_engage' });
+    assert.equal(leaver.log?.detail?.reason, 'inactive_in_engage');
+    assert.match(String(leaver.log?.detail?.plan), /^inactive_in_engage:/);
     assert.equal(leaver.log?.attributes, null);
     assert.equal(w.visitor.users.get(vid)!.active, true);
     assert.equal(invalid.outcome, 'failed');

@@ -7,7 +7,7 @@ import { type FakeWorld, fakeWorld } from './fakes';
 function withRun(w: FakeWorld, id: string, o: { kind?: string; dryRun?: boolean; status?: string } = {}) {
   w.store.runs.set(id, {
     id,
-    kind: o.kind ?? 'initial',
+    kind: o.kind ?? 'initial-dry-run',
     workflowId: id,
     startedBy: 'test',
     dryRun: o.dryRun ?? true,
@@ -60,7 +60,7 @@ describe('checkReviewedPlan', () => {
   for (const [what, setup, pattern] of [
     ['a missing run', (_w: FakeWorld) => {}, /no run reviewed/],
     ['a real run', (w: FakeWorld) => withRun(w, 'reviewed', { dryRun: false }), /not a dry run/],
-    ['a daily dry run', (w: FakeWorld) => withRun(w, 'reviewed', { kind: 'daily' }), /planned a daily sync/],
+    ['a daily dry run', (w: FakeWorld) => withRun(w, 'reviewed', { kind: 'daily-dry-run' }), /planned a daily sync/],
     [
       'a stopped dry run',
       (w: FakeWorld) => withRun(w, 'reviewed', { status: 'stopped' }),

@@ -22,7 +22,8 @@ function world(s: Partial<SyncSettings> = {}) {
       attempt,
       noProgress,
     );
-  const writes = () => w.visitor.calls.filter((c) => c.method !== 'listLocations' && c.method !== 'getUser');
+  const READS = new Set(['listLocations', 'getUser', 'findUserByExternalId', 'findUserByUserName']);
+  const writes = () => w.visitor.calls.filter((c) => !READS.has(c.method));
   return { ...w, single, writes };
 }
 
