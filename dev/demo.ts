@@ -1,11 +1,15 @@
 // `npm run demo`: the whole product on the embedded defaults. Brings the local stack up (Temporal
 // dev server, PostgreSQL, Visitor emulator, a background worker), seeds a demo company in Engage,
-// runs the initial sync with a progress display, creates the daily schedule, applies a day of churn,
+// onboards it as an operator would (a dry run, the proposed location matches confirmed, the reviewed
+// plan applied) with a progress display, creates the daily schedule, applies a day of churn,
 // triggers one scheduled run, and prints a summary and where to look.
 import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { cliContext } from '../clients/context';
 import { countsSummary, formatDuration } from '../clients/format';
+import { locationsAcceptCommand, locationsListCommand } from '../clients/sync/locations';
+import { planCommand } from '../clients/sync/plan';
 import { watchRun } from '../clients/watch';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
@@ -104,6 +108,51 @@ async function newHireThroughScim(db: Kysely<EngageDatabase>) {
   }
 }
 const step = (text: string) => console.log(`\n▶ ${text}`);
+
+async function startRun(client: Client, workflowId: string, input: SyncRunInput): Promise<void> {
+  await client.workflow.start('syncRunWorkflow', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [input],
+    typedSearchAttributes: [
+      { key: RUN_KIND, value: input.kind },
+      { key: STARTED_BY, value: 'demo' },
+      { key: DRY_RUN, value: input.dryRun ?? false },
+      { key: RUN_STATUS, value: 'running' },
+    ],
+    memo: { startedBy: 'demo', invitations: 'send', dryRun: input.dryRun ?? false },
+  });
+}
+
+/**
+ * Visitor was installed at the company's HQ before the sync: its default location is the office
+ * Engage knows as its first location (same name and address), as on a real onboarding.
+ */
+async function hqIsVisitorsDefault(db: Kysely<EngageDatabase>): Promise<string | undefined> {
+  const visitor = new VisitorScimClient({ baseUrl: config.visitor.url, token: config.visitor.token });
+  try {
+    const def = (await visitor.listLocations()).find((l) => l.isDefault);
+    const first = await db
+      .selectFrom('engage.locations')
+      .select('id')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!def || !first) return undefined;
+    await db
+      .updateTable('engage.locations')
+      .set({
+        name: def.name,
+        ...(def.address?.streetAddress ? { address: def.address.streetAddress } : {}),
+        ...(def.address?.locality ? { city: def.address.locality } : {}),
+      })
+      .where('id', '=', first.id)
+      .execute();
+    return def.name;
+  } finally {
+    visitor.close();
+  }
+}
 const started = Date.now();
 
 step('Bringing the stack up (Temporal dev server, PostgreSQL, Visitor emulator, worker)');
@@ -123,24 +172,42 @@ try {
     console.log(
       `  ${seeded.users} users (${seeded.usersByType.global_admin} global admins, ${seeded.usersByType.location_admin} location admins, ${seeded.usersByType.vendor} vendors) in ${formatDuration(seeded.durationMs)}`,
     );
+    const hq = await hqIsVisitorsDefault(engageDb);
+    if (hq)
+      console.log(`  the first location is the company's HQ, "${hq}": Visitor's default location already`);
   } else {
     console.log(`\n▶ Engage already holds ${existing.n} users (an earlier demo): reusing them`);
   }
 
-  step('Initial sync: every Engage location and user into Visitor (invitations sent now)');
-  const initialId = `initial-sync-demo-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-  const initialInput: SyncRunInput = { kind: 'initial', startedBy: 'demo', invitations: { mode: 'send' } };
-  await client.workflow.start('syncRunWorkflow', {
-    taskQueue: config.temporal.taskQueue,
-    workflowId: initialId,
-    args: [initialInput],
-    typedSearchAttributes: [
-      { key: RUN_KIND, value: 'initial' },
-      { key: STARTED_BY, value: 'demo' },
-      { key: DRY_RUN, value: false },
-      { key: RUN_STATUS, value: 'running' },
-    ],
-    memo: { startedBy: 'demo', invitations: 'send' },
+  step('Onboarding, step 1: a dry run of the initial sync — the plan to review, nothing written to Visitor');
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const dryId = `initial-sync-demo-${stamp}-plan`;
+  await startRun(client, dryId, {
+    kind: 'initial',
+    startedBy: 'demo',
+    dryRun: true,
+    invitations: { mode: 'send' },
+  });
+  await watchRun(ctx, dryId);
+  await planCommand.run({ positionals: [dryId], values: { limit: '5' } } as never, () => ctx);
+
+  step(
+    "Onboarding, step 2: the operator confirms the proposed location matches (Visitor's HQ is Engage's HQ)",
+  );
+  await locationsListCommand.run({ positionals: [], values: {} } as never, () => ctx);
+  await locationsAcceptCommand
+    .run({ positionals: [dryId], values: {} } as never, () => ctx)
+    .catch((err: Error) => console.log(`  ${err.message}`));
+
+  step(
+    'Onboarding, step 3: the initial sync applies exactly the reviewed plan (checked against a fresh one first)',
+  );
+  const initialId = `initial-sync-demo-${stamp}`;
+  await startRun(client, initialId, {
+    kind: 'initial',
+    startedBy: 'demo',
+    invitations: { mode: 'send' },
+    reviewedPlanRunId: dryId,
   });
   await watchRun(ctx, initialId);
 
