@@ -16,6 +16,7 @@ import { recordContinueAsNew } from './record-continue-as-new';
 import { recordDeletionGuard } from './record-deletion-guard';
 import { recordPlanningFailure } from './record-planning-failure';
 import { recordProvisionUserContinuesAsNew } from './record-provision-user-continues-as-new';
+import { recordReviewedPlan } from './record-reviewed-plan';
 import { recordScaleOut } from './record-scale-out';
 import { showHistory, writeHistory } from './save-history';
 
@@ -125,3 +126,4 @@ await recordProvisionUserContinuesAsNew();
 await recordPlanningFailure();
 await recordDeletionGuard();
 await recordScaleOut();
+await recordReviewedPlan();
