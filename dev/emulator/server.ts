@@ -316,9 +316,17 @@ export async function startVisitorEmulator(options: VisitorEmulatorOptions): Pro
       if (path === VISITOR_SCIM_BASE_PATH || path.startsWith(`${VISITOR_SCIM_BASE_PATH}/`)) {
         await handleScim(req, res, path.slice(VISITOR_SCIM_BASE_PATH.length) || '/', query);
       } else if (path === DOCUMENTATION_PATH && req.method === 'GET') {
-        const text = await readFile(DOCUMENTATION_FILE);
-        res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8', 'content-length': text.length });
-        res.end(text);
+        // A copy of the emulator without the docs (an image that left them out) answers 404, not 500.
+        const text = await readFile(DOCUMENTATION_FILE).catch(() => undefined);
+        if (text === undefined)
+          sendReply(res, errorReply(404, undefined, 'The contract is not installed here'));
+        else {
+          res.writeHead(200, {
+            'content-type': 'text/markdown; charset=utf-8',
+            'content-length': text.length,
+          });
+          res.end(text);
+        }
       } else if (path === '/_admin' || path.startsWith('/_admin/')) {
         if (adminAuth && !adminAuth(req.headers.authorization)) {
           sendReply(res, { status: 401, body: { error: 'Missing or invalid admin token' } });
