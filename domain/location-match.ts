@@ -56,15 +56,23 @@ function basis(e: MatchableEngageLocation, v: MatchableVisitorLocation): MatchBa
 
 const score = (by: MatchBasis[]) => by.reduce((n, b) => n + WEIGHT[b], 0);
 
+/** An Engage location that looks like more than one Visitor location equally (or shares one). */
+export interface AmbiguousMatch {
+  engageLocationId: number;
+  /** The Visitor locations it looks equally like, by id. */
+  candidates: string[];
+}
+
 /**
  * One proposal per Engage location at most, and each Visitor location proposed once: the strongest
- * pairs first; a tie for the same location is ambiguous and proposes nothing for it (the operator
- * matches it by hand). Deterministic whatever the input order.
+ * pairs first. A tie (one Engage location like two Visitor locations, or two like one) is ambiguous:
+ * no proposal, but the location is named with its candidates so it waits for the operator too — never
+ * a guess, never a duplicate. Deterministic whatever the input order.
  */
 export function proposeLocationMatches(
   engage: readonly MatchableEngageLocation[],
   visitor: readonly MatchableVisitorLocation[],
-): MatchProposal[] {
+): { proposals: MatchProposal[]; ambiguous: AmbiguousMatch[] } {
   const pairs: { e: MatchableEngageLocation; v: MatchableVisitorLocation; by: MatchBasis[]; s: number }[] =
     [];
   for (const e of engage) {
@@ -77,12 +85,13 @@ export function proposeLocationMatches(
   pairs.sort((a, b) => b.s - a.s || a.e.id - b.e.id || (a.v.id < b.v.id ? -1 : a.v.id > b.v.id ? 1 : 0));
   const takenE = new Set<number>();
   const takenV = new Set<string>();
-  const out: MatchProposal[] = [];
+  const proposals: MatchProposal[] = [];
+  const ambiguous = new Map<number, Set<string>>();
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i]!;
     if (takenE.has(p.e.id) || takenV.has(p.v.id)) continue;
-    // Ambiguous: another free pair of the same strength shares one side of this one.
-    const rival = pairs.some(
+    // Rivals: other free pairs of the same strength that share one side of this one.
+    const rivals = pairs.filter(
       (q, j) =>
         j !== i &&
         q.s === p.s &&
@@ -90,10 +99,29 @@ export function proposeLocationMatches(
         !takenE.has(q.e.id) &&
         !takenV.has(q.v.id),
     );
-    takenE.add(p.e.id);
-    takenV.add(p.v.id);
-    if (rival) continue;
-    out.push({ engageLocationId: p.e.id, visitorLocationId: p.v.id, by: p.by, isDefault: p.v.isDefault });
+    if (rivals.length === 0) {
+      takenE.add(p.e.id);
+      takenV.add(p.v.id);
+      proposals.push({
+        engageLocationId: p.e.id,
+        visitorLocationId: p.v.id,
+        by: p.by,
+        isDefault: p.v.isDefault,
+      });
+      continue;
+    }
+    for (const q of [p, ...rivals]) {
+      takenE.add(q.e.id);
+      takenV.add(q.v.id);
+      const set = ambiguous.get(q.e.id) ?? new Set<string>();
+      set.add(q.v.id);
+      ambiguous.set(q.e.id, set);
+    }
   }
-  return out.sort((a, b) => a.engageLocationId - b.engageLocationId);
+  return {
+    proposals: proposals.sort((a, b) => a.engageLocationId - b.engageLocationId),
+    ambiguous: [...ambiguous]
+      .sort(([a], [b]) => a - b)
+      .map(([engageLocationId, c]) => ({ engageLocationId, candidates: [...c].sort() })),
+  };
 }

@@ -32,7 +32,7 @@ export type VisitorTarget = Pick<
   | 'sendInvitation'
   | 'listLocations'
   | 'createLocation'
-  | 'replaceLocation'
+  | 'patchLocation'
 >;
 
 export interface StoredUser extends SyncUserState {

@@ -10,14 +10,14 @@ export interface PredictedCreate {
   action: 'create' | 'adopt' | 'fail';
   /** The Visitor user adopted, or the one another Engage user holds. */
   visitorId: string | null;
-  /** 'now' | 'delayed' | 'none': the "Join your team" e-mail this user would get. */
-  invitation: 'now' | 'delayed' | 'none';
+  /** 'now', 'delayed:<ms>' or 'none': the "Join your team" e-mail this user would get, and when. */
+  invitation: 'now' | `delayed:${number}` | 'none';
   reason?: string;
 }
 
 function invitationOf(policy: InvitationPolicy, ours: boolean): PredictedCreate['invitation'] {
   if (!ours || policy.mode === 'disabled') return 'none';
-  return policy.mode === 'send' ? 'now' : 'delayed';
+  return policy.mode === 'send' ? 'now' : `delayed:${policy.delayMs}`;
 }
 
 /** Reads only: the same lookups the create makes when Visitor answers 409. */

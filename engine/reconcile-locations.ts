@@ -6,7 +6,7 @@
 // Writes to Visitor, so it heartbeats, stops before its next write once cancelled, and writes only
 // while it holds the run's locations fence (engine/attempt-fence.ts): never beside its own retry.
 import { canonicalJson, sha256Hex } from '../domain/fingerprint';
-import { type MatchProposal, proposeLocationMatches } from '../domain/location-match';
+import { type AmbiguousMatch, type MatchProposal, proposeLocationMatches } from '../domain/location-match';
 import type { LocationCounts } from '../domain/run-types';
 import { type VisitorScimError, visitorErrorKind } from '../scim/errors';
 import { type AttemptFence, throwIfStopped, UNFENCED } from './attempt-fence';
@@ -16,7 +16,7 @@ import { noDefaultLocation } from './errors';
 import { locationEntry } from './log-entries';
 import { pool, STEPS_PER_REQUEST_SLOT } from './pool';
 import type { LogEntry, Progress } from './ports';
-import { locationBody } from './visitor-mapping';
+import { locationBody, locationOperations } from './visitor-mapping';
 
 export async function reconcileLocations(
   engine: Engine,
@@ -58,7 +58,7 @@ export async function reconcileLocations(
   const byExternalId = new Map(visitorLocations.filter((l) => l.externalId).map((l) => [l.externalId!, l]));
   const linkedTo = new Map<string, number>();
   for (const [engageId, link] of mapped) if (link.status === 'linked') linkedTo.set(link.visitorId, engageId);
-  const proposals = proposalsFor(engageResult.locations, visitorLocations, {
+  const { proposals, ambiguous } = proposalsFor(engageResult.locations, visitorLocations, {
     mapped,
     matches,
     byId,
@@ -103,34 +103,47 @@ export async function reconcileLocations(
         if (!dryRun) {
           if (!same) {
             await beforeWrite();
-            await visitor.replaceLocation(linked.id, { ...body, id: linked.id });
+            const ops = locationOperations(l, linked);
+            if (ops.length > 0) await visitor.patchLocation(linked.id, ops);
           }
           await store.saveLocation(l.id, linked.id, print, 'linked');
         }
         if (same) counts.unchanged++;
         else {
           counts.updated++;
-          log.push(entry(l.id, linked.id, 'update', 'updated'));
+          log.push(entry(l.id, linked.id, 'update', 'updated', { plan: print }));
         }
         return;
       }
       const choice = matches.get(l.id);
-      if (choice?.decision === 'match') {
+      // A match applies once: a location linked by it and later removed in Visitor is created again.
+      if (choice?.decision === 'match' && !link) {
         const target = byId.get(choice.visitorLocationId!);
         const refusal = matchRefusal(l.id, choice.visitorLocationId!, target, linkedTo);
         if (refusal) {
           counts.failed++;
-          log.push(entry(l.id, choice.visitorLocationId, 'match', 'failed', { reason: refusal }));
+          log.push(
+            entry(l.id, choice.visitorLocationId, 'match', 'failed', { reason: refusal, plan: print }),
+          );
           return;
         }
         if (!dryRun) {
           // The existing site becomes this Engage location's: its externalId, name and address.
-          await beforeWrite();
-          await visitor.replaceLocation(target!.id, { ...body, id: target!.id });
+          const ops = locationOperations(l, target!, { keepUnset: true });
+          if (ops.length > 0) {
+            await beforeWrite();
+            await visitor.patchLocation(target!.id, ops);
+          }
           await store.saveLocation(l.id, target!.id, print, 'linked');
         }
         counts.matched++;
-        log.push(entry(l.id, target!.id, 'match', 'matched', { default: target!.isDefault, by: 'operator' }));
+        log.push(
+          entry(l.id, target!.id, 'match', 'matched', {
+            default: target!.isDefault,
+            by: 'operator',
+            plan: print,
+          }),
+        );
         return;
       }
       const proposal = choice ? undefined : proposals.get(l.id);
@@ -145,10 +158,20 @@ export async function reconcileLocations(
         );
         return;
       }
+      const alike = choice ? undefined : ambiguous.get(l.id);
+      if (alike) {
+        counts.awaitingMatch++;
+        log.push(
+          locationEntry(runId, l.id, 'propose-match', dryRun ? 'planned' : 'held', {
+            detail: ambiguousDetail(l.id, alike),
+          }),
+        );
+        return;
+      }
       const refused =
         choice?.decision === 'separate' && choice.visitorLocationId
-          ? { refused_match: choice.visitorLocationId }
-          : undefined;
+          ? { refused_match: choice.visitorLocationId, plan: print }
+          : { plan: print };
       if (dryRun) {
         counts.created++;
         log.push(entry(l.id, null, 'create', 'created', refused));
@@ -227,7 +250,7 @@ function proposalsFor(
     byExternalId: Map<string, VisitorLocation>;
     linkedTo: Map<string, number>;
   },
-): Map<number, MatchProposal> {
+): { proposals: Map<number, MatchProposal>; ambiguous: Map<number, AmbiguousMatch> } {
   const chosen = new Set<string>();
   for (const m of s.matches.values())
     if (m.decision === 'match' && m.visitorLocationId) chosen.add(m.visitorLocationId);
@@ -236,9 +259,9 @@ function proposalsFor(
     const linked = link ? s.byId.get(link.visitorId) : s.byExternalId.get(String(l.id));
     return !linked && !s.matches.has(l.id);
   });
-  if (unlinked.length === 0) return new Map();
+  if (unlinked.length === 0) return { proposals: new Map(), ambiguous: new Map() };
   const free = visitorLocations.filter((v) => !v.externalId && !s.linkedTo.has(v.id) && !chosen.has(v.id));
-  const proposals = proposeLocationMatches(
+  const { proposals, ambiguous } = proposeLocationMatches(
     unlinked.map((l) => ({ id: l.id, name: l.name, address: l.address, city: l.city })),
     free.map((v) => ({
       id: v.id,
@@ -248,7 +271,19 @@ function proposalsFor(
       isDefault: v.isDefault,
     })),
   );
-  return new Map(proposals.map((p) => [p.engageLocationId, p]));
+  return {
+    proposals: new Map(proposals.map((p) => [p.engageLocationId, p])),
+    ambiguous: new Map(ambiguous.map((a) => [a.engageLocationId, a])),
+  };
+}
+
+function ambiguousDetail(engageId: number, a: AmbiguousMatch): Record<string, unknown> {
+  return {
+    reason: `looks equally like ${a.candidates.length === 1 ? 'an existing Visitor location another Engage location also looks like' : `${a.candidates.length} existing Visitor locations`}; not created until an operator decides`,
+    candidates: a.candidates,
+    confirm: `npm run sync -- locations match ${engageId} <one of: ${a.candidates.join(', ')}>`,
+    refuse: `npm run sync -- locations separate ${engageId}`,
+  };
 }
 
 /** Why an operator's match cannot be applied now, or null when it can. */

@@ -8,7 +8,9 @@ import {
   removeLocationAccess,
   replaceUserName,
   setActive,
+  type LocationAttribute,
   setDefaultLocation,
+  setLocationAttributes,
   setLocationRole,
   setOrRemovePhoneNumber,
   setSso,
@@ -17,6 +19,7 @@ import {
 import {
   type LocationRequest,
   type PatchOperation,
+  type ScimLocation,
   type ScimUser,
   URN_CORE_USER,
   URN_VISITOR_LOCATION,
@@ -142,4 +145,33 @@ export function locationBody(l: EngageLocation): LocationRequest {
     ...(Object.keys(address).length ? { address } : {}),
     ...(l.timeZone ? { timeZone: l.timeZone } : {}),
   };
+}
+
+/**
+ * The location's attributes the sync owns that Visitor has otherwise, as PATCH operations: a write
+ * leaves whatever else Visitor keeps on a location untouched (on a target without PATCH the client
+ * reads, applies and PUTs back). `keepUnset`: what Engage has no value for stays as Visitor has it —
+ * for a location that existed before the sync (the HQ), whose details Engage may not know.
+ */
+export function locationOperations(
+  l: EngageLocation,
+  current: Pick<ScimLocation, 'name' | 'externalId' | 'timeZone' | 'address'>,
+  { keepUnset = false } = {},
+): PatchOperation[] {
+  const body = locationBody(l);
+  const wanted: [LocationAttribute, string | undefined, string | undefined][] = [
+    ['name', body.name, current.name],
+    ['externalId', body.externalId, current.externalId],
+    ['timeZone', body.timeZone, current.timeZone],
+    ['address.streetAddress', body.address?.streetAddress, current.address?.streetAddress],
+    ['address.locality', body.address?.locality, current.address?.locality],
+    ['address.postalCode', body.address?.postalCode, current.address?.postalCode],
+    ['address.country', body.address?.country, current.address?.country],
+  ];
+  const changes: Partial<Record<LocationAttribute, string | null>> = {};
+  for (const [path, want, has] of wanted) {
+    if (want === has || (want === undefined && (keepUnset || has === undefined))) continue;
+    changes[path] = want ?? null;
+  }
+  return setLocationAttributes(changes);
 }

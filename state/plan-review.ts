@@ -1,50 +1,52 @@
 // A reviewed dry-run plan against a fresh one (the check before an initial sync applies what was
-// reviewed): what each object's planned entries say, compared object by object in the database, so
+// reviewed): what each run says of each object, compared object by object in the database, so
 // 100,000 equal users cost one scan of each plan rather than rows in memory.
 import { type Kysely, sql } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
 import type { PlanDifference } from '../engine/ports';
 
 /**
- * What an object's planned entries say: the action, the Visitor object it names (an adoption, a
- * match), the attributes, and what the dry run recorded of the plan itself (its digest, the
- * invitation, the reason of a skip or a failure).
+ * What a dry run says of one object: its newest entry (a retried page logs its users again), every
+ * outcome (a user the dry run could not plan is part of the plan too), and what the entry records of
+ * the plan itself — the Visitor object it names, the attributes, the digest of what it writes, the
+ * invitation, the reason of a skip, a failure or a held location.
  */
-const SAYS = sql<string>`string_agg(
-  l.action || '|' || coalesce(l.visitor_id, '') || '|' || coalesce(array_to_string(l.attributes, ','), '')
-    || '|' || coalesce(l.detail->>'plan', '') || '|' || coalesce(l.detail->>'invitation', '')
-    || '|' || coalesce(l.detail->>'reason', '') || '|' || coalesce(l.detail->>'refused_match', ''),
-  ' & ' ORDER BY l.action, l.visitor_id)`;
+interface Says {
+  action: string;
+  outcome: string;
+  visitor: string | null;
+  attributes: string[] | null;
+  plan: unknown;
+  invitation: unknown;
+  reason: unknown;
+  failures: unknown;
+  refused: unknown;
+  candidates: string[] | null;
+}
+
+const SAYS = sql<Says>`jsonb_build_object(
+  'action', l.action, 'outcome', l.outcome, 'visitor', l.visitor_id, 'attributes', l.attributes,
+  'plan', l.detail->'plan', 'invitation', l.detail->'invitation', 'reason', l.detail->'reason',
+  'failures', l.detail->'failures', 'refused', l.detail->'refused_match', 'candidates', l.detail->'candidates')`;
 
 interface Row {
   object_type: 'user' | 'location';
   engage_id: number;
-  reviewed: string | null;
-  fresh: string | null;
-}
-
-/** One action out of SAYS: [action, visitorId, refusedMatch]. */
-function parts(says: string | null): { action: string; visitorId: string; refused: string }[] {
-  if (says === null) return [];
-  return says.split(' & ').map((s) => {
-    const f = s.split('|');
-    return { action: f[0]!, visitorId: f[1]!, refused: f[6] ?? '' };
-  });
+  reviewed: Says | null;
+  fresh: Says | null;
 }
 
 /**
- * The operator's answer to a proposal is what review is for, not a change: a proposed location
- * match is met by that match, or by the location's own site once the proposal was refused.
+ * The operator's answer to a proposal is what review is for, not a change: a proposed location match
+ * (or one of an ambiguous location's candidates) met by that match going through, or by the
+ * location's own site once the proposal was refused.
  */
 function answersProposal(row: Row): boolean {
-  if (row.object_type !== 'location') return false;
-  const [r, f] = [parts(row.reviewed), parts(row.fresh)];
-  if (r.length !== 1 || f.length !== 1 || r[0]!.action !== 'propose-match') return false;
-  const proposed = r[0]!.visitorId;
-  return (
-    (f[0]!.action === 'match' && f[0]!.visitorId === proposed) ||
-    (f[0]!.action === 'create' && f[0]!.refused === proposed)
-  );
+  const { reviewed: r, fresh: f } = row;
+  if (row.object_type !== 'location' || !r || !f || r.action !== 'propose-match') return false;
+  const proposed = r.visitor !== null ? [r.visitor] : (r.candidates ?? []);
+  if (f.action === 'match') return f.reason === null && f.visitor !== null && proposed.includes(f.visitor);
+  return f.action === 'create' && typeof f.refused === 'string' && proposed.includes(f.refused);
 }
 
 function changeOf(reviewed: string[], now: string[]): PlanDifference['change'] {
@@ -67,11 +69,10 @@ export class PlanReview {
     limit: number,
   ): Promise<{ total: number; first: PlanDifference[] }> {
     const plan = (runId: string) => sql`
-      SELECT l.object_type, l.engage_id, ${SAYS} AS says
+      SELECT DISTINCT ON (l.object_type, l.engage_id) l.object_type, l.engage_id, ${SAYS} AS says
       FROM sync.log l
-      WHERE l.run_id = ${runId} AND l.outcome = 'planned' AND l.engage_id IS NOT NULL
-        AND l.object_type IN ('user', 'location')
-      GROUP BY l.object_type, l.engage_id`;
+      WHERE l.run_id = ${runId} AND l.engage_id IS NOT NULL AND l.object_type IN ('user', 'location')
+      ORDER BY l.object_type, l.engage_id, l.id DESC`;
     const rows = await sql<Row>`
       SELECT coalesce(r.object_type, f.object_type) AS object_type,
              coalesce(r.engage_id, f.engage_id) AS engage_id,
@@ -84,8 +85,8 @@ export class PlanReview {
     return {
       total: differing.length,
       first: differing.slice(0, limit).map((r) => {
-        const reviewed = parts(r.reviewed).map((p) => p.action);
-        const now = parts(r.fresh).map((p) => p.action);
+        const reviewed = r.reviewed ? [r.reviewed.action] : [];
+        const now = r.fresh ? [r.fresh.action] : [];
         return {
           objectType: r.object_type,
           engageId: r.engage_id,

@@ -180,8 +180,8 @@ async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup |
   }
 
   if (input.reviewedPlanRunId && !run.dryRun && patched(PATCHES.reviewedPlan)) {
-    const refused = await checkReviewedPlan(run, input, input.reviewedPlanRunId);
-    if (refused) return finish(run, 'failed', refused);
+    const ended = await checkReviewedPlan(run, input, input.reviewedPlanRunId);
+    if (ended) return finish(run, ended.status, ended.reason);
   }
 
   if (!run.dryRun && patched(PATCHES.adoptOrphanedInvitations)) await adoptOrphans(run, begun.invitations);
@@ -225,11 +225,13 @@ async function checkReviewedPlan(
   run: SyncRunState,
   input: SyncRunInput,
   reviewedRunId: string,
-): Promise<string | undefined> {
+): Promise<{ status: RunStatus; reason: string } | undefined> {
   run.phase = 'checking-plan';
   const freshRunId = planCheckWorkflowId(run.runId);
-  try {
-    await executeChild(syncRunWorkflow, {
+  // A stop during the check (hours of Visitor reads at 100k users) ends the run there, before any write.
+  const scope = new CancellationScope();
+  const check = scope.run(() =>
+    executeChild(syncRunWorkflow, {
       workflowId: freshRunId,
       args: [
         {
@@ -241,10 +243,22 @@ async function checkReviewedPlan(
           ...(input.pageSize ? { pageSize: input.pageSize } : {}),
         },
       ],
-    });
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    return `the plan check ${freshRunId} failed: ${fatalReason(err)}`;
+    }),
+  );
+  const settled = check.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  await Promise.race([settled, condition(() => run.stopRequested !== undefined)]);
+  if (run.stopRequested !== undefined) {
+    scope.cancel();
+    await settled;
+    return { status: 'stopped', reason: run.stopRequested };
+  }
+  const failed = await settled;
+  if (failed) {
+    if (isCancellation(failed)) throw failed;
+    return { status: 'failed', reason: `the plan check ${freshRunId} failed: ${fatalReason(failed)}` };
   }
   const checked = await short.checkReviewedPlan({
     runId: run.runId,
@@ -252,7 +266,7 @@ async function checkReviewedPlan(
     reviewedRunId,
     freshRunId,
   });
-  return checked.ok ? undefined : checked.reason;
+  return checked.ok ? undefined : { status: 'failed', reason: checked.reason };
 }
 
 /**

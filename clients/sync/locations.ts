@@ -24,25 +24,46 @@ function visitorIdArg(value: string): string {
 
 interface ProposalRow {
   engage_id: number;
-  visitor_id: string;
+  visitor_id: string | null;
   run_id: string;
   outcome: string;
   detail: Record<string, unknown> | null;
   at: Date;
 }
 
-/** The latest proposal per Engage location that is neither decided nor linked since. */
-async function openProposals(ctx: CliContext, runId?: string): Promise<ProposalRow[]> {
+/**
+ * The latest proposal per Engage location not linked since (an ambiguous one has no visitor id, only
+ * candidates); `decided` too keeps those an operator answered already.
+ */
+async function openProposals(
+  ctx: CliContext,
+  o: { runId?: string; decided?: boolean } = {},
+): Promise<ProposalRow[]> {
   const db = ctx.db();
   const rows = await sql<ProposalRow>`
     SELECT DISTINCT ON (l.engage_id) l.engage_id, l.visitor_id, l.run_id, l.outcome, l.detail, l.at
     FROM sync.log l
-    WHERE l.object_type = 'location' AND l.action = 'propose-match' AND l.visitor_id IS NOT NULL
-      ${runId ? sql`AND l.run_id = ${runId}` : sql``}
-      AND NOT EXISTS (SELECT 1 FROM sync.location_matches m WHERE m.engage_location_id = l.engage_id)
+    WHERE l.object_type = 'location' AND l.action = 'propose-match'
+      ${o.runId ? sql`AND l.run_id = ${o.runId}` : sql``}
+      ${o.decided ? sql`` : sql`AND NOT EXISTS (SELECT 1 FROM sync.location_matches m WHERE m.engage_location_id = l.engage_id)`}
       AND NOT EXISTS (SELECT 1 FROM sync.locations k WHERE k.engage_location_id = l.engage_id AND k.status = 'linked')
     ORDER BY l.engage_id, l.at DESC, l.id DESC`.execute(db);
   return rows.rows;
+}
+
+/** A match is for a location not in Visitor yet: one linked already is that site. */
+async function refuseLinked(ctx: CliContext, engageLocationId: number): Promise<void> {
+  const link = await ctx
+    .db()
+    .selectFrom('sync.locations')
+    .select('visitor_location_id')
+    .where('engage_location_id', '=', engageLocationId)
+    .where('status', '=', 'linked')
+    .executeTakeFirst();
+  if (link)
+    throw new CliError(
+      `Engage location ${engageLocationId} is Visitor location ${link.visitor_location_id} already (linked by an earlier run)`,
+    );
 }
 
 async function decide(
@@ -86,7 +107,10 @@ export const locationsListCommand: Command = {
       console.log(
         table(proposals, [
           { header: 'engage id', value: (r) => String(r.engage_id), align: 'right' },
-          { header: 'visitor location', value: (r) => r.visitor_id },
+          {
+            header: 'visitor location',
+            value: (r) => r.visitor_id ?? `one of ${((r.detail?.candidates as string[]) ?? []).join(', ')}`,
+          },
           { header: 'why', value: (r) => String(r.detail?.reason ?? ''), max: 70 },
           { header: 'proposed by', value: (r) => r.run_id },
         ]),
@@ -124,6 +148,7 @@ export const locationsMatchCommand: Command = {
   async run(p, getCtx) {
     const engageId = positiveInt('<engageLocationId>', p.positionals[0]!, 2_147_483_647);
     const visitorId = visitorIdArg(p.positionals[1]!);
+    await refuseLinked(getCtx(), engageId);
     await decide(getCtx(), engageId, 'match', visitorId);
     console.log(`Engage location ${engageId} is Visitor location ${visitorId}. ${NEXT_RUN}`);
     return 0;
@@ -139,7 +164,10 @@ export const locationsSeparateCommand: Command = {
   async run(p, getCtx) {
     const engageId = positiveInt('<engageLocationId>', p.positionals[0]!, 2_147_483_647);
     const ctx = getCtx();
-    const refused = (await openProposals(ctx)).find((r) => r.engage_id === engageId)?.visitor_id ?? null;
+    await refuseLinked(ctx, engageId);
+    // The proposal refused, even if an earlier answer matched it: the review compares against it.
+    const refused =
+      (await openProposals(ctx, { decided: true })).find((r) => r.engage_id === engageId)?.visitor_id ?? null;
     await decide(ctx, engageId, 'separate', refused);
     console.log(
       `Engage location ${engageId} gets its own Visitor location${refused ? `; ${refused} stays unmatched` : ''}. ${NEXT_RUN}`,
@@ -173,9 +201,16 @@ export const locationsAcceptCommand: Command = {
   async run(p, getCtx) {
     const runId = runIdArg(p.positionals[0]!);
     const ctx = getCtx();
-    const proposals = await openProposals(ctx, runId);
+    const all = await openProposals(ctx, { runId });
+    // An ambiguous location has no single proposal: it is matched by hand.
+    const proposals = all.filter((r): r is ProposalRow & { visitor_id: string } => r.visitor_id !== null);
     if (proposals.length === 0) throw new CliError(`run ${runId} has no open location match proposal`);
     for (const r of proposals) await decide(ctx, r.engage_id, 'match', r.visitor_id);
+    const byHand = all.length - proposals.length;
+    if (byHand > 0)
+      console.log(
+        `${byHand} ambiguous location${byHand === 1 ? '' : 's'} left to match by hand: npm run sync -- locations`,
+      );
     console.log(
       `Confirmed ${proposals.length} location match${proposals.length === 1 ? '' : 'es'}: ${proposals
         .map((r) => `${r.engage_id} → ${r.visitor_id}`)

@@ -111,12 +111,13 @@ async function applyReviewedPlan(ctx: CliContext, p: ParsedCommand, reviewedRunI
   if (run.status !== 'completed')
     throw new CliError(`${reviewedRunId} is ${run.status}: only a completed dry run can be applied`);
   const reviewedInput = await startInput(await ctx.temporal(), run.workflow_id);
-  const policy = reviewedInput.invitations ?? ctx.config.sync.invitations;
+  // Exactly the dry run's choice: unset there means the workers' configured default here too.
+  const policy = reviewedInput.invitations;
   return startBulkRun(ctx, p, {
     kind: 'initial',
     workflowId: `initial-sync-${utcStamp()}`,
     invitations: policy,
-    invitationsLabel: `${policyLabel(policy)} (as reviewed in ${reviewedRunId})`,
+    invitationsLabel: `${policy ? policyLabel(policy) : 'configured default'} (as reviewed in ${reviewedRunId})`,
     pageSize: reviewedInput.pageSize,
     reviewedPlanRunId: reviewedRunId,
     full: reviewedInput.full,
@@ -125,7 +126,14 @@ async function applyReviewedPlan(ctx: CliContext, p: ParsedCommand, reviewedRunI
 
 /** The input a workflow was started with (ids and choices only), from its first history event. */
 async function startInput(client: Client, workflowId: string): Promise<SyncRunInput> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await client.workflow
+    .getHandle(workflowId)
+    .fetchHistory()
+    .catch((err: Error) => {
+      throw new CliError(
+        `cannot read the choices of ${workflowId} from Temporal (${err.message}); past the namespace's retention, start a new dry run`,
+      );
+    });
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new CliError(`cannot read the input of ${workflowId} from Temporal`);
   return defaultPayloadConverter.fromPayload<SyncRunInput>(payload);

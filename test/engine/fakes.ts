@@ -329,10 +329,22 @@ export class FakeVisitor implements VisitorTarget {
     return { location: l, adopted: false };
   }
 
-  async replaceLocation(id: string, body: LocationRequest & { id: string }) {
-    this.call('replaceLocation', id, body);
+  async patchLocation(id: string, operations: PatchOperation[]) {
+    this.call('patchLocation', id, operations);
     const i = this.locations.findIndex((l) => l.id === id);
-    this.locations[i] = { ...this.locations[i]!, name: body.name, externalId: body.externalId };
+    if (i < 0) throw errorForStatus({ method: 'PATCH', route: '/Locations/{id}', status: 404 });
+    // The attribute paths the sync writes: top-level ones and address.<part>.
+    const next = { ...this.locations[i]!, address: { ...this.locations[i]!.address } } as Record<string, unknown> & {
+      address: Record<string, unknown>;
+    };
+    for (const op of operations) {
+      const [top, sub] = String(op.path).split('.') as [string, string | undefined];
+      const into = sub ? next.address : next;
+      const key = sub ?? top;
+      if (op.op === 'remove') delete into[key];
+      else into[key] = op.value;
+    }
+    this.locations[i] = next as unknown as ScimLocation;
     return this.locations[i]!;
   }
 }

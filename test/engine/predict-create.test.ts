@@ -23,7 +23,7 @@ describe('predictCreate', () => {
     });
     assert.equal(
       (await predictCreate(w.engine, 1, plan(1), { mode: 'delay', delayMs: 1 })).invitation,
-      'delayed',
+      'delayed:1',
     );
     assert.equal((await predictCreate(w.engine, 1, plan(1), { mode: 'disabled' })).invitation, 'none');
     assert.equal(w.visitor.count('createUser'), 0, 'reads only');

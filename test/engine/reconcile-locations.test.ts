@@ -54,10 +54,16 @@ describe('reconcileLocations', () => {
     const r = await run(w);
     assert.deepEqual(r.counts, { ...zero, updated: 1 });
     assert.equal(w.visitor.count('createLocation'), 0);
-    const replace = w.visitor.calls.find((c) => c.method === 'replaceLocation')!;
-    assert.equal(replace.id, 'loc-hand');
-    assert.equal((replace.body as { id: string }).id, 'loc-hand');
-    assert.equal((replace.body as { name: string }).name, 'Office 1');
+    const patch = w.visitor.calls.find((c) => c.method === 'patchLocation')!;
+    assert.equal(patch.id, 'loc-hand');
+    // Only what differs is written: Visitor keeps whatever else it has on the location.
+    assert.deepEqual(patch.body, [
+      { op: 'replace', path: 'name', value: 'Office 1' },
+      { op: 'replace', path: 'timeZone', value: 'Europe/Paris' },
+      { op: 'replace', path: 'address.streetAddress', value: '1 Main Street' },
+      { op: 'replace', path: 'address.locality', value: 'Paris' },
+      { op: 'replace', path: 'address.country', value: 'FR' },
+    ]);
     assert.equal(w.store.locations.get(1)?.visitorId, 'loc-hand');
     assert.equal(w.store.logs[0]!.outcome, 'updated');
     assert.deepEqual((await run(w, 'r2')).counts, { ...zero, unchanged: 1 });
@@ -82,7 +88,7 @@ describe('reconcileLocations', () => {
     );
   });
 
-  it('updates a location whose name or address changed (replaceLocation), and only that one', async () => {
+  it('updates a location whose name or address changed (a PATCH of what differs), and only that one', async () => {
     const w = fakeWorld();
     w.engage.locations.push(engageLocation(1), engageLocation(2));
     await run(w);
@@ -94,7 +100,7 @@ describe('reconcileLocations', () => {
     assert.deepEqual(r.counts, { ...zero, updated: 1, unchanged: 1 });
     assert.deepEqual(
       w.visitor.calls.filter((c) => c.method !== 'listLocations').map((c) => [c.method, c.id]),
-      [['replaceLocation', before.visitorId]],
+      [['patchLocation', before.visitorId]],
     );
     assert.equal(w.visitor.locations.find((l) => l.id === before.visitorId)?.name, 'Renamed');
     const after = w.store.locations.get(1)!;
@@ -203,7 +209,7 @@ describe('reconcileLocations', () => {
     await run(w);
     const link = w.store.locations.get(1)!;
     w.engage.locations[0] = engageLocation(1, { name: 'New' });
-    w.visitor.failNext('replaceLocation', visitorError(404));
+    w.visitor.failNext('patchLocation', visitorError(404));
     const r = await run(w, 'r2');
     assert.deepEqual(r.counts, { ...zero, failed: 1 });
     const failed = w.store.logs.at(-1)!;
@@ -302,7 +308,15 @@ describe('reconcileLocations', () => {
     w.visitor.calls = [];
     w.store.logs = [];
     const r = await run(w, 'dry', true);
-    assert.deepEqual(r.counts, { created: 1, updated: 1, unchanged: 1, matched: 0, awaitingMatch: 0, orphaned: 1, failed: 0 });
+    assert.deepEqual(r.counts, {
+      created: 1,
+      updated: 1,
+      unchanged: 1,
+      matched: 0,
+      awaitingMatch: 0,
+      orphaned: 1,
+      failed: 0,
+    });
     assert.deepEqual(
       w.visitor.calls.map((c) => c.method),
       ['listLocations'],
@@ -394,7 +408,7 @@ describe('reconcileLocations: Visitor locations that existed before the sync', (
     assert.deepEqual(r.counts, { ...zero, created: 1 });
     assert.notEqual(w.store.locations.get(1)?.visitorId, 'loc-default');
     assert.equal(w.visitor.locations.find((x) => x.id === 'loc-default')?.externalId, undefined);
-    assert.deepEqual(w.store.logs[0]?.detail, { refused_match: 'loc-default' });
+    assert.equal(w.store.logs[0]?.detail?.refused_match, 'loc-default');
   });
 
   it('a match that cannot apply (gone, or taken by another Engage location) fails that location only', async () => {
@@ -410,7 +424,7 @@ describe('reconcileLocations: Visitor locations that existed before the sync', (
       .map((l) => [l.engage_id, (l.detail as { reason: string }).reason]);
     assert.match(String(reasons.find(([id]) => id === 1)?.[1]), /no longer exists/);
     assert.match(String(reasons.find(([id]) => id === 2)?.[1]), /already carries externalId 7/);
-    assert.equal(w.visitor.count('replaceLocation'), 0);
+    assert.equal(w.visitor.count('patchLocation'), 0);
   });
 
   it('proposes only Visitor locations nothing claims: one with an externalId or already linked is no candidate', async () => {
@@ -423,5 +437,60 @@ describe('reconcileLocations: Visitor locations that existed before the sync', (
     w.engage.locations.push(engageLocation(1));
     const r = await run(w, 'dry', true);
     assert.deepEqual(r.counts, { ...zero, created: 1 });
+  });
+
+  it("two buildings at the HQ's address: neither is guessed, neither is created — both wait for the operator", async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [
+      {
+        schemas: [],
+        id: 'loc-default',
+        name: 'HQ',
+        isDefault: true,
+        address: { streetAddress: '1 Main Street' },
+      } as never,
+    ];
+    w.engage.locations.push(
+      engageLocation(1, { name: 'Building A', address: '1 Main Street' }),
+      engageLocation(2, { name: 'Building B', address: '1 Main Street' }),
+    );
+    const r = await run(w);
+    assert.deepEqual(r.counts, { ...zero, awaitingMatch: 2 });
+    assert.equal(w.visitor.count('createLocation'), 0);
+    const held = w.store.logs.map((l) => [l.engage_id, l.action, l.outcome, l.detail?.candidates]);
+    assert.deepEqual(held.sort(), [
+      [1, 'propose-match', 'held', ['loc-default']],
+      [2, 'propose-match', 'held', ['loc-default']],
+    ]);
+  });
+
+  it('a match applies once: its site removed in Visitor later is created again, not failed forever', async () => {
+    const w = fakeWorld();
+    w.visitor.locations = [hq('Head office')];
+    w.engage.locations.push(engageLocation(1));
+    w.store.matches.set(1, { decision: 'match', visitorLocationId: 'loc-default' });
+    assert.equal((await run(w)).counts.matched, 1);
+    w.visitor.locations.push({
+      schemas: [],
+      id: 'loc-new-default',
+      name: 'Elsewhere',
+      isDefault: true,
+    } as never);
+    w.visitor.locations = w.visitor.locations.filter((l) => l.id !== 'loc-default');
+    const again = await run(w, 'r2');
+    assert.deepEqual(again.counts, { ...zero, created: 1 });
+    assert.notEqual(w.store.locations.get(1)?.visitorId, 'loc-default');
+  });
+
+  it('location entries carry the digest of what they write, so a reviewed plan sees a renamed location', async () => {
+    const w = fakeWorld();
+    w.engage.locations.push(engageLocation(1));
+    await run(w, 'dry1', true);
+    w.engage.locations[0] = engageLocation(1, { name: 'Renamed' });
+    await run(w, 'dry2', true);
+    const plans = w.store.logs.map((l) => l.detail?.plan);
+    assert.equal(plans.length, 2);
+    assert.ok(plans.every((p) => typeof p === 'string'));
+    assert.notEqual(plans[0], plans[1]);
   });
 });

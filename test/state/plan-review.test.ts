@@ -77,11 +77,52 @@ describe('planDifferences', () => {
     );
   });
 
-  it('only planned entries of users and locations count (run entries, outcomes of real runs do not)', async () => {
+  it('a page retried in either run (its users logged twice) is no difference; run entries are none either', async () => {
     await plans(
-      [create('a4', 1), userEntry('a4', 9, 'create', 'created')],
-      [create('b4', 1), { ...create('b4', 1), object_type: 'run', engage_id: null }],
+      [create('a4', 1), create('a4', 1), create('a4', 2)],
+      [
+        create('b4', 1),
+        create('b4', 2),
+        create('b4', 2),
+        { ...create('b4', 1), object_type: 'run', engage_id: null },
+      ],
     );
-    assert.equal((await store().planDifferences('a4', 'b4', 10)).total, 0);
+    assert.deepEqual(await store().planDifferences('a4', 'b4', 10), { total: 0, first: [] });
+  });
+
+  it('a user the fresh run could not plan (Visitor refused the lookup) is a difference, not silently applied', async () => {
+    await plans(
+      [create('a5', 1)],
+      [userEntry('b5', 1, 'write', 'failed', { detail: { reason: 'visitor_rejected', status: 400 } })],
+    );
+    const diff = await store().planDifferences('a5', 'b5', 10);
+    assert.deepEqual(
+      diff.first.map((d) => [d.engageId, d.change]),
+      [[1, 'another action']],
+    );
+  });
+
+  it("a proposed match whose match now fails, or one of an ambiguous location's candidates, are judged as such", async () => {
+    const propose = (
+      run: string,
+      id: number,
+      detail: Record<string, unknown>,
+      visitor: string | null = null,
+    ) => locationEntry(run, id, 'propose-match', 'planned', { visitor_id: visitor, detail });
+    await plans(
+      [propose('a6', 1, { reason: 'looks like' }, 'v-hq'), propose('a6', 2, { candidates: ['v-a', 'v-b'] })],
+      [
+        locationEntry('b6', 1, 'match', 'planned', {
+          visitor_id: 'v-hq',
+          detail: { reason: 'no longer exists' },
+        }),
+        locationEntry('b6', 2, 'match', 'planned', { visitor_id: 'v-b', detail: { plan: 'x' } }),
+      ],
+    );
+    const diff = await store().planDifferences('a6', 'b6', 10);
+    assert.deepEqual(
+      diff.first.map((d) => [d.engageId, d.change]),
+      [[1, 'another action']],
+    );
   });
 });

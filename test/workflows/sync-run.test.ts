@@ -427,3 +427,30 @@ test('a reviewed plan that no longer holds refuses the run before it writes anyt
     assert.equal(calls.find((c) => c.type === 'finishRun' && c.input.runId === id)?.input.status, 'failed');
   });
 });
+
+test('a stop while the reviewed plan is being checked ends the run there: the check is cancelled, nothing written', async () => {
+  const calls: Call[] = [];
+  let pageStarted!: () => void;
+  const started = new Promise<void>((r) => {
+    pageStarted = r;
+  });
+  const activities = stubs(calls, [], {
+    // The check's page takes its time (hours of Visitor reads at scale): the stop arrives meanwhile.
+    syncUserPage: async () => {
+      pageStarted();
+      await sleep(1500);
+      return { processed: 2, counts: { created: 2 } };
+    },
+  });
+  await withWorker('reviewed_stop', activities, async (start) => {
+    const id = await start({ kind: 'initial', reviewedPlanRunId: 'dry-1' });
+    await started;
+    await suite.env.client.workflow.getHandle(id).signal('stop', { by: 'test', reason: 'not today' });
+    const r = await result(id);
+    assert.deepEqual([r.status, r.reason], ['stopped', 'stopped by test: not today']);
+    const mine = calls.filter((c) => c.input.runId === id).map((c) => c.type);
+    assert.deepEqual(mine, ['beginRun', 'finishRun']);
+    const child = await suite.env.client.workflow.getHandle(`${id}-check`).describe();
+    assert.notEqual(child.status.name, 'RUNNING');
+  });
+});
