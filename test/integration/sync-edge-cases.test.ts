@@ -82,7 +82,15 @@ test('a location Visitor refuses fails alone: the run goes on and its users are 
     await h.startWorker();
     const r = await h.runSync({ kind: 'initial' });
     assert.equal(r.status, 'completed', r.reason);
-    assert.deepEqual(r.locations, { created: 1, updated: 0, unchanged: 0, matched: 0, awaitingMatch: 0, orphaned: 0, failed: 1 });
+    assert.deepEqual(r.locations, {
+      created: 1,
+      updated: 0,
+      unchanged: 0,
+      matched: 0,
+      awaitingMatch: 0,
+      orphaned: 0,
+      failed: 1,
+    });
     assert.equal(r.counts.created, 2);
     const log = await h.sync.db
       .selectFrom('sync.log')
@@ -97,7 +105,10 @@ test('a location Visitor refuses fails alone: the run goes on and its users are 
 });
 
 test('a quarantined user who leaves Engage is deprovisioned at once, not after the back-off', async () => {
-  const h = await SyncHarness.create('edge_quarantine', { env: { SYNC_DELETE_THRESHOLD_PERCENT: '100' } });
+  // Long values refused (not shortened): a title of 300 characters is the bad data that fails the user.
+  const h = await SyncHarness.create('edge_quarantine', {
+    env: { SYNC_DELETE_THRESHOLD_PERCENT: '100', SYNC_LONG_VALUES: 'refuse' },
+  });
   try {
     await addLocations(h.engage.db, ['Basel']);
     const [u] = await addUsers(h.engage.db, [{ username: 'kim.lee@example.com' }, {}]);
