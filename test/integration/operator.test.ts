@@ -6,27 +6,9 @@ import { cliContext } from '../../clients/context';
 import { logEntries, planSummary } from '../../clients/runs';
 import { statusCommand } from '../../clients/sync/status';
 import { watchRun } from '../../clients/watch';
+import { captureStdout } from '../support/capture-stdout';
 import { addLocations, addUsers } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';
-
-async function captureStdout<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  const original = process.stdout.write.bind(process.stdout);
-  const log = console.log;
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  console.log = (...args: unknown[]) => {
-    out += `${args.join(' ')}\n`;
-  };
-  try {
-    return { value: await fn(), out };
-  } finally {
-    process.stdout.write = original;
-    console.log = log;
-  }
-}
 
 test('log for one user across two runs, watch to the summary, and the plan of a dry run', async () => {
   const h = await SyncHarness.create('operator');

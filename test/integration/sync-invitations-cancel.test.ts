@@ -8,6 +8,7 @@ import { cliContext } from '../../clients/context';
 import { invitationsCancelCommand } from '../../clients/sync/invitations';
 import { createWorker } from '../../temporal/worker';
 import type { InvitationsResult } from '../../workflows/types';
+import { captureStdout } from '../support/capture-stdout';
 import { addLocations, addUsers } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';
 import { TEST_NAMESPACE, workerConnection } from '../support/temporal';
@@ -42,19 +43,6 @@ after(async () => {
   await stopWorker();
   await h?.close();
 });
-
-async function captureStdout<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  const log = console.log;
-  let out = '';
-  console.log = (...args: unknown[]) => {
-    out += `${args.join(' ')}\n`;
-  };
-  try {
-    return { value: await fn(), out };
-  } finally {
-    console.log = log;
-  }
-}
 
 test('cancel while the held invitations are being sent: sending stops, the rest are cancelled, the CLI says how many went out', async () => {
   await addUsers(

@@ -6,22 +6,25 @@ import { test } from 'node:test';
 import { cliContext } from '../../clients/context';
 import { locationsAcceptCommand } from '../../clients/sync/locations';
 import { planCommand } from '../../clients/sync/plan';
+import { captureStdout } from '../support/capture-stdout';
 import { addLocations, addUsers } from '../support/engage-fixtures';
-import { SyncHarness } from '../support/sync-harness';
+import { EMULATOR_TOKEN, SyncHarness } from '../support/sync-harness';
 
 const HQ = { name: 'Head Office', address: { streetAddress: '0 High Street', locality: 'City 0' } };
 
-async function captureStdout<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  const log = console.log;
-  let out = '';
-  console.log = (...args: unknown[]) => {
-    out += `${args.join(' ')}\n`;
-  };
-  try {
-    return { value: await fn(), out };
-  } finally {
-    console.log = log;
-  }
+/** A Visitor user onboarded by hand, before or beside the sync. */
+async function madeInVisitor(h: SyncHarness, userName: string): Promise<void> {
+  const res = await fetch(`${h.emulator.baseUrl}/Users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${EMULATOR_TOKEN}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName,
+      name: { givenName: 'By', familyName: 'Hand' },
+      emails: [{ value: userName, type: 'work', primary: true }],
+    }),
+  });
+  assert.equal(res.status, 201);
 }
 
 test('reviewed, confirmed, applied: the run writes what the dry run planned (adoptions included)', async () => {
@@ -31,16 +34,7 @@ test('reviewed, confirmed, applied: the run writes what the dry run planned (ado
     const [, , hand] = await addUsers(h.engage.db, [{}, {}, { username: 'onboarded.by.hand@example.com' }]);
     await h.startWorker();
     // A user onboarded in Visitor by hand before the sync: the plan says adopt, not create.
-    await fetch(`${h.emulator.baseUrl}/Users`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer test-visitor-token', 'content-type': 'application/scim+json' },
-      body: JSON.stringify({
-        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-        userName: 'onboarded.by.hand@example.com',
-        name: { givenName: 'On', familyName: 'Boarded' },
-        emails: [{ value: 'onboarded.by.hand@example.com', type: 'work', primary: true }],
-      }),
-    }).then((r) => assert.equal(r.status, 201));
+    await madeInVisitor(h, 'onboarded.by.hand@example.com');
 
     const dryId = h.newRunId('initial');
     const dry = await h.runSync({ kind: 'initial', dryRun: true, invitations: { mode: 'send' } }, dryId);
@@ -86,16 +80,7 @@ test('a change since the review (Engage renamed a user, Visitor gained one) refu
       .set({ family_name: 'Renamed' })
       .where('id', '=', a!)
       .execute();
-    await fetch(`${h.emulator.baseUrl}/Users`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer test-visitor-token', 'content-type': 'application/scim+json' },
-      body: JSON.stringify({
-        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-        userName: 'late.visitor@example.com',
-        name: { givenName: 'Late', familyName: 'Visitor' },
-        emails: [{ value: 'late.visitor@example.com', type: 'work', primary: true }],
-      }),
-    }).then((r) => assert.equal(r.status, 201));
+    await madeInVisitor(h, 'late.visitor@example.com');
     const before = await h.visitorState();
 
     const runId = h.newRunId('initial');
