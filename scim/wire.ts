@@ -274,13 +274,15 @@ export const LocationSchema = z.looseObject({
   meta: MetaSchema,
 });
 
-const AddressRequest = z.strictObject({
+/** The address parts Visitor keeps, each within its length limit. */
+const ADDRESS_PARTS = {
   streetAddress: ScimText.optional(),
   locality: ScimText.optional(),
   postalCode: ScimText.optional(),
   region: ScimText.optional(),
   country: ScimText.optional(),
-});
+};
+const AddressRequest = z.strictObject(ADDRESS_PARTS);
 
 /** POST /Locations and PUT /Locations/{id}. `timeZone` is an IANA zone such as Europe/London. */
 export const LocationRequestSchema = z.strictObject({
@@ -298,15 +300,7 @@ export const LocationRewriteRequestSchema = z.looseObject({
   id: z.string().optional(),
   externalId: ScimText.min(1).optional(),
   name: ScimText.min(1),
-  address: z
-    .looseObject({
-      streetAddress: ScimText.optional(),
-      locality: ScimText.optional(),
-      postalCode: ScimText.optional(),
-      region: ScimText.optional(),
-      country: ScimText.optional(),
-    })
-    .optional(),
+  address: z.looseObject(ADDRESS_PARTS).optional(),
   timeZone: ScimText.optional(),
 });
 
@@ -318,15 +312,7 @@ export const LocationInboundSchema = z.object({
   id: z.string().optional(),
   externalId: ScimText.min(1).optional(),
   name: ScimText.min(1),
-  address: z
-    .object({
-      streetAddress: ScimText.optional(),
-      locality: ScimText.optional(),
-      postalCode: ScimText.optional(),
-      region: ScimText.optional(),
-      country: ScimText.optional(),
-    })
-    .optional(),
+  address: z.object(ADDRESS_PARTS).optional(),
   timeZone: ScimText.optional(),
 });
 
