@@ -154,6 +154,8 @@ class Parser {
 
 export function parseFilter(input: string): Filter {
   if (input.length > MAX_FILTER_LENGTH) throw invalid('too long');
+  // PostgreSQL refuses NUL in a text parameter: refused here, not as a 500 there.
+  if (input.includes('\u0000')) throw invalid('contains a NUL character (U+0000)');
   const tokens = tokenize(input);
   if (tokens.length === 0) throw invalid('empty');
   return new Parser(tokens).parse();

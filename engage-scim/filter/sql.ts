@@ -71,9 +71,7 @@ function compare(col: ScalarColumn, op: CompareOp | 'pr', value: Literal): RawBu
     }
     case 'dateTime': {
       if (op === 'co' || op === 'sw' || op === 'ew') throw invalid(`"${op}" is not defined for dates`);
-      const d = new Date(String(value));
-      if (typeof value !== 'string' || Number.isNaN(d.getTime())) throw invalid('expected an ISO 8601 date');
-      return ordered(e, op, sql`${d}::timestamptz`);
+      return ordered(e, op, sql`${filterDate(value)}::timestamptz`);
     }
     case 'int': {
       const s = String(value);
@@ -81,7 +79,8 @@ function compare(col: ScalarColumn, op: CompareOp | 'pr', value: Literal): RawBu
       if ((op === 'eq' || op === 'ne') && !(n <= 2_147_483_647)) return op === 'eq' ? FALSE : TRUE;
       if (op === 'eq' || op === 'ne' || op === 'gt' || op === 'ge' || op === 'lt' || op === 'le') {
         if (Number.isNaN(n)) throw invalid('expected an integer id');
-        return ordered(e, op, sql`${n}::integer`);
+        // bigint: an id beyond the integer range compares instead of failing in PostgreSQL.
+        return ordered(e, op, sql`${n}::bigint`);
       }
       return text(sql`${e}::text`, op, s);
     }
@@ -92,6 +91,22 @@ function compare(col: ScalarColumn, op: CompareOp | 'pr', value: Literal): RawBu
         ? text(e, op, String(value))
         : text(sql`lower(${e})`, op, String(value).toLowerCase());
   }
+}
+
+// RFC 3339 date-times (SCIM's dateTime), a date alone allowed. Sent to PostgreSQL as a UTC ISO
+// string (never a Date, which the driver formats with the local offset), so only instants in the
+// years 0001–9999 UTC: well inside timestamptz (4713 BC … 294276 AD); outside it is a 400, not a 500.
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
+const MIN_DATE = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_DATE = Date.parse('9999-12-31T23:59:59.999Z');
+
+function filterDate(value: Literal): string {
+  if (typeof value !== 'string' || !ISO_DATE.test(value)) throw invalid('expected an ISO 8601 date');
+  const t = new Date(value).getTime();
+  if (Number.isNaN(t)) throw invalid('expected an ISO 8601 date');
+  if (t < MIN_DATE || t > MAX_DATE) throw invalid('dates must lie between the years 0001 and 9999 (UTC)');
+  return new Date(t).toISOString();
 }
 
 function ordered(e: RawBuilder<unknown>, op: CompareOp, p: RawBuilder<unknown>): RawBuilder<SqlBool> {

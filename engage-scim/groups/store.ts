@@ -21,7 +21,7 @@ async function membersOf(db: Db, groupIds: string[]) {
     .selectFrom('engage.group_members as gm')
     .innerJoin('engage.users as u', 'u.id', 'gm.user_id')
     .select(['gm.group_id', 'u.id', 'u.username'])
-    .where('gm.group_id', 'in', groupIds)
+    .where('gm.group_id', '=', sql<string>`any(${groupIds}::uuid[])`)
     .orderBy('u.id')
     .execute();
   const out = new Map<string, { id: number; username: string }[]>();
@@ -71,37 +71,43 @@ export async function listGroups(
 
 /**
  * Member references → user ids. A group as a member is refused (no nested groups); ids of users that
- * do not exist are skipped, as Engage maps only "members who exist in Engage".
+ * do not exist are skipped, as Engage maps only "members who exist in Engage". Ids travel as one
+ * array parameter each: a group may have more members than PostgreSQL has bind parameters (65,535).
  */
 async function resolveMembers(
   trx: Transaction<EngageDatabase>,
   refs: GroupState['members'],
 ): Promise<number[]> {
   const candidates = new Set<number>();
+  const maybeGroups: string[] = [];
   for (const m of refs) {
-    const isGroupRef =
-      m.type?.toLowerCase() === 'group' || /\/Groups\//i.test(m.ref ?? '') || isGroupId(m.value);
-    if (isGroupRef) {
-      const exists = isGroupId(m.value)
-        ? await trx.selectFrom('engage.groups').select('id').where('id', '=', m.value).executeTakeFirst()
-        : undefined;
-      if (exists || m.type?.toLowerCase() === 'group' || /\/Groups\//i.test(m.ref ?? '')) {
-        throw badRequest(`member ${m.value} is a group: nested groups are not supported`, 'invalidValue');
-      }
-      continue;
-    }
+    if (m.type?.toLowerCase() === 'group' || /\/Groups\//i.test(m.ref ?? '')) throw nested(m.value);
+    // A bare UUID is a group id if such a group exists; otherwise it names nobody and is skipped.
+    if (isGroupId(m.value)) maybeGroups.push(m.value);
     const id = parseUserId(m.value);
     if (id !== undefined) candidates.add(id);
+  }
+  if (maybeGroups.length > 0) {
+    const group = await trx
+      .selectFrom('engage.groups')
+      .select('id')
+      .where('id', '=', sql<string>`any(${maybeGroups}::uuid[])`)
+      .executeTakeFirst();
+    if (group) throw nested(group.id);
   }
   if (candidates.size === 0) return [];
   const rows = await trx
     .selectFrom('engage.users')
     .select('id')
-    .where('id', 'in', [...candidates])
+    .where('id', '=', sql<number>`any(${[...candidates]}::int[])`)
     .where('deleted_at', 'is', null)
+    .orderBy('id')
     .execute();
   return rows.map((r) => r.id);
 }
+
+const nested = (value: string) =>
+  badRequest(`member ${value} is a group: nested groups are not supported`, 'invalidValue');
 
 async function setMembers(
   trx: Transaction<EngageDatabase>,
@@ -114,16 +120,15 @@ async function setMembers(
   const added = next.filter((id) => !cur.has(id));
   const removed = current.filter((id) => !nxt.has(id));
   if (added.length) {
-    await trx
-      .insertInto('engage.group_members')
-      .values(added.map((user_id) => ({ group_id: groupId, user_id })))
-      .execute();
+    await sql`
+      INSERT INTO engage.group_members (group_id, user_id)
+      SELECT ${groupId}::uuid, unnest(${added}::int[])`.execute(trx);
   }
   if (removed.length) {
     await trx
       .deleteFrom('engage.group_members')
       .where('group_id', '=', groupId)
-      .where('user_id', 'in', removed)
+      .where('user_id', '=', sql<number>`any(${removed}::int[])`)
       .execute();
   }
   await recordChanges(trx, [...added, ...removed], 'group_membership');
