@@ -1,13 +1,22 @@
 // POST …/token: Engage's token provider. Form-encoded scimClientId, scimClientSecret,
-// grantType=password and optional tokenExpiry (seconds, 60 … 315,360,000).
+// grantType=password and optional tokenExpiry (seconds, 60 … 315,360,000). The server limits the
+// caller before calling it (auth/token-limits.ts): checking a secret costs one scrypt.
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { EngageDatabase } from '../db/engage-schema';
 import { issueToken, MAX_TOKEN_EXPIRY, MIN_TOKEN_EXPIRY } from './auth/tokens';
 
+// PostgreSQL refuses NUL in a text parameter: refused here as a bad request, not a 500 there.
+const field = (name: string, max: number) =>
+  z
+    .string({ message: `${name} is required` })
+    .min(1, `${name} is required`)
+    .max(max, `${name} is too long`)
+    .refine((s) => !s.includes('\u0000'), `${name} contains a NUL character`);
+
 const form = z.object({
-  scimClientId: z.string().min(1).max(128),
-  scimClientSecret: z.string().min(1).max(512),
+  scimClientId: field('scimClientId', 128),
+  scimClientSecret: field('scimClientSecret', 512),
   grantType: z.literal('password', { message: 'grantType must be "password"' }),
   tokenExpiry: z
     .string()
@@ -27,7 +36,7 @@ export interface TokenResult {
   body: Record<string, unknown>;
 }
 
-/** Parses a form (or JSON) body; the caller has rate-limited by client id. */
+/** Answers a parsed form; the caller has rate-limited by address and by client id. */
 export async function tokenRequest(
   db: Kysely<EngageDatabase>,
   fields: Record<string, string>,
@@ -49,4 +58,27 @@ export async function tokenRequest(
     };
   }
   return { status: 200, body: { accessToken: issued.accessToken, tokenType: 'bearer', expiresIn } };
+}
+
+/** Form-encoded, as Engage's token provider takes; JSON accepted too. Strings only. */
+export function parseTokenFields(raw: Buffer, contentType: string | undefined): Record<string, string> {
+  const text = raw.toString('utf8');
+  if (contentType?.includes('json')) {
+    try {
+      const o = JSON.parse(text) as unknown;
+      if (o && typeof o === 'object' && !Array.isArray(o)) {
+        // Numbers and booleans as their text; objects and arrays are no field value (and String() of
+        // an array nested deep enough would overflow the stack).
+        return Object.fromEntries(
+          Object.entries(o)
+            .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
+            .map(([k, v]) => [k, String(v)]),
+        );
+      }
+    } catch {
+      return {};
+    }
+    return {};
+  }
+  return Object.fromEntries(new URLSearchParams(text));
 }
