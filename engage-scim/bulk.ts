@@ -1,5 +1,7 @@
 // POST /Bulk (RFC 7644 §3.7): operations run in order, each in its own transaction, through the same
 // handlers as single requests. "bulkId:x" in a path or data is replaced by the id created for x.
+// Every operation that ran gets its own status: earlier ones are committed, so an unexpected error
+// in one is that operation's 500, never the request's (the client must learn the ids it created).
 import { z } from 'zod';
 import { badRequest, errorBody, ScimError } from './errors';
 import type { ScimRequest, ScimResponse } from './request';
@@ -52,6 +54,7 @@ export async function handleBulk(
   req: ScimRequest,
   /** Runs one operation (the router, with /Bulk itself excluded). */
   run: (req: ScimRequest) => Promise<ScimResponse>,
+  log: (message: string, err?: unknown) => void,
 ): Promise<ScimResponse> {
   const parsed = bulkBody.safeParse(req.body);
   if (!parsed.success) {
@@ -87,7 +90,15 @@ export async function handleBulk(
         results.push(failure(op, 409, `bulkId ${err.message} is not (yet) resolved`, 'invalidValue'));
       } else if (err instanceof ScimError) {
         results.push(failure(op, err.status, err.message, err.scimType));
-      } else throw err;
+      } else {
+        log(`bulk operation ${op.method} ${op.path} failed`, err);
+        results.push(failure(op, 500, 'internal server error'));
+      }
+      continue;
+    }
+    if (res.status >= 400) {
+      errors++;
+      results.push({ ...failure(op, res.status, ''), response: res.body });
       continue;
     }
     const resource = res.body;

@@ -1,19 +1,64 @@
 // Operator commands for SCIM clients and tokens. Secrets are shown once, at creation; tokens never.
-//   client create <name> | client list | client revoke <clientId>
+//   client create <name> [--scopes read,users,groups,admin_types] | client list | client revoke <clientId>
 //   token list | token revoke <tokenId>
+import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
+import { BadScope, DEFAULT_SCOPES, parseScopes, SCOPES, type Scope } from './auth/scopes';
 import { createClient, listClients, listTokens, revokeClient, revokeToken } from './auth/tokens';
 
 const USAGE = `usage: npm run engage-scim -- <command>
-  client create <name>      create a SCIM client; prints its id and secret (shown once)
-  client list               list clients
+  client create <name> [--scopes <list>]
+                            create a SCIM client; prints its id and secret (shown once).
+                            --scopes: comma-separated, of ${SCOPES.join(', ')}
+                            (default ${DEFAULT_SCOPES.join(',')}; admin_types lets the client set
+                            or change an Engage admin userType)
+  client list               list clients with their scopes
   client revoke <clientId>  revoke a client and all its tokens
   token list                list tokens (ids, client, created, expiry, last used; never the token)
   token revoke <tokenId>    revoke one token`;
 
-const [group, action, arg] = process.argv.slice(2);
+/** Refuses what it cannot run before touching the database: exit 2 with a message. */
+function parseCommand(): { group?: string; action?: string; arg?: string; scopes?: Scope[] } {
+  const usage = (message?: string): never => {
+    if (message) console.error(message);
+    console.error(USAGE);
+    process.exit(2);
+  };
+  const parse = () => {
+    try {
+      return parseArgs({
+        args: process.argv.slice(2),
+        options: { scopes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (err) {
+      return usage((err as Error).message);
+    }
+  };
+  const parsed = parse();
+  if (parsed.values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const [group, action, arg, ...extra] = parsed.positionals;
+  if (extra.length > 0) usage(`unexpected argument "${extra[0]}"`);
+  let scopes: Scope[] | undefined;
+  if (parsed.values.scopes !== undefined) {
+    if (`${group} ${action}` !== 'client create') usage('--scopes applies to "client create" only');
+    try {
+      scopes = parseScopes(parsed.values.scopes);
+    } catch (err) {
+      if (!(err instanceof BadScope)) throw err;
+      usage(`--scopes: ${err.message} (known: ${SCOPES.join(', ')})`);
+    }
+  }
+  return { group, action, arg, scopes };
+}
+
+const { group, action, arg, scopes } = parseCommand();
 const config = loadConfigOrExit();
 const db = createDb<EngageDatabase>({
   url: config.engageDatabase.url,
@@ -27,9 +72,10 @@ async function run(): Promise<number> {
   switch (cmd) {
     case 'client create': {
       if (!arg) break;
-      const c = await createClient(db, arg);
+      const granted = scopes ?? DEFAULT_SCOPES;
+      const c = await createClient(db, arg, granted);
       console.log(
-        `scimClientId:     ${c.clientId}\nscimClientSecret: ${c.clientSecret}\n(the secret is not stored; keep it now)`,
+        `scimClientId:     ${c.clientId}\nscimClientSecret: ${c.clientSecret}\nscopes:           ${granted.join(',')}\n(the secret is not stored; keep it now)`,
       );
       return 0;
     }
@@ -39,6 +85,7 @@ async function run(): Promise<number> {
           [
             c.id,
             c.name,
+            `scopes ${c.scopes.join(',') || '-'}`,
             `created ${iso(c.created_at)}`,
             c.revoked_at ? `revoked ${iso(c.revoked_at)}` : 'active',
           ].join('\t'),

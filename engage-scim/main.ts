@@ -33,12 +33,23 @@ const server = await startEngageScimServer({
   host: scim.ENGAGE_SCIM_HOST,
   publisher,
   rateLimit: { perSecond: scim.ENGAGE_SCIM_RATE_LIMIT_PER_SECOND, burst: scim.ENGAGE_SCIM_RATE_LIMIT_BURST },
+  tokenRateLimit: {
+    perSecond: scim.ENGAGE_SCIM_TOKEN_RATE_LIMIT_PER_SECOND,
+    burst: scim.ENGAGE_SCIM_TOKEN_RATE_LIMIT_BURST,
+  },
+  trustedProxies: scim.ENGAGE_SCIM_TRUSTED_PROXIES,
   maxBodyBytes: scim.ENGAGE_SCIM_MAX_BODY_BYTES,
   maxResults: scim.ENGAGE_SCIM_MAX_RESULTS,
   defaultTokenExpiry: scim.ENGAGE_SCIM_DEFAULT_TOKEN_EXPIRY,
   publicUrl: scim.ENGAGE_SCIM_PUBLIC_URL,
 });
 console.log(`Engage SCIM API listening on ${server.baseUrl} (token provider: ${server.baseUrl}/token)`);
+if (!scim.ENGAGE_SCIM_PUBLIC_URL && /\/\/(0\.0\.0\.0|\[::\])[:/]/.test(server.baseUrl)) {
+  console.warn(
+    'ENGAGE_SCIM_PUBLIC_URL is unset and the API listens on every interface: meta.location will name ' +
+      `${server.baseUrl}; set ENGAGE_SCIM_PUBLIC_URL to the URL clients use.`,
+  );
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -1,4 +1,5 @@
 // The transport-neutral request and response the handlers see: HTTP and /Bulk both produce them.
+import type { Scope } from './auth/scopes';
 import type { Obj } from './resource-json';
 
 export interface ScimRequest {
@@ -18,7 +19,12 @@ export interface ScimResponse {
 }
 
 export interface ScimContext {
+  /** From configuration only (ENGAGE_SCIM_PUBLIC_URL, else the listening address), never the request. */
   baseUrl: string;
   maxResults: number;
   maxBodyBytes: number;
+  /** What the authenticated client may do. */
+  scopes: ReadonlySet<Scope>;
+  /** Server-side log for unexpected errors a response must not show (a bulk operation's 500). */
+  log: (message: string, err?: unknown) => void;
 }

@@ -1,9 +1,10 @@
 // Routes a SCIM request below the base path to its handler.
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../db/engage-schema';
+import { requireScope } from './auth/scopes';
 import { handleBulk } from './bulk';
 import { ALL_SCHEMAS, RESOURCES, resourceType, schemaResource, serviceProviderConfig } from './discovery';
-import { notFound, ScimError } from './errors';
+import { badRequest, notFound, ScimError } from './errors';
 import { handleGroups } from './groups/routes';
 import { listResponseBody } from './representation';
 import type { ScimContext, ScimRequest, ScimResponse } from './request';
@@ -15,7 +16,7 @@ export async function dispatch(
   req: ScimRequest,
   allowBulk = true,
 ): Promise<ScimResponse> {
-  const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = req.path.split('/').filter(Boolean).map(decodeSegment);
   if (parts.length > 2) throw notFound(`resource ${req.path}`);
   const [collection = '', id] = parts;
   const readOnly = () => {
@@ -29,7 +30,17 @@ export async function dispatch(
     case 'bulk':
       if (!allowBulk || id !== undefined) throw notFound(`resource ${req.path}`);
       if (req.method !== 'POST') throw new ScimError(405, 'use POST for /Bulk');
-      return handleBulk(req, (r) => dispatch(db, ctx, r, false));
+      // Each operation is checked against the client's scopes as a single request would be.
+      return handleBulk(req, (r) => dispatch(db, ctx, r, false), ctx.log);
+    case '.search':
+      // RFC 7644 §3.4.3 allows a search across resource types at the root; 501 says it is not served.
+      if (id !== undefined) throw notFound(`resource ${req.path}`);
+      if (req.method !== 'POST') throw new ScimError(405, 'use POST for /.search');
+      requireScope(ctx.scopes, 'read', 'searching');
+      throw new ScimError(
+        501,
+        'searching several resource types at once is not implemented: use /Users/.search or /Groups/.search',
+      );
     case 'serviceproviderconfig':
       readOnly();
       if (id !== undefined) throw notFound(`resource ${req.path}`);
@@ -52,5 +63,14 @@ export async function dispatch(
     }
     default:
       throw notFound(`resource ${req.path}`);
+  }
+}
+
+/** A path segment with its %-escapes decoded; a malformed escape (%zz, a cut UTF-8 sequence) is a 400. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest('the path has a malformed %-escape', 'invalidValue');
   }
 }

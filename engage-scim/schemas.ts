@@ -90,14 +90,26 @@ export const enterpriseSchema: SchemaDef = {
   attributes: [str('employeeNumber'), str('costCenter'), str('department')],
 };
 
+/** Engage's documented access levels (migration 0003); admin types need a scope (auth/scopes.ts). */
+export const USER_TYPES = [
+  'regular',
+  'vendor',
+  'global_admin',
+  'country_admin',
+  'location_admin',
+  'group_admin',
+  'video_admin',
+] as const;
+
 export const engageSchema: SchemaDef = {
   id: ENGAGE_SCHEMA,
   name: 'EngageUser',
   description: 'Eptura Engage user settings',
   attributes: [
     str('userType', {
-      canonicalValues: ['regular', 'vendor', 'location_admin', 'global_admin'],
-      description: 'Defaults to regular (a standard non-admin) on create.',
+      canonicalValues: [...USER_TYPES],
+      description:
+        'Defaults to regular (a standard non-admin) on create. Setting or changing an admin type needs the admin_types scope.',
     }),
     { name: 'sso', type: 'boolean', description: 'The user signs in through single sign-on.' },
     {

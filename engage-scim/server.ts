@@ -1,17 +1,20 @@
-// The Engage SCIM 2.0 server: plain node:http with keep-alive. Bearer auth, per-client rate limit,
-// body limit, SCIM error mapping; the token provider at …/token. No SQL or stack trace ever
-// reaches a response: unexpected errors are logged here and answered with a generic 500.
+// The Engage SCIM 2.0 server: plain node:http with keep-alive. Bearer auth and scopes, per-client
+// rate limit, body limit and checks, SCIM error mapping; the token provider at …/token, limited by
+// caller first. No SQL or stack trace ever reaches a response: unexpected errors are logged here and
+// answered with a generic 500. URLs it returns come from configuration, never from the request.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../db/engage-schema';
+import { callerKey, trustedProxies } from './auth/caller';
 import { type RateLimit, TokenBuckets } from './auth/rate-limit';
 import { authenticate } from './auth/tokens';
 import { errorBody, ScimError } from './errors';
 import { BodyTooLarge, readBody } from './http-body';
+import { assertStorableJson } from './json-guard';
 import type { ScimContext } from './request';
 import { dispatch } from './routes';
-import { tokenRequest } from './token-endpoint';
+import { parseTokenFields, tokenRequest } from './token-endpoint';
 
 export const BASE_PATH = '/scim/api/V1';
 const TOKEN_PATHS = new Set(['/scim/api/v1/token', '/api/v1/token']);
@@ -24,23 +27,33 @@ export interface EngageScimServerOptions {
   publisher?: { wake(): void };
   /** Per SCIM client; false disables it. Default 50/s, burst 200. */
   rateLimit?: RateLimit | false;
+  /**
+   * The token endpoint's limit, applied per caller (before the body is read or a secret hashed) and
+   * per client id sent; false disables it. Default 1/s, burst 10.
+   */
+  tokenRateLimit?: RateLimit | false;
+  /** Proxies (addresses or subnets) whose X-Forwarded-For names the caller; default none. */
+  trustedProxies?: string[];
   maxBodyBytes?: number;
   maxResults?: number;
   /** Lifetime of a token when the request names none, seconds. */
   defaultTokenExpiry?: number;
-  /** Public base URL (…/scim/api/V1) for meta.location; default from the Host header. */
+  /** Public base URL (…/scim/api/V1) for meta.location; default the listening address. */
   publicUrl?: string;
   log?: (message: string, err?: unknown) => void;
 }
 
 export interface EngageScimServer {
+  /** Where the server listens (…/scim/api/V1). */
   baseUrl: string;
+  /** What resources' meta.location and $ref start with: publicUrl, else baseUrl. */
+  publicBaseUrl: string;
   port: number;
   close(): Promise<void>;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const HOST = /^[A-Za-z0-9.[\]:-]{1,255}$/;
+export const DEFAULT_TOKEN_RATE_LIMIT: RateLimit = { perSecond: 1, burst: 10 };
 
 export async function startEngageScimServer(opts: EngageScimServerOptions): Promise<EngageScimServer> {
   const { db } = opts;
@@ -50,6 +63,13 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(`[engage-scim] ${m}`, e ?? ''));
   const buckets =
     opts.rateLimit === false ? undefined : new TokenBuckets(opts.rateLimit ?? { perSecond: 50, burst: 200 });
+  const tokenLimit =
+    opts.tokenRateLimit === false ? undefined : (opts.tokenRateLimit ?? DEFAULT_TOKEN_RATE_LIMIT);
+  const tokenByCaller = tokenLimit && new TokenBuckets(tokenLimit);
+  const tokenByClient = tokenLimit && new TokenBuckets(tokenLimit);
+  const proxies = trustedProxies(opts.trustedProxies ?? []);
+  // Set once listening, before any request can arrive.
+  let publicBaseUrl = '';
 
   const send = (res: ServerResponse, status: number, body?: object, headers: Record<string, string> = {}) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -63,31 +83,28 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
   const fail = (res: ServerResponse, err: ScimError) =>
     send(res, err.status, errorBody(err.status, err.message, err.scimType), err.headers);
 
+  /** The body, or undefined when it was too large and the 413 has been sent. */
+  async function body(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+    try {
+      return await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      res.setHeader('Connection', 'close');
+      fail(res, new ScimError(413, `request body exceeds ${maxBodyBytes} bytes`));
+      return undefined;
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (!url) return fail(res, new ScimError(400, 'the request target is not a URL', 'invalidSyntax'));
     const method = (req.method ?? 'GET').toUpperCase();
     const lowerPath = url.pathname.toLowerCase().replace(/\/+$/, '');
 
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, maxBodyBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        res.setHeader('Connection', 'close');
-        return fail(res, new ScimError(413, `request body exceeds ${maxBodyBytes} bytes`));
-      }
-      throw err;
-    }
+    if (TOKEN_PATHS.has(lowerPath)) return handleToken(req, res, method);
 
-    if (TOKEN_PATHS.has(lowerPath)) {
-      if (method !== 'POST') return fail(res, new ScimError(405, 'use POST'));
-      const fields = parseFields(raw, req.headers['content-type']);
-      const retry = buckets?.take(`token:${fields.scimClientId ?? ''}`) ?? 0;
-      if (retry > 0) return tooMany(res, retry);
-      const r = await tokenRequest(db, fields, defaultExpiry);
-      return send(res, r.status, r.body, { 'Content-Type': 'application/json; charset=utf-8' });
-    }
-
+    const raw = await body(req, res);
+    if (raw === undefined) return;
     if (lowerPath !== BASE_PATH.toLowerCase() && !lowerPath.startsWith(`${BASE_PATH.toLowerCase()}/`)) {
       return fail(res, new ScimError(404, 'not found'));
     }
@@ -104,30 +121,47 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     const retry = buckets?.take(principal.clientId) ?? 0;
     if (retry > 0) return tooMany(res, retry);
 
-    let body: unknown;
+    let parsed: unknown;
     if (raw.length > 0) {
       try {
-        body = JSON.parse(raw.toString('utf8'));
+        parsed = JSON.parse(raw.toString('utf8'));
       } catch {
         return fail(res, new ScimError(400, 'the body is not valid JSON', 'invalidSyntax'));
       }
+      assertStorableJson(parsed);
     }
-    const host = req.headers.host && HOST.test(req.headers.host) ? req.headers.host : 'localhost';
     const ctx: ScimContext = {
-      baseUrl: opts.publicUrl?.replace(/\/+$/, '') ?? `http://${host}${BASE_PATH}`,
+      baseUrl: publicBaseUrl,
       maxResults,
       maxBodyBytes,
+      scopes: principal.scopes,
+      log,
     };
     const r = await dispatch(db, ctx, {
       method,
       path: url.pathname.slice(BASE_PATH.length),
       query: url.searchParams,
-      body,
+      body: parsed,
       ifMatch: header(req, 'if-match'),
       ifNoneMatch: header(req, 'if-none-match'),
     });
     if (WRITE_METHODS.has(method) && r.status < 400) opts.publisher?.wake();
     send(res, r.status, r.body, r.headers);
+  }
+
+  async function handleToken(req: IncomingMessage, res: ServerResponse, method: string) {
+    if (method !== 'POST') return fail(res, new ScimError(405, 'use POST'));
+    // The caller first, before the body is read or a secret hashed: a flood of made-up client ids
+    // from one caller costs it a 429 each, and never the scrypt a real client is waiting behind.
+    const wait = tokenByCaller?.take(callerKey(req, proxies)) ?? 0;
+    if (wait > 0) return tooMany(res, wait);
+    const raw = await body(req, res);
+    if (raw === undefined) return;
+    const fields = parseTokenFields(raw, req.headers['content-type']);
+    const waitClient = tokenByClient?.take(fields.scimClientId ?? '') ?? 0;
+    if (waitClient > 0) return tooMany(res, waitClient);
+    const r = await tokenRequest(db, fields, defaultExpiry);
+    return send(res, r.status, r.body, { 'Content-Type': 'application/json; charset=utf-8' });
   }
 
   function tooMany(res: ServerResponse, retryAfter: number) {
@@ -153,9 +187,12 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
   });
   const { port, address } = server.address() as AddressInfo;
   const h = address.includes(':') ? `[${address}]` : address;
+  const baseUrl = `http://${h}:${port}${BASE_PATH}`;
+  publicBaseUrl = opts.publicUrl?.replace(/\/+$/, '') ?? baseUrl;
   return {
     port,
-    baseUrl: `http://${h}:${port}${BASE_PATH}`,
+    baseUrl,
+    publicBaseUrl,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -168,22 +205,3 @@ const header = (req: IncomingMessage, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : v;
 };
-
-/** Form-encoded, as Engage's token provider takes; JSON accepted too. Strings only. */
-function parseFields(raw: Buffer, contentType: string | undefined): Record<string, string> {
-  const text = raw.toString('utf8');
-  if (contentType?.includes('json')) {
-    try {
-      const o = JSON.parse(text) as unknown;
-      if (o && typeof o === 'object' && !Array.isArray(o)) {
-        return Object.fromEntries(
-          Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]),
-        );
-      }
-    } catch {
-      return {};
-    }
-    return {};
-  }
-  return Object.fromEntries(new URLSearchParams(text));
-}

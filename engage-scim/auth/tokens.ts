@@ -2,6 +2,7 @@
 // `est_<tokenId>.<secret>`: the id finds the row, the secret's sha256 is compared in constant time.
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
+import { DEFAULT_SCOPES, type Scope, scopeSet } from './scopes';
 import { constantTimeEqual, hashSecret, randomId, randomSecret, sha256, verifySecret } from './secrets';
 
 type Db = Kysely<EngageDatabase>;
@@ -12,12 +13,13 @@ export const MAX_TOKEN_EXPIRY = 315_360_000;
 export async function createClient(
   db: Db,
   name: string,
+  scopes: readonly Scope[] = DEFAULT_SCOPES,
 ): Promise<{ clientId: string; clientSecret: string }> {
   const clientId = randomId('scim');
   const clientSecret = randomSecret();
   await db
     .insertInto('engage.scim_clients')
-    .values({ id: clientId, name, secret_hash: await hashSecret(clientSecret) })
+    .values({ id: clientId, name, secret_hash: await hashSecret(clientSecret), scopes: [...scopes] })
     .execute();
   return { clientId, clientSecret };
 }
@@ -25,7 +27,7 @@ export async function createClient(
 export const listClients = (db: Db) =>
   db
     .selectFrom('engage.scim_clients')
-    .select(['id', 'name', 'created_at', 'revoked_at'])
+    .select(['id', 'name', 'scopes', 'created_at', 'revoked_at'])
     .orderBy('created_at')
     .execute();
 
@@ -75,16 +77,27 @@ export async function issueToken(
 const TOKEN = /^est_(tok_[A-Za-z0-9_-]{6,64})\.[A-Za-z0-9_-]{20,128}$/;
 
 /** The client a bearer token belongs to, or undefined for a malformed, unknown, expired or revoked one. */
-export async function authenticate(
-  db: Db,
-  token: string,
-): Promise<{ clientId: string; tokenId: string } | undefined> {
+export interface Principal {
+  clientId: string;
+  tokenId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export async function authenticate(db: Db, token: string): Promise<Principal | undefined> {
   const m = TOKEN.exec(token);
   if (!m) return undefined;
   const row = await db
     .selectFrom('engage.scim_tokens as t')
     .innerJoin('engage.scim_clients as c', 'c.id', 't.client_id')
-    .select(['t.id', 't.client_id', 't.token_hash', 't.expires_at', 't.revoked_at', 't.last_used_at'])
+    .select([
+      't.id',
+      't.client_id',
+      't.token_hash',
+      't.expires_at',
+      't.revoked_at',
+      't.last_used_at',
+      'c.scopes',
+    ])
     .where('t.id', '=', m[1]!)
     .where('c.revoked_at', 'is', null)
     .executeTakeFirst();
@@ -98,7 +111,7 @@ export async function authenticate(
       .where('id', '=', row.id)
       .execute();
   }
-  return { clientId: row.client_id, tokenId: row.id };
+  return { clientId: row.client_id, tokenId: row.id, scopes: scopeSet(row.scopes) };
 }
 
 export const listTokens = (db: Db) =>

@@ -1,6 +1,7 @@
 // /Groups: create, get, list, PUT, PATCH (members add/remove/replace), DELETE.
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
+import { requireScope } from '../auth/scopes';
 import { badRequest, notFound, ScimError } from '../errors';
 import { type ListParams, parseListParams } from '../list-params';
 import { applyPatch, parsePatch } from '../patch';
@@ -10,6 +11,8 @@ import { isObj, type Obj } from '../resource-json';
 import { groupResource } from '../schemas';
 import { type GroupView, groupStateFromBody, groupStateFromView, renderGroup } from './model';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from './store';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const render = (g: GroupView, ctx: ScimContext) =>
   withMeta(renderGroup(g, ctx.baseUrl), {
@@ -71,6 +74,11 @@ export async function handleGroups(
   req: ScimRequest,
   id: string | undefined,
 ): Promise<ScimResponse> {
+  if (req.method === 'GET' || (id === '.search' && req.method === 'POST')) {
+    requireScope(ctx.scopes, 'read', 'reading groups');
+  } else if (WRITES.has(req.method)) {
+    requireScope(ctx.scopes, 'groups', `${req.method} of a group`);
+  }
   if (id === undefined) {
     if (req.method === 'GET')
       return list(

@@ -5,11 +5,9 @@ import { z } from 'zod';
 import type { EngageUsersTable } from '../../db/engage-schema';
 import { badRequest } from '../errors';
 import { normalizeResource, type Obj } from '../resource-json';
-import { ENGAGE_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA, userResource } from '../schemas';
+import { ENGAGE_SCHEMA, ENTERPRISE_SCHEMA, USER_SCHEMA, USER_TYPES, userResource } from '../schemas';
 
 export type UserRow = Selectable<EngageUsersTable>;
-
-export const USER_TYPES = ['regular', 'vendor', 'location_admin', 'global_admin'] as const;
 
 export interface UserState {
   username: string;

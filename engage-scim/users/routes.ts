@@ -1,6 +1,7 @@
 // /Users: create, get, list (GET and POST /.search), PUT, PATCH, DELETE.
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
+import { requireScope, requireUserTypeScope } from '../auth/scopes';
 import { badRequest, notFound, ScimError } from '../errors';
 import { type ListParams, parseListParams } from '../list-params';
 import { applyPatch, parsePatch } from '../patch';
@@ -9,7 +10,10 @@ import type { ScimContext, ScimRequest, ScimResponse } from '../request';
 import { isObj, type Obj } from '../resource-json';
 import { userResource } from '../schemas';
 import { renderUser, type UserRow, userStateFromBody, userStateFromRow } from './model';
+import { assertNothingRequiredRemoved } from './patch-rules';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from './store';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const bare = (row: UserRow) => renderUser(row.id, userStateFromRow(row));
 
@@ -70,6 +74,11 @@ export async function handleUsers(
   req: ScimRequest,
   id: string | undefined,
 ): Promise<ScimResponse> {
+  if (req.method === 'GET' || (id === '.search' && req.method === 'POST')) {
+    requireScope(ctx.scopes, 'read', 'reading users');
+  } else if (WRITES.has(req.method)) {
+    requireScope(ctx.scopes, 'users', `${req.method} of a user`);
+  }
   if (id === undefined) {
     if (req.method === 'GET') {
       return listResponse(
@@ -79,7 +88,9 @@ export async function handleUsers(
       );
     }
     if (req.method === 'POST') {
-      const row = await createUser(db, userStateFromBody(objectBody(req)));
+      const state = userStateFromBody(objectBody(req));
+      requireUserTypeScope(ctx.scopes, undefined, state.user_type);
+      const row = await createUser(db, state);
       return one(req, ctx, row, 201);
     }
     throw new ScimError(405, `${req.method} is not allowed on /Users`);
@@ -106,7 +117,9 @@ export async function handleUsers(
       const body = objectBody(req);
       const row = await updateUser(db, id, (current) => {
         checkIfMatch(req, current);
-        return userStateFromBody(body, userStateFromRow(current));
+        const next = userStateFromBody(body, userStateFromRow(current));
+        requireUserTypeScope(ctx.scopes, current.user_type, next.user_type);
+        return next;
       });
       return one(req, ctx, row);
     }
@@ -114,8 +127,12 @@ export async function handleUsers(
       const ops = parsePatch(req.body);
       const row = await updateUser(db, id, (current) => {
         checkIfMatch(req, current);
-        const patched = applyPatch(bare(current), userResource, ops);
-        return userStateFromBody(patched, userStateFromRow(current));
+        const before = bare(current);
+        const patched = applyPatch(before, userResource, ops);
+        assertNothingRequiredRemoved(before, patched);
+        const next = userStateFromBody(patched, userStateFromRow(current));
+        requireUserTypeScope(ctx.scopes, current.user_type, next.user_type);
+        return next;
       });
       return one(req, ctx, row);
     }

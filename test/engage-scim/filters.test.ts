@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ENGAGE, ENTERPRISE, newUser, type ScimHarness, scimHarness } from './support';
+import { ALL_SCOPES, ENGAGE, ENTERPRISE, newUser, type ScimHarness, scimHarness } from './support';
 
 describe('Engage SCIM filters, sorting and paging', () => {
   let h: ScimHarness;
@@ -11,7 +11,7 @@ describe('Engage SCIM filters, sorting and paging', () => {
     h.call('GET', `/Users?filter=${encodeURIComponent(filter)}${extra}`);
 
   before(async () => {
-    h = await scimHarness('filters');
+    h = await scimHarness('filters', { scopes: ALL_SCOPES });
     const people = [
       {
         userName: 'alice@example.com',

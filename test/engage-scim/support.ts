@@ -2,6 +2,7 @@
 import type { EngageDatabase } from '../../db/engage-schema';
 import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import type { RateLimit } from '../../engage-scim/auth/rate-limit';
+import type { Scope } from '../../engage-scim/auth/scopes';
 import { createClient, issueToken } from '../../engage-scim/auth/tokens';
 import { type EngageScimServer, startEngageScimServer } from '../../engage-scim/server';
 
@@ -11,9 +12,20 @@ export interface ScimHarness {
   token: string;
   clientId: string;
   clientSecret: string;
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  call: Call;
+  /** Calls with the token of a new client holding just these scopes. */
+  as(scopes: Scope[]): Promise<Call>;
   close(): Promise<void>;
 }
+
+export type Call = (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<Reply>;
+
+export const ALL_SCOPES: Scope[] = ['read', 'users', 'groups', 'admin_types'];
 
 export interface Reply {
   status: number;
@@ -24,39 +36,56 @@ export interface Reply {
 
 export async function scimHarness(
   name: string,
-  opts: { rateLimit?: RateLimit | false; maxBodyBytes?: number; publisher?: { wake(): void } } = {},
+  opts: {
+    rateLimit?: RateLimit | false;
+    tokenRateLimit?: RateLimit | false;
+    maxBodyBytes?: number;
+    publisher?: { wake(): void };
+    /** The harness client's scopes; default the product's default (read, users, groups). */
+    scopes?: Scope[];
+    publicUrl?: string;
+    log?: (message: string, err?: unknown) => void;
+  } = {},
 ): Promise<ScimHarness> {
   const db = await freshDatabase<EngageDatabase>(`escim_${name}`, ['engage']);
   const server = await startEngageScimServer({
     db: db.db,
     rateLimit: opts.rateLimit ?? false,
+    tokenRateLimit: opts.tokenRateLimit ?? false,
     ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
     ...(opts.publisher ? { publisher: opts.publisher } : {}),
-    log: () => {},
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    log: opts.log ?? (() => {}),
   });
-  const { clientId, clientSecret } = await createClient(db.db, `test-${name}`);
-  const issued = await issueToken(db.db, clientId, clientSecret, 3600);
-  const token = issued!.accessToken;
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${server.baseUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { 'Content-Type': 'application/scim+json' } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  const tokenOf = async (scopes?: Scope[]) => {
+    const { clientId, clientSecret } = await createClient(db.db, `test-${name}`, scopes);
+    const issued = await issueToken(db.db, clientId, clientSecret, 3600);
+    return { clientId, clientSecret, token: issued!.accessToken };
   };
+  const { clientId, clientSecret, token } = await tokenOf(opts.scopes);
+  const callWith =
+    (bearer: string): Call =>
+    async (method, path, body, headers = {}) => {
+      const res = await fetch(`${server.baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${bearer}`,
+          ...(body !== undefined ? { 'Content-Type': 'application/scim+json' } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    };
   return {
     db,
     server,
     token,
     clientId,
     clientSecret,
-    call,
+    call: callWith(token),
+    as: async (scopes) => callWith((await tokenOf(scopes)).token),
     async close() {
       await server.close();
       await db.drop();

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { callerKey, trustedProxies } from '../../engage-scim/auth/caller';
+import { TokenBuckets } from '../../engage-scim/auth/rate-limit';
 import {
   createClient,
   issueToken,
@@ -10,6 +14,33 @@ import {
 } from '../../engage-scim/auth/tokens';
 import { startEngageScimServer } from '../../engage-scim/server';
 import { type ScimHarness, scimHarness } from './support';
+
+/** POSTs a token form from a chosen loopback address (the caller a rate limit sees). */
+function tokenFrom(
+  url: string,
+  localAddress: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(new URLSearchParams(fields).toString());
+  });
+}
 
 describe('Engage SCIM token provider and authentication', () => {
   let h: ScimHarness;
@@ -135,6 +166,108 @@ describe('Engage SCIM token provider and authentication', () => {
     assert.equal((await get(u!.accessToken)).status, 200);
   });
 
+  it('limits token requests per caller before any secret is checked, and per client id', async () => {
+    const limited = await startEngageScimServer({
+      db: h.db.db,
+      rateLimit: false,
+      tokenRateLimit: { perSecond: 0.01, burst: 3 },
+      log: () => {},
+    });
+    after(() => limited.close());
+    const url = `${limited.baseUrl}/token`;
+    const real = await createClient(h.db.db, 'real');
+    const good = { scimClientId: real.clientId, scimClientSecret: real.clientSecret, grantType: 'password' };
+    const unknown = (i: number) => ({
+      scimClientId: `scim_nobody${i}`,
+      scimClientSecret: 'x',
+      grantType: 'password',
+    });
+
+    // A caller sending made-up ids: its burst is checked (401), then it is turned away (429), even
+    // with real credentials, since the caller is limited before they are looked at.
+    const flood = [];
+    for (let i = 0; i < 6; i++) flood.push(await tokenFrom(url, '127.0.0.2', unknown(i)));
+    assert.deepEqual(
+      flood.map((r) => r.status),
+      [401, 401, 401, 429, 429, 429],
+    );
+    assert.ok(Number(flood[3]!.retryAfter) >= 1);
+    assert.equal((await tokenFrom(url, '127.0.0.2', good)).status, 429);
+    // X-Forwarded-For from an untrusted peer changes nothing.
+    assert.equal(
+      (await tokenFrom(url, '127.0.0.2', good, { 'X-Forwarded-For': '198.51.100.7' })).status,
+      429,
+    );
+    // Another caller is not slowed.
+    assert.equal((await tokenFrom(url, '127.0.0.1', good)).status, 200);
+
+    // One client id tried from many addresses: limited per client id as well.
+    const spread = [];
+    for (let i = 0; i < 5; i++) spread.push((await tokenFrom(url, `127.0.1.${i + 1}`, unknown(99))).status);
+    assert.deepEqual(spread, [401, 401, 401, 429, 429]);
+  });
+
+  it('believes X-Forwarded-For only from configured proxies', async () => {
+    const proxied = await startEngageScimServer({
+      db: h.db.db,
+      rateLimit: false,
+      tokenRateLimit: { perSecond: 0.01, burst: 2 },
+      trustedProxies: ['127.0.0.0/8'],
+      log: () => {},
+    });
+    after(() => proxied.close());
+    const url = `${proxied.baseUrl}/token`;
+    const ask = (xff: string, i: number) =>
+      tokenFrom(
+        url,
+        '127.0.0.5',
+        { scimClientId: `scim_p${i}`, scimClientSecret: 'x', grantType: 'password' },
+        {
+          'X-Forwarded-For': xff,
+        },
+      ).then((r) => r.status);
+    // The client address the proxy appended, not what the client wrote in front of it.
+    assert.deepEqual(
+      [
+        await ask('10.1.1.1, 203.0.113.9', 1),
+        await ask('10.9.9.9, 203.0.113.9', 2),
+        await ask('203.0.113.9', 3),
+      ],
+      [401, 401, 429],
+    );
+    assert.equal(await ask('198.51.100.1', 4), 401, 'another client behind the proxy has its own bucket');
+  });
+
+  it('keys callers by address (IPv6 by /64), and bounds its buckets', () => {
+    const req = (remoteAddress: string, xff?: string) =>
+      ({
+        socket: { remoteAddress },
+        headers: xff ? { 'x-forwarded-for': xff } : {},
+      }) as unknown as IncomingMessage;
+    assert.equal(callerKey(req('::ffff:127.0.0.2')), '127.0.0.2');
+    assert.equal(callerKey(req('2001:db8:1:2:3:4:5:6')), '2001:db8:1:2::/64');
+    assert.equal(callerKey(req('2001:db8:1:2::9')), '2001:db8:1:2::/64');
+    assert.equal(callerKey(req('2001:db8::1')), '2001:db8:0:0::/64');
+    assert.equal(callerKey(req('10.0.0.1', '192.0.2.1')), '10.0.0.1', 'no proxy configured');
+    const proxies = trustedProxies(['10.0.0.0/8', '::1']);
+    assert.equal(callerKey(req('10.0.0.1', '192.0.2.1, 10.0.0.2'), proxies), '192.0.2.1');
+    assert.equal(callerKey(req('::1', 'garbage, 192.0.2.1'), proxies), '192.0.2.1');
+    assert.equal(callerKey(req('10.0.0.1', '192.0.2.1, garbage'), proxies), '10.0.0.1');
+    assert.throws(() => trustedProxies(['10.0.0.0/33']), /10\.0\.0\.0\/33/);
+    assert.throws(() => trustedProxies(['proxy.example']), /proxy\.example/);
+
+    let now = 0;
+    const b = new TokenBuckets({ perSecond: 1, burst: 2 }, 1000, () => now);
+    for (let i = 0; i < 100_000; i++) b.take(`made-up-${i}`);
+    assert.equal(b.size, 1000, 'least recently used buckets go past maxKeys');
+    assert.equal(b.take('hot'), 0);
+    assert.equal(b.take('hot'), 0);
+    assert.ok(b.take('hot') > 0, 'a limited key stays limited while it is busy');
+    now += 2001;
+    b.take('fresh');
+    assert.equal(b.size, 1, 'buckets idle long enough to be full again are dropped');
+  });
+
   it('manages clients and tokens from the CLI, never printing a token', async () => {
     const env = { ...process.env, ENGAGE_DATABASE_URL: h.db.url };
     const run = (...args: string[]) =>
@@ -145,7 +278,7 @@ describe('Engage SCIM token provider and authentication', () => {
     const created = run('client', 'create', 'cli-client');
     const clientId = /scimClientId:\s+(\S+)/.exec(created)![1]!;
     const secret = /scimClientSecret:\s+(\S+)/.exec(created)![1]!;
-    assert.match(run('client', 'list'), new RegExp(clientId));
+    assert.match(run('client', 'list'), new RegExp(`${clientId}\tcli-client\tscopes read,users,groups\t`));
     const issued = await issueToken(h.db.db, clientId, secret, 600);
     const tokens = run('token', 'list');
     assert.match(tokens, new RegExp(issued!.tokenId));
@@ -154,5 +287,38 @@ describe('Engage SCIM token provider and authentication', () => {
     assert.equal((await get(issued!.accessToken)).status, 401);
     run('client', 'revoke', clientId);
     assert.match(run('client', 'list'), /revoked/);
+  });
+
+  it('sets scopes at creation from the CLI, refusing an unknown one with exit 2', async () => {
+    const env = { ...process.env, ENGAGE_DATABASE_URL: h.db.url };
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'engage-scim/cli.ts', ...args], {
+        env,
+        encoding: 'utf8',
+      });
+    const admin = cli('client', 'create', 'cli-admin', '--scopes', 'read,users,groups,admin_types');
+    assert.equal(admin.status, 0, admin.stderr);
+    const adminId = /scimClientId:\s+(\S+)/.exec(admin.stdout)![1]!;
+    const readOnly = cli('client', 'create', 'cli-reader', '--scopes=read');
+    assert.equal(readOnly.status, 0, readOnly.stderr);
+    const readerId = /scimClientId:\s+(\S+)/.exec(readOnly.stdout)![1]!;
+    const rows = await h.db.db.selectFrom('engage.scim_clients').select(['id', 'scopes']).execute();
+    assert.deepEqual(rows.find((r) => r.id === adminId)?.scopes, ['read', 'users', 'groups', 'admin_types']);
+    assert.deepEqual(rows.find((r) => r.id === readerId)?.scopes, ['read']);
+    const list = cli('client', 'list').stdout;
+    assert.match(list, new RegExp(`${adminId}\tcli-admin\tscopes read,users,groups,admin_types\t`));
+    assert.match(list, new RegExp(`${readerId}\tcli-reader\tscopes read\t`));
+
+    const before = rows.length;
+    for (const bad of [
+      ['--scopes', 'read,superuser'],
+      ['--scopes', ''],
+      ['--scope', 'read'],
+    ]) {
+      const r = cli('client', 'create', 'cli-bad', ...bad);
+      assert.equal(r.status, 2, `${bad.join(' ')}: ${r.stdout}${r.stderr}`);
+      if (bad[1] === 'read,superuser') assert.match(r.stderr, /unknown scope "superuser"/);
+    }
+    assert.equal((await h.db.db.selectFrom('engage.scim_clients').select('id').execute()).length, before);
   });
 });

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ENGAGE, ENTERPRISE, newUser, PATCH, type ScimHarness, scimHarness, USER } from './support';
+import {
+  ALL_SCOPES,
+  ENGAGE,
+  ENTERPRISE,
+  newUser,
+  PATCH,
+  type ScimHarness,
+  scimHarness,
+  USER,
+} from './support';
 
 describe('Engage SCIM /Users', () => {
   let h: ScimHarness;
   before(async () => {
-    h = await scimHarness('users');
+    h = await scimHarness('users', { scopes: ALL_SCOPES });
   });
   after(() => h.close());
 
