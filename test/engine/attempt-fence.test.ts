@@ -105,7 +105,15 @@ describe('withAttemptFence: syncLocations', () => {
     const engine: Engine = { ...w.engine, concurrency: 1 };
     await reconcileLocations(engine, { runId: 'r1', dryRun: false }, { progress, fence: holder() });
     assert.deepEqual(progress.beats[0], {
-      locations: { created: 0, updated: 0, unchanged: 0, matched: 0, awaitingMatch: 0, orphaned: 0, failed: 0 },
+      locations: {
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        matched: 0,
+        awaitingMatch: 0,
+        orphaned: 0,
+        failed: 0,
+      },
     });
     assert.ok(
       progress.beats.length >= 2 && progress.beats.length <= 3,
