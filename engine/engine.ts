@@ -7,6 +7,7 @@ import type { LocationContext } from './location-context';
 import { createPlanningCache } from './planning-cache';
 import type { EngineDeps } from './ports';
 import { TtlCache } from './ttl-cache';
+import type { VisitorUserIndex } from './visitor-user-index';
 
 /** Every page of a run sees the same Visitor locations; re-read after this long. */
 const LOCATION_CONTEXT_TTL_MS = 5 * 60_000;
@@ -23,6 +24,8 @@ export interface EngineWiring extends EngineDeps {
 export interface Engine extends EngineWiring {
   readonly locationContexts: TtlCache<LocationContext>;
   readonly identityGroups: TtlCache<IdentityConflictGroup[]>;
+  /** Dry runs: Visitor's users, to say which creates would adopt (engine/visitor-user-index.ts). */
+  readonly visitorUsers: TtlCache<VisitorUserIndex | null>;
   /** The planning steps, memoised across the users, pages and runs of this worker. */
   readonly planning: PlanningSteps;
 }
@@ -32,6 +35,7 @@ export function createEngine(deps: EngineWiring): Engine {
     ...deps,
     locationContexts: new TtlCache(LOCATION_CONTEXT_TTL_MS, deps.clock),
     identityGroups: new TtlCache(IDENTITY_GROUPS_TTL_MS, deps.clock),
+    visitorUsers: new TtlCache(LOCATION_CONTEXT_TTL_MS, deps.clock),
     planning: createPlanningCache(),
   };
 }

@@ -41,7 +41,7 @@ export function locationContextFor(engine: Engine, runId: string): Promise<Locat
  * A read many callers await: run without the first caller's signal, so one cancelled activity does
  * not fail every other that waits for the same read (its lane stays).
  */
-function shared<T>(load: () => Promise<T>): Promise<T> {
+export function shared<T>(load: () => Promise<T>): Promise<T> {
   return withRequestContext({ lane: currentRequestContext().lane }, load);
 }
 

@@ -27,6 +27,7 @@ export type VisitorTarget = Pick<
   | 'getUser'
   | 'findUserByExternalId'
   | 'findUserByUserName'
+  | 'listUsers'
   | 'patchUser'
   | 'deleteUser'
   | 'sendInvitation'

@@ -5,6 +5,7 @@ import type { UserPlan } from '../domain/plan-user';
 import type { InvitationPolicy } from '../domain/run-types';
 import { belongsToSomeoneElse } from './create-user';
 import type { Engine } from './engine';
+import type { VisitorUserIndex } from './visitor-user-index';
 
 export interface PredictedCreate {
   action: 'create' | 'adopt' | 'fail';
@@ -20,17 +21,24 @@ function invitationOf(policy: InvitationPolicy, ours: boolean): PredictedCreate[
   return policy.mode === 'send' ? 'now' : `delayed:${policy.delayMs}`;
 }
 
-/** Reads only: the same lookups the create makes when Visitor answers 409. */
+/**
+ * Reads only: what the create would meet on its 409, from the run's index of Visitor users when it
+ * has one, else by the create's own look-ups.
+ */
 export async function predictCreate(
   engine: Engine,
   engageUserId: number,
   plan: Extract<UserPlan, { kind: 'create' }>,
   policy: InvitationPolicy,
+  index: VisitorUserIndex | null = null,
 ): Promise<PredictedCreate> {
   const { visitor } = engine;
-  const found =
-    (await visitor.findUserByExternalId(plan.user.externalId)) ??
-    (await visitor.findUserByUserName(plan.user.userName));
+  const found = index
+    ? (index.byExternalId.get(plan.user.externalId) ??
+      index.byUserName.get(plan.user.userName.toLowerCase()) ??
+      null)
+    : ((await visitor.findUserByExternalId(plan.user.externalId)) ??
+      (await visitor.findUserByUserName(plan.user.userName)));
   if (!found) return { action: 'create', visitorId: null, invitation: invitationOf(policy, true) };
   if (await belongsToSomeoneElse(engine, engageUserId, plan, found))
     return {

@@ -21,6 +21,7 @@ import {
   userResult,
 } from './user-result';
 import { accessOf, snapshotOf } from './visitor-mapping';
+import { visitorUsersFor } from './visitor-user-index';
 
 /** Builds this user's log entries (run, ids, duration) so each step names only what it adds. */
 export type EntryFn = (action: string, outcome: string, extra?: Partial<LogEntry>) => LogEntry;
@@ -191,7 +192,13 @@ async function planned(
   if (outcome === 'unchanged') return userResult(outcome, null);
   const digest = planDigest(plan);
   if (plan.kind === 'create') {
-    const p = await predictCreate(engine, plan.engageUserId, plan, ctx.invitations);
+    const p = await predictCreate(
+      engine,
+      plan.engageUserId,
+      plan,
+      ctx.invitations,
+      await visitorUsersFor(engine, ctx.runId),
+    );
     const detail = { plan: digest, invitation: p.invitation, ...(p.reason ? { reason: p.reason } : {}) };
     const outcomeOf = { create: 'created', adopt: 'adopted', fail: 'failed' } as const;
     return userResult(

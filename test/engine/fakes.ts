@@ -270,6 +270,14 @@ export class FakeVisitor implements VisitorTarget {
     return { user, adopted: false as const };
   }
 
+  async *listUsers(options: { pageSize?: number } = {}) {
+    this.call('listUsers');
+    const all = [...this.users.values()];
+    const size = options.pageSize ?? 100;
+    for (let i = 0; i < all.length; i += size)
+      yield { resources: all.slice(i, i + size), startIndex: i + 1, totalResults: all.length };
+  }
+
   async findUserByExternalId(externalId: string) {
     this.call('findUserByExternalId', undefined, { externalId });
     return [...this.users.values()].find((u) => u.externalId === externalId) ?? null;
@@ -334,7 +342,10 @@ export class FakeVisitor implements VisitorTarget {
     const i = this.locations.findIndex((l) => l.id === id);
     if (i < 0) throw errorForStatus({ method: 'PATCH', route: '/Locations/{id}', status: 404 });
     // The attribute paths the sync writes: top-level ones and address.<part>.
-    const next = { ...this.locations[i]!, address: { ...this.locations[i]!.address } } as Record<string, unknown> & {
+    const next = { ...this.locations[i]!, address: { ...this.locations[i]!.address } } as Record<
+      string,
+      unknown
+    > & {
       address: Record<string, unknown>;
     };
     for (const op of operations) {

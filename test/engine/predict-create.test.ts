@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planDigest, predictCreate } from '../../engine/predict-create';
+import { loadVisitorUserIndex, MAX_INDEXED_USERS, visitorUsersFor } from '../../engine/visitor-user-index';
 import { fakeWorld } from './fakes';
 
 const plan = (id: number, userName = `user${id}@example.com`) =>
@@ -66,5 +67,48 @@ describe('planDigest', () => {
       'deleted_in_engage:x',
     );
     assert.equal(planDigest({ kind: 'skip', reason: 'unchanged' } as never), null);
+  });
+});
+
+describe('the Visitor user index of a dry run', () => {
+  it('answers as the look-ups would, from one listing, for every create of the run', async () => {
+    const w = fakeWorld();
+    const byHand = w.visitor.seedUser('USER2@example.com');
+    const ours = w.visitor.seedUser('renamed@example.com', { externalId: '3' });
+    const index = await loadVisitorUserIndex(w.visitor);
+    assert.ok(index);
+    w.visitor.calls = [];
+    assert.deepEqual(await predictCreate(w.engine, 1, plan(1), send, index), {
+      action: 'create',
+      visitorId: null,
+      invitation: 'now',
+    });
+    assert.equal((await predictCreate(w.engine, 2, plan(2), send, index)).visitorId, byHand.id);
+    assert.deepEqual(
+      [
+        (await predictCreate(w.engine, 3, plan(3), send, index)).action,
+        (await predictCreate(w.engine, 3, plan(3), send, index)).invitation,
+      ],
+      ['adopt', 'now'],
+    );
+    assert.equal(ours.externalId, '3');
+    assert.deepEqual(w.visitor.calls, [], 'no look-up per user');
+  });
+
+  it('is shared by the pages of a run and not held past the limit of users', async () => {
+    const w = fakeWorld();
+    w.visitor.seedUser('a@example.com');
+    const [a, b] = await Promise.all([
+      visitorUsersFor(w.engine, 'run-1'),
+      visitorUsersFor(w.engine, 'run-1'),
+    ]);
+    assert.equal(a, b);
+    assert.equal(w.visitor.count('listUsers'), 1);
+    const many = {
+      async *listUsers() {
+        yield { resources: [], startIndex: 1, totalResults: MAX_INDEXED_USERS + 1 };
+      },
+    };
+    assert.equal(await loadVisitorUserIndex(many as never), null);
   });
 });

@@ -672,7 +672,7 @@ describe('reconcileUser: dry runs write nothing but report the plan', () => {
   const nothingWritten = (w: FakeWorld, before: unknown) => {
     assert.ok(
       w.visitor.calls.every((c) =>
-        ['getUser', 'findUserByExternalId', 'findUserByUserName'].includes(c.method),
+        ['getUser', 'listUsers', 'findUserByExternalId', 'findUserByUserName'].includes(c.method),
       ),
       'only reads',
     );

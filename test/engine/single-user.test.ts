@@ -22,7 +22,13 @@ function world(s: Partial<SyncSettings> = {}) {
       attempt,
       noProgress,
     );
-  const READS = new Set(['listLocations', 'getUser', 'findUserByExternalId', 'findUserByUserName']);
+  const READS = new Set([
+    'listLocations',
+    'getUser',
+    'listUsers',
+    'findUserByExternalId',
+    'findUserByUserName',
+  ]);
   const writes = () => w.visitor.calls.filter((c) => !READS.has(c.method));
   return { ...w, single, writes };
 }
