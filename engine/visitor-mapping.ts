@@ -5,10 +5,10 @@ import { stripUnsafeCharacters } from '../domain/display-text';
 import type { AccessMap, DesiredVisitorUser, EngageLocation, Role } from '../domain/types';
 import {
   addLocationAccess,
+  type LocationAttribute,
   removeLocationAccess,
   replaceUserName,
   setActive,
-  type LocationAttribute,
   setDefaultLocation,
   setLocationAttributes,
   setLocationRole,

@@ -60,7 +60,11 @@ describe('checkReviewedPlan', () => {
   for (const [what, setup, pattern] of [
     ['a missing run', (_w: FakeWorld) => {}, /no run reviewed/],
     ['a real run', (w: FakeWorld) => withRun(w, 'reviewed', { dryRun: false }), /not a dry run/],
-    ['a daily dry run', (w: FakeWorld) => withRun(w, 'reviewed', { kind: 'daily-dry-run' }), /planned a daily sync/],
+    [
+      'a daily dry run',
+      (w: FakeWorld) => withRun(w, 'reviewed', { kind: 'daily-dry-run' }),
+      /planned a daily sync/,
+    ],
     [
       'a stopped dry run',
       (w: FakeWorld) => withRun(w, 'reviewed', { status: 'stopped' }),
