@@ -1,6 +1,7 @@
 // The one place where the service's configuration is read and validated.
 // Every variable is documented in .env.example; a bad value stops start-up with a message naming it.
 import { z } from 'zod';
+import { Secret, type SecretKey } from './secret';
 
 /** Ports and credentials of the local stack that `npm run stack:up` starts when nothing else is configured. */
 export const LOCAL_DEFAULTS = {
@@ -82,6 +83,8 @@ const schema = z.object({
   WORKER_PAGE_SLOTS: positiveInt.max(64).default(4),
   METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Tenant registry: keys that encrypt tenants' secrets at rest (parsed by parseSecretKeys).
+  TENANT_SECRETS_KEYS: z.string().optional(),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -113,6 +116,8 @@ export interface ServiceConfig {
   sync: SyncSettings;
   worker: { maxConcurrentActivities: number; pageSlots: number; metricsPort?: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** TENANT_SECRETS_KEYS: the first encrypts, all decrypt; unset = the tenant registry cannot hold secrets. */
+  tenantSecretKeys?: SecretKey[];
 }
 
 export type InvitationPolicySetting =
@@ -190,6 +195,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     throw new ConfigError(`Invalid configuration:\n  SYNC_INVITATIONS: ${(err as Error).message}`);
   }
+  let tenantSecretKeys: SecretKey[] | undefined;
+  try {
+    tenantSecretKeys = e.TENANT_SECRETS_KEYS ? parseSecretKeys(e.TENANT_SECRETS_KEYS) : undefined;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  TENANT_SECRETS_KEYS: ${(err as Error).message}`);
+  }
   const localTemporal = !e.TEMPORAL_ADDRESS;
   return {
     temporal: {
@@ -247,7 +258,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsPort: e.METRICS_PORT,
     },
     logLevel: e.LOG_LEVEL,
+    ...(tenantSecretKeys ? { tenantSecretKeys } : {}),
   };
+}
+
+/**
+ * TENANT_SECRETS_KEYS: "k2:<base64>,k1:<base64>", each key 32 random bytes (openssl rand -base64 32).
+ * The first key encrypts; every key decrypts, so a new key goes first and the old one stays until
+ * `tenant rotate-secrets` has re-encrypted everything. Errors name the key id, never its bytes.
+ */
+export function parseSecretKeys(value: string): SecretKey[] {
+  const keys: SecretKey[] = [];
+  const entries = value.split(',').map((e) => e.trim());
+  entries.forEach((entry, i) => {
+    const colon = entry.indexOf(':');
+    const id = colon < 0 ? '' : entry.slice(0, colon);
+    const b64 = colon < 0 ? '' : entry.slice(colon + 1);
+    if (!/^[a-z0-9_-]{1,16}$/i.test(id))
+      throw new Error(
+        `entry ${i + 1} must be <id>:<base64 key> with an id of 1-16 letters, digits, _ or - (e.g. k1:…)`,
+      );
+    if (keys.some((k) => k.id === id)) throw new Error(`key id "${id}" appears twice`);
+    const key = Buffer.from(b64, 'base64');
+    // Strict base64: Buffer.from skips bad characters silently, so the round trip must match.
+    if (key.toString('base64').replace(/=+$/, '') !== b64.replace(/=+$/, '') || key.length !== 32)
+      throw new Error(
+        `key "${id}" must be 32 bytes in base64 (44 characters, e.g. from openssl rand -base64 32)`,
+      );
+    keys.push({ id, key: new Secret(key) });
+  });
+  return keys;
 }
 
 /** For CLIs: load or print the error and exit(2). */
