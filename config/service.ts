@@ -82,6 +82,8 @@ const schema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(1000).default(32),
   WORKER_PAGE_SLOTS: positiveInt.max(64).default(4),
   METRICS_PORT: port.optional(),
+  // Worker probes (workers/health.ts): GET /healthz and /readyz on this port; unset = off.
+  HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Tenant registry: keys that encrypt tenants' secrets at rest (parsed by parseSecretKeys).
   TENANT_SECRETS_KEYS: z.string().optional(),
@@ -114,7 +116,7 @@ export interface ServiceConfig {
     maxRequestsPerSecond?: number;
   };
   sync: SyncSettings;
-  worker: { maxConcurrentActivities: number; pageSlots: number; metricsPort?: number };
+  worker: { maxConcurrentActivities: number; pageSlots: number; metricsPort?: number; healthPort?: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** TENANT_SECRETS_KEYS: the first encrypts, all decrypt; unset = the tenant registry cannot hold secrets. */
   tenantSecretKeys?: SecretKey[];
@@ -256,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       pageSlots: e.WORKER_PAGE_SLOTS,
       metricsPort: e.METRICS_PORT,
+      healthPort: e.HEALTH_PORT,
     },
     logLevel: e.LOG_LEVEL,
     ...(tenantSecretKeys ? { tenantSecretKeys } : {}),

@@ -7,6 +7,7 @@ import { startMetricsServer } from '../observability/server';
 import { connectionOptions } from '../temporal/connection';
 import { createWorker } from '../temporal/worker';
 import { buildDeps } from './deps';
+import { startHealthServer } from './health';
 
 const config = loadConfigOrExit();
 const metricsPort = config.worker.metricsPort;
@@ -15,7 +16,10 @@ const metricsPort = config.worker.metricsPort;
 const sdkMetricsAddress = metricsPort
   ? `127.0.0.1:${metricsPort === 65535 ? metricsPort - 1 : metricsPort + 1}`
   : undefined;
-// SIGINT/SIGTERM → graceful shutdown (the SDK's default shutdown signals).
+// SIGINT/SIGTERM → graceful shutdown (the SDK's default shutdown signals): both workers stop polling,
+// in-flight activities get shutdownGraceTime (temporal/worker.ts, 10 s) to finish, then the process
+// closes its connections and exits 0. Orchestrators must allow longer than that (the Helm chart's
+// terminationGracePeriodSeconds).
 Runtime.install({
   shutdownSignals: ['SIGINT', 'SIGTERM'],
   ...(sdkMetricsAddress
@@ -31,11 +35,20 @@ const metricsServer = metricsPort
     })
   : undefined;
 
+// Probes first, so liveness answers while the worker connects; readiness waits for it to poll.
+let worker: Awaited<ReturnType<typeof createWorker>> | undefined;
+const healthServer = config.worker.healthPort
+  ? await startHealthServer({
+      port: config.worker.healthPort,
+      source: { states: () => (worker ? [worker.main.getState(), worker.pages.getState()] : []) },
+    })
+  : undefined;
+
 const connection = await NativeConnection.connect(connectionOptions(config));
 const clientConnection = await Connection.connect(connectionOptions(config));
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const built = buildDeps(config, { temporal, ...(metrics ? { metrics } : {}) });
-const worker = await createWorker({
+worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
@@ -53,5 +66,6 @@ try {
   await clientConnection.close();
   await built.close();
   await metricsServer?.close();
+  await healthServer?.close();
   console.log('worker: stopped');
 }
