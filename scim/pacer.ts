@@ -28,6 +28,11 @@ export interface SlotRequest {
 export interface SlotBooking {
   granted: number;
   startInMs: number;
+  /**
+   * When granted: the first slot's instant on the book's own clock (ms), so what was booked can be
+   * told apart from when timers happened to fire (the event loop adds its lateness to the delays).
+   */
+  startAt?: number;
 }
 
 export interface RequestPacer {

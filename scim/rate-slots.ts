@@ -18,7 +18,7 @@ export class MemoryRateSlots implements RateSlots {
     const start = Math.max(this.nextAt, now);
     if (lane === 'bulk' && start - now > horizonMs) return { granted: 0, startInMs: start - now - horizonMs };
     this.nextAt = start + count * spacingMs;
-    return { granted: count, startInMs: start - now };
+    return { granted: count, startInMs: start - now, startAt: start };
   }
 
   async holdFor(ms: number): Promise<void> {

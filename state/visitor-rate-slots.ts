@@ -28,7 +28,7 @@ export class PgRateSlots implements RateSlots {
   async book({ count, lane, spacingMs, horizonMs }: SlotRequest): Promise<SlotBooking> {
     await this.created();
     // Locked read, then the move (when granted), in one statement: bookings never overlap.
-    const { rows } = await sql<{ start_in_ms: number; granted: boolean }>`
+    const { rows } = await sql<{ start_in_ms: number; start_at_ms: number; granted: boolean }>`
       with cur as (
         -- A book ahead by more than the longest hold (a clock stepped back) counts as that far ahead.
         select least(next_at, clock_timestamp() + ${MAX_HOLD_MS} * interval '1 millisecond') as next_at,
@@ -45,13 +45,14 @@ export class PgRateSlots implements RateSlots {
         from free where s.key = ${this.key} and free.granted
         returning 1
       ) -- runs whether or not it is read
-      select (extract(epoch from (start_at - now)) * 1000)::float8 as start_in_ms, granted from free`.execute(
-      this.#db,
-    );
+      select (extract(epoch from (start_at - now)) * 1000)::float8 as start_in_ms,
+        (extract(epoch from start_at) * 1000)::float8 as start_at_ms, granted from free`.execute(this.#db);
     const row = rows[0];
     if (!row) throw new Error('visitor rate slot book missing');
     const startInMs = Number(row.start_in_ms);
-    return row.granted ? { granted: count, startInMs } : { granted: 0, startInMs: startInMs - horizonMs };
+    return row.granted
+      ? { granted: count, startInMs, startAt: Number(row.start_at_ms) }
+      : { granted: 0, startInMs: startInMs - horizonMs };
   }
 
   async holdFor(ms: number): Promise<void> {

@@ -4,20 +4,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BULK_HORIZON_MS, MAX_HOLD_MS, RATE_HEADROOM, SlotPacer } from '../../scim/pacer';
 import { MemoryRateSlots } from '../../scim/rate-slots';
+import { recordedSlots } from '../support/recorded-slots';
 import { maxInWindow } from '../support/windows';
 
 describe('SlotPacer', () => {
-  it('spaces turns at the limit: never more than the limit in any one-second window', async () => {
-    const pacer = new SlotPacer(new MemoryRateSlots(), 20);
-    const times: number[] = [];
-    await Promise.all(
-      Array.from({ length: 30 }, () => pacer.turn('bulk').then(() => times.push(performance.now()))),
-    );
-    assert.equal(times.length, 30);
-    assert.ok(maxInWindow(times, 1000) <= 20, `at most 20 in a second, saw ${maxInWindow(times, 1000)}`);
-    const span = Math.max(...times) - Math.min(...times);
-    // 30 turns 1000/(20·headroom) ms apart take at least 29 spacings.
-    assert.ok(span >= 29 * (1000 / (20 * RATE_HEADROOM)) - 5, `span ${span}`);
+  it('spaces turns at the limit: never more than the limit booked in any one-second window', async () => {
+    const { book, slots } = recordedSlots(new MemoryRateSlots());
+    const pacer = new SlotPacer(book, 20);
+    let turns = 0;
+    await Promise.all(Array.from({ length: 30 }, () => pacer.turn('bulk').then(() => turns++)));
+    assert.equal(turns, 30);
+    assert.equal(slots.length, 30);
+    assert.ok(maxInWindow(slots, 1000) <= 20, `at most 20 in a second, saw ${maxInWindow(slots, 1000)}`);
+    const span = Math.max(...slots) - Math.min(...slots);
+    // 30 slots 1000/(20·headroom) ms apart span 29 spacings.
+    assert.ok(span >= 29 * (1000 / (20 * RATE_HEADROOM)) - 1e-6, `span ${span}`);
   });
 
   it('lets an event go ahead of bulk turns already queued', async () => {
@@ -44,20 +45,21 @@ describe('SlotPacer', () => {
   });
 
   it('turns held by a 429 go out spaced when it ends, not all at once', async () => {
-    const pacer = new SlotPacer(new MemoryRateSlots(), 10);
-    const times: number[] = [];
-    const turns = Array.from({ length: 6 }, () =>
-      pacer.turn('bulk').then(() => times.push(performance.now())),
-    );
+    const { book, slots } = recordedSlots(new MemoryRateSlots());
+    const pacer = new SlotPacer(book, 10);
+    const turns = Array.from({ length: 6 }, () => pacer.turn('bulk'));
     await new Promise((r) => setTimeout(r, 5));
+    const heldFrom = performance.now();
     pacer.throttled(600);
     await Promise.all(turns);
-    const sorted = times.sort((a, b) => a - b);
-    const afterHold = sorted.slice(1); // the first may have gone before the 429
+    // The turns that waited out the hold went on slots booked after it, one spacing apart.
+    const afterHold = slots.filter((t) => t >= heldFrom + 590).sort((a, b) => a - b);
+    assert.ok(afterHold.length >= 5, `${afterHold.length} slots after the hold`);
+    const spacing = 1000 / (10 * RATE_HEADROOM);
     for (let i = 1; i < afterHold.length; i++)
       assert.ok(
-        afterHold[i]! - afterHold[i - 1]! >= 80,
-        `gaps ${afterHold.map((t, j) => (j ? Math.round(t - afterHold[j - 1]!) : 0)).join(',')}`,
+        afterHold[i]! - afterHold[i - 1]! >= spacing - 1e-6,
+        `gaps ${afterHold.map((t) => Math.round(t))}`,
       );
   });
 
@@ -90,6 +92,7 @@ describe('MemoryRateSlots', () => {
     assert.deepEqual(await slots.book({ count: 2, lane: 'bulk', spacingMs: 100, horizonMs: 50 }), {
       granted: 2,
       startInMs: 0,
+      startAt: 1_000,
     });
     // The book ends 200 ms ahead, past the bulk horizon: bulk is told when to ask again, an event books.
     assert.deepEqual(await slots.book({ count: 1, lane: 'bulk', spacingMs: 100, horizonMs: 50 }), {
@@ -99,11 +102,13 @@ describe('MemoryRateSlots', () => {
     assert.deepEqual(await slots.book({ count: 1, lane: 'event', spacingMs: 100, horizonMs: 50 }), {
       granted: 1,
       startInMs: 200,
+      startAt: 1_200,
     });
     now += 10_000;
     assert.deepEqual(await slots.book({ count: 1, lane: 'bulk', spacingMs: 100, horizonMs: 50 }), {
       granted: 1,
       startInMs: 0,
+      startAt: 11_000,
     });
   });
 });
