@@ -167,6 +167,7 @@ export interface SyncDatabase {
   'sync.visitor_rate_slots': VisitorRateSlotsTable;
   'sync.run_pages': RunPagesTable;
   'sync.user_leases': UserLeasesTable;
+  'sync.tenants': TenantsTable;
 }
 
 /** The shared slot book of one Visitor company (scim/pacer.ts). */
@@ -174,3 +175,29 @@ export interface VisitorRateSlotsTable {
   key: string;
   next_at: ColumnType<Date, Date | undefined, Date>;
 }
+
+/** One company the deployment serves (0010); secrets sealed by state/secret-box.ts. */
+export interface TenantsTable {
+  id: string;
+  display_name: string;
+  engage_kind: 'database' | 'schema';
+  engage_database_url_sealed: string | null;
+  engage_schema: string | null;
+  visitor_scim_url: string;
+  visitor_token_sealed: string | null;
+  options: ColumnType<Record<string, unknown>, string | undefined, string>;
+  schedule_time: string;
+  schedule_time_zone: string;
+  /** bigint: node-postgres returns it as a string. */
+  schedule_interval_ms: ColumnType<string, number, number>;
+  schedule_jitter_ms: number;
+  state: ColumnType<TenantStateName, TenantStateName | undefined, TenantStateName>;
+  state_note: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  offboarded_at: Date | null;
+  purge_after: Date | null;
+  secrets_purged_at: Date | null;
+}
+
+export type TenantStateName = 'onboarding' | 'active' | 'paused' | 'offboarded';
