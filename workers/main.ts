@@ -57,7 +57,7 @@ worker = await createWorker({
   pageSlots: config.worker.pageSlots,
 });
 console.log(
-  `worker: running on task queue "${config.temporal.taskQueue}" (namespace ${config.temporal.namespace}, ${config.temporal.address}; Visitor ${config.visitor.url})${metricsPort ? `; metrics on :${metricsPort}/metrics` : ''}`,
+  `worker: running on task queue "${config.temporal.taskQueue}" (namespace ${config.temporal.namespace}, ${config.temporal.address}; Visitor ${config.visitor.url})${metricsPort ? `; metrics on :${metricsPort}/metrics` : ''}${healthServer ? `; probes on :${healthServer.port}/healthz, /readyz` : ''}`,
 );
 try {
   await worker.run();

@@ -1,6 +1,6 @@
 // The worker's probes (workers/health.ts) and its drain on SIGTERM, which the Helm chart relies on:
 // /readyz 200 only while the Temporal workers poll, /healthz 200 while alive, and SIGTERM → ready no
-// more → exit 0 within the worker's shutdownGraceTime.
+// more → exit 0 within the worker's shutdownGraceTime (ready → not ready on a drain: the unit tests).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -70,7 +70,7 @@ describe('worker process (npm start) with HEALTH_PORT', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
-  it('is ready once it polls Temporal, and drains on SIGTERM: not ready, then exit 0', async () => {
+  it('is live while it connects, ready once it polls Temporal, and drains on SIGTERM: exit 0, probes closed', async () => {
     const port = await freePort();
     // The command the image and the chart run (no npm in between, so the signal reaches node).
     const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
