@@ -1,5 +1,7 @@
 // What `tenant list` and `tenant show` print. A secret shows as "set, key k2" (or "purged"), never its
 // value: the Tenant these render carries no secret at all.
+import type { InvitationPolicySetting } from '../../config/service';
+import { TENANT_OPTION_NAMES } from '../../state/tenant-rules';
 import type { SecretStatus, Tenant } from '../../state/tenants';
 import { formatDuration, formatInterval, formatTime, table } from '../format';
 
@@ -14,9 +16,20 @@ const engageLine = (t: Tenant): string =>
 export const scheduleLine = (t: Tenant): string =>
   `${t.schedule.time} ${t.schedule.timeZone}, every ${formatInterval(t.schedule.intervalMs)}, +${formatDuration(t.schedule.jitterMs)} jitter`;
 
+/** An option as it would be typed: invitations as delay:48h, windows as 24h. */
+function optionText(name: string, value: unknown): string {
+  if (name === 'invitations') {
+    const p = value as InvitationPolicySetting;
+    return p.mode === 'delay' ? `delay:${formatInterval(p.delayMs)}` : p.mode;
+  }
+  if (name === 'deleteWindowMs') return formatInterval(value as number);
+  return String(value);
+}
+
 const optionsLine = (t: Tenant): string => {
-  const entries = Object.entries(t.options).map(
-    ([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+  // In the options' own order (jsonb keeps keys in its own, by length).
+  const entries = TENANT_OPTION_NAMES.filter((k) => t.options[k] !== undefined).map(
+    (k) => `${k}=${optionText(k, t.options[k])}`,
   );
   return entries.length
     ? `${entries.join(', ')} (the rest: the deployment's settings)`

@@ -16,7 +16,6 @@ import type { SyncDatabase } from '../../db/sync-schema';
 import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import { SecretBox } from '../../state/secret-box';
 import { TenantRegistry } from '../../state/tenants';
-import { captureStdout } from '../support/capture-stdout';
 
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const TOKEN = 'tok-5b1e0c9a77';
@@ -29,6 +28,23 @@ const urlFile = path.join(dir, 'engage-url');
 fs.writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
 fs.writeFileSync(urlFile, `${ENGAGE_URL}\n`, { mode: 0o600 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * What the commands print with console.log. Not captureStdout: it also takes process.stdout.write,
+ * where the test runner reports results, and a failure reported meanwhile vanished from the output.
+ */
+async function captureLog<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
+  const log = console.log;
+  let out = '';
+  console.log = (...args: unknown[]) => {
+    out += `${args.join(' ')}\n`;
+  };
+  try {
+    return { value: await fn(), out };
+  } finally {
+    console.log = log;
+  }
+}
 
 /** Reads files for real; stdin is whatever the test says. */
 const io = (stdin = ''): SecretIo => ({
@@ -223,7 +239,7 @@ describe('tenant CLI over PostgreSQL', () => {
     await ctx?.close();
     await t?.drop();
   });
-  const run = (argv: string[], stdin = '') => captureStdout(() => tenantDispatch(argv, () => ctx, io(stdin)));
+  const run = (argv: string[], stdin = '') => captureLog(() => tenantDispatch(argv, () => ctx, io(stdin)));
   const registry = () => new TenantRegistry(t.db, { box: new SecretBox(ctx.config.tenantSecretKeys!) });
 
   it('add reads the token and the Engage URL from files, and from stdin; show and list print no secret', async () => {
@@ -241,6 +257,8 @@ describe('tenant CLI over PostgreSQL', () => {
       'deactivate',
       '--max-rps',
       '5',
+      '--invitations',
+      'delay:48h',
     ]);
     assert.equal(added.value, 0);
     const viaStdin = await run(
@@ -265,7 +283,10 @@ describe('tenant CLI over PostgreSQL', () => {
     assert.match(show.out, /Visitor token\s+set, key k1/);
     assert.match(show.out, /Engage source\s+own database, URL set, key k1/);
     assert.match(show.out, /06:30 Europe\/Brussels, every 24h/);
-    assert.match(show.out, /deprovision=deactivate, maxRequestsPerSecond=5/);
+    assert.match(
+      show.out,
+      /options\s+deprovision=deactivate, invitations=delay:2d, maxRequestsPerSecond=5 \(the rest: the deployment's settings\)/,
+    );
     assert.equal(JSON.parse(showJson.out).visitor.token.keyId, 'k1');
     assert.match(list.out, /^acme\s+Acme\s+onboarding\s+database\s+visitor\.example/m);
     assert.match(list.out, /^beta\s+Acme\s+onboarding\s+schema engage_beta/m);
@@ -279,7 +300,10 @@ describe('tenant CLI over PostgreSQL', () => {
       0,
     );
     assert.equal((await registry().connection('acme')).visitor.token.reveal(), 'tok-rotated-1');
-    assert.deepEqual((await registry().get('acme'))!.options, { maxRequestsPerSecond: 5 });
+    assert.deepEqual((await registry().get('acme'))!.options, {
+      maxRequestsPerSecond: 5,
+      invitations: { mode: 'delay', delayMs: 172_800_000 },
+    });
     await run(['resume', 'acme']);
     await run(['pause', 'acme', '--note', 'renewal']);
     assert.equal((await registry().get('acme'))!.state, 'paused');
