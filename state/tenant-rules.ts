@@ -75,16 +75,20 @@ export function checkScheduleTime(time: string): string {
   return time;
 }
 
+/** An IANA zone the runtime knows, with its usual capitals (europe/brussels → Europe/Brussels). */
 export function checkTimeZone(zone: string): string {
+  const refuse = (): never => {
+    throw new TenantRuleError(`time zone must be an IANA zone like Europe/Brussels or UTC, got "${zone}"`);
+  };
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) refuse();
   try {
     // Intl knows the IANA zones of the runtime's ICU data; an unknown one throws RangeError.
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    // ICU may answer with an older alias (America/Buenos_Aires): only its spelling of the same name is taken.
+    return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
   } catch {
-    throw new TenantRuleError(`time zone must be an IANA zone like Europe/Brussels or UTC, got "${zone}"`);
+    return refuse();
   }
-  if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(zone))
-    throw new TenantRuleError(`time zone must be an IANA zone like Europe/Brussels or UTC, got "${zone}"`);
-  return zone;
 }
 
 /** Schedules are spread over at most this much after their time of day. */

@@ -33,6 +33,9 @@ describe('tenant rules', () => {
     for (const bad of ['24:00', '2:00', '12:60', '12h']) assert.throws(() => checkScheduleTime(bad), /HH:MM/);
     assert.equal(checkTimeZone('Europe/Brussels'), 'Europe/Brussels');
     assert.equal(checkTimeZone('UTC'), 'UTC');
+    assert.equal(checkTimeZone('europe/brussels'), 'Europe/Brussels');
+    assert.equal(checkTimeZone('America/Argentina/Buenos_Aires'), 'America/Argentina/Buenos_Aires');
+    assert.throws(() => checkTimeZone('+01:00'), /IANA zone/);
     assert.throws(() => checkTimeZone('Mars/Olympus'), /IANA zone .* got "Mars\/Olympus"/);
     assert.equal(checkEngageSchema('tenant_acme'), 'tenant_acme');
     assert.throws(() => checkEngageSchema('acme; drop'), /lowercase identifier/);
