@@ -27,6 +27,7 @@ export class PgRateSlots implements RateSlots {
 
   async book({ count, lane, spacingMs, horizonMs }: SlotRequest): Promise<SlotBooking> {
     await this.created();
+    const sent = performance.now();
     // Locked read, then the move (when granted), in one statement: bookings never overlap.
     const { rows } = await sql<{ start_in_ms: number; start_at_ms: number; granted: boolean }>`
       with cur as (
@@ -49,7 +50,9 @@ export class PgRateSlots implements RateSlots {
         (extract(epoch from start_at) * 1000)::float8 as start_at_ms, granted from free`.execute(this.#db);
     const row = rows[0];
     if (!row) throw new Error('visitor rate slot book missing');
-    const startInMs = Number(row.start_in_ms);
+    // The delay counts from the database's clock reading, somewhere within the round trip: counted
+    // from the answer, every slot would go late by the trip, by more for a busier worker (bunching).
+    const startInMs = Number(row.start_in_ms) - (performance.now() - sent) / 2;
     return row.granted
       ? { granted: count, startInMs, startAt: Number(row.start_at_ms) }
       : { granted: 0, startInMs: startInMs - horizonMs };
