@@ -1,5 +1,5 @@
 // Provisioning-log rows as an operator reads them: a table, or one JSON object per line.
-import { type Column, formatTime, table } from './format';
+import { type Column, formatDuration, formatTime, table } from './format';
 import type { LogRow } from './runs';
 
 /**
@@ -8,9 +8,14 @@ import type { LogRow } from './runs';
  */
 export function detailText(detail: Record<string, unknown> | null): string {
   if (!detail) return '';
-  const { warnings, ...rest } = detail;
+  // `plan` is the digest a reviewed plan is compared on: no reader's business.
+  const { warnings, plan: _plan, invitation, ...rest } = detail;
   const parts: string[] = [];
   if (typeof rest.reason === 'string') parts.push(rest.reason);
+  if (typeof invitation === 'string')
+    parts.push(
+      `invitation: ${invitation.replace(/^delayed:(\d+)$/, (_m, ms) => `in ${formatDuration(Number(ms))}`)}`,
+    );
   if (rest.status !== undefined || rest.scimType !== undefined) {
     const scim = [rest.status, rest.scimType].filter((v) => v !== undefined && v !== null).join(' ');
     parts.push(`SCIM ${scim}${typeof rest.detail === 'string' ? `: ${rest.detail}` : ''}`);

@@ -152,8 +152,15 @@ test('log detail shows the reason or the SCIM error, else the raw JSON', () => {
     }),
     'Visitor rejected the request — SCIM 400 invalidValue: bad phone',
   );
-  assert.equal(detailText({ invitation: 'sent' }), '{"invitation":"sent"}');
+  assert.equal(detailText({ other: 'x' }), '{"other":"x"}');
   assert.equal(detailText(null), '');
+});
+
+test("a dry run's plan entries show who gets an invitation, and not the digest they are compared on", () => {
+  assert.equal(detailText({ plan: '4b24996632ac883a' }), '');
+  assert.equal(detailText({ plan: 'p', invitation: 'now' }), 'invitation: now');
+  assert.equal(detailText({ plan: 'p', invitation: 'delayed:172800000' }), 'invitation: in 2d 0h');
+  assert.equal(detailText({ reason: 'adopt', invitation: 'none' }), 'adopt — invitation: none');
 });
 
 test('the CLI addresses per-user and invitation workflows by the ids the workflows use', () => {
