@@ -170,7 +170,7 @@ try {
     step(`Seeding a demo company in Engage: ${users} users, ${locations} locations`);
     const seeded = await seedCompany(engageDb, { users, locations, seed: 'demo' });
     console.log(
-      `  ${seeded.users} users (${seeded.usersByType.global_admin} global admins, ${seeded.usersByType.location_admin} location admins, ${seeded.usersByType.vendor} vendors) in ${formatDuration(seeded.durationMs)}`,
+      `  ${seeded.users} users (${seeded.usersByType.global_admin} global, ${seeded.usersByType.country_admin} country, ${seeded.usersByType.location_admin} location, ${seeded.usersByType.group_admin} group and ${seeded.usersByType.video_admin} video admins, ${seeded.usersByType.vendor} vendors) in ${formatDuration(seeded.durationMs)}`,
     );
     const hq = await hqIsVisitorsDefault(engageDb);
     if (hq)
