@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { newUser, type ScimHarness, scimHarness } from './support';
-
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+import { BULK, newUser, type ScimHarness, scimHarness } from './support';
 
 describe('Engage SCIM /Bulk: every operation answers for itself', () => {
   let h: ScimHarness;

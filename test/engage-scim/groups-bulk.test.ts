@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newUser, PATCH, type ScimHarness, scimHarness } from './support';
-
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+import { BULK, GROUP, newUser, PATCH, type ScimHarness, scimHarness } from './support';
 
 describe('Engage SCIM /Groups, /Bulk and discovery', () => {
   let h: ScimHarness;

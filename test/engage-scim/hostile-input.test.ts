@@ -4,19 +4,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import {
+  BULK,
   ENGAGE,
   ENTERPRISE,
+  GROUP,
   newUser,
   PATCH,
   type Reply,
   type ScimHarness,
+  SEARCH,
   scimHarness,
   USER,
 } from './support';
 
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const NUL = '\u0000';
 
 function assert400(r: Reply, scimType: string, label: string) {

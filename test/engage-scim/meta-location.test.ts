@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { newUser, type ScimHarness, scimHarness } from './support';
-
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+import { GROUP, newUser, type ScimHarness, scimHarness } from './support';
 
 /** fetch() will not send another Host; node:http will. */
 function withHost(

@@ -2,10 +2,7 @@
 // that silently changes nothing; removals that mean something are applied. And the root /.search.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ENGAGE, ENTERPRISE, newUser, PATCH, type ScimHarness, scimHarness } from './support';
-
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+import { ENGAGE, ENTERPRISE, GROUP, newUser, PATCH, type ScimHarness, SEARCH, scimHarness } from './support';
 
 describe('Engage SCIM PATCH remove and the root /.search', () => {
   let h: ScimHarness;

@@ -2,19 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   ALL_SCOPES,
+  BULK,
   type Call,
   ENGAGE,
+  GROUP,
   newUser,
   PATCH,
   type Reply,
   type ScimHarness,
+  SEARCH,
   scimHarness,
   USER,
 } from './support';
 
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const ADMIN_TYPES = ['global_admin', 'country_admin', 'location_admin', 'group_admin', 'video_admin'];
 
 function assertForbidden(r: Reply, scope: string, label: string) {

@@ -97,6 +97,9 @@ export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const ENGAGE = 'urn:ietf:params:scim:schemas:extension:eptura:engage:2.0:User';
 export const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+export const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
 export const newUser = (userName: string, extra: Record<string, unknown> = {}) => ({
   schemas: [USER],
