@@ -1,6 +1,7 @@
 // GET /metrics: the product's metrics followed by the Temporal SDK runtime's (scraped from the
 // runtime's own Prometheus endpoint on an internal port), so operators scrape one address.
 import http from 'node:http';
+import { listen } from './listen';
 import type { SyncMetrics } from './metrics';
 
 export interface MetricsServer {
@@ -31,13 +32,9 @@ export async function startMetricsServer(opts: {
       .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
       .end(opts.metrics.render() + sdk);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', resolve);
-  });
-  const address = server.address();
+  const port = await listen(server, opts.port, opts.host);
   return {
-    port: typeof address === 'object' && address ? address.port : opts.port,
+    port,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

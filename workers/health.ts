@@ -3,6 +3,7 @@
 // worker polls its task queues, and 503 before it starts and once it drains (readiness). Off unless
 // HEALTH_PORT is set.
 import http from 'node:http';
+import { listen } from '../observability/listen';
 
 /** What the probes report; states are the SDK's Worker.getState() values. */
 export interface HealthSource {
@@ -51,13 +52,9 @@ export async function startHealthServer(opts: {
   });
   // Probes must not hold the process open while it drains.
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', resolve);
-  });
-  const address = server.address();
+  const port = await listen(server, opts.port, opts.host);
   return {
-    port: typeof address === 'object' && address ? address.port : opts.port,
+    port,
     close: () =>
       new Promise((r) => {
         server.close(() => r());
