@@ -55,3 +55,32 @@ export function requireUserTypeScope(scopes: ReadonlySet<Scope>, before: string 
       : `changing userType "${before}" to "${after}"`;
   requireScope(scopes, 'admin_types', what);
 }
+
+/** What makes an Engage user who they are: moving these moves the user's Visitor account too. */
+const IDENTITY = ['username', 'email', 'external_id', 'sso'] as const;
+
+type UserIdentity = Record<(typeof IDENTITY)[number], unknown> & { user_type: string; active: boolean };
+
+/**
+ * Beyond the type itself: an existing admin's identity (userName, e-mail, externalId, SSO) and its
+ * reactivation need 'admin_types' too, or a client without it could re-point an administrator's
+ * account to an address it controls. Deactivating an admin, and its profile (names, title, phones),
+ * stay an identity provider's to change.
+ */
+export function requireUserWriteScope(
+  scopes: ReadonlySet<Scope>,
+  before: UserIdentity | undefined,
+  after: UserIdentity,
+): void {
+  requireUserTypeScope(scopes, before?.user_type, after.user_type);
+  if (!before || !isAdminType(before.user_type) || scopes.has('admin_types')) return;
+  const moved = IDENTITY.filter((k) => before[k] !== after[k]);
+  if (moved.length > 0)
+    requireScope(
+      scopes,
+      'admin_types',
+      `changing ${moved.join(', ')} of an Engage admin ("${before.user_type}")`,
+    );
+  if (!before.active && after.active)
+    requireScope(scopes, 'admin_types', `reactivating an Engage admin ("${before.user_type}")`);
+}

@@ -1,7 +1,7 @@
 // /Users: create, get, list (GET and POST /.search), PUT, PATCH, DELETE.
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
-import { requireScope, requireUserTypeScope } from '../auth/scopes';
+import { requireScope, requireUserTypeScope, requireUserWriteScope } from '../auth/scopes';
 import { badRequest, notFound, ScimError } from '../errors';
 import { type ListParams, parseListParams } from '../list-params';
 import { applyPatch, parsePatch } from '../patch';
@@ -118,7 +118,7 @@ export async function handleUsers(
       const row = await updateUser(db, id, (current) => {
         checkIfMatch(req, current);
         const next = userStateFromBody(body, userStateFromRow(current));
-        requireUserTypeScope(ctx.scopes, current.user_type, next.user_type);
+        requireUserWriteScope(ctx.scopes, userStateFromRow(current), next);
         return next;
       });
       return one(req, ctx, row);
@@ -131,7 +131,7 @@ export async function handleUsers(
         const patched = applyPatch(before, userResource, ops);
         assertNothingRequiredRemoved(before, patched);
         const next = userStateFromBody(patched, userStateFromRow(current));
-        requireUserTypeScope(ctx.scopes, current.user_type, next.user_type);
+        requireUserWriteScope(ctx.scopes, userStateFromRow(current), next);
         return next;
       });
       return one(req, ctx, row);

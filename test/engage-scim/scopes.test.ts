@@ -269,6 +269,54 @@ describe('Engage SCIM client scopes', () => {
       assert.equal((await idp('DELETE', `/Users/${id}`)).status, 204);
     });
 
+    it("an admin's identity (userName, e-mail, externalId, SSO) and reactivation need admin_types: no account takeover", async () => {
+      const id = (
+        await h.call('POST', '/Users', newUser('ceo@example.com', { [ENGAGE]: { userType: 'global_admin' } }))
+      ).body.id;
+      const takeovers: [string, unknown][] = [
+        ['PUT userName', ['PUT', newUser('attacker@example.net')]],
+        ['PATCH userName', ['PATCH', [{ op: 'replace', path: 'userName', value: 'attacker@example.net' }]]],
+        [
+          'PATCH emails',
+          [
+            'PATCH',
+            [{ op: 'replace', path: 'emails', value: [{ value: 'attacker@example.net', primary: true }] }],
+          ],
+        ],
+        ['PATCH externalId', ['PATCH', [{ op: 'add', path: 'externalId', value: 'attacker-idp-id' }]]],
+        ['PATCH sso', ['PATCH', [{ op: 'replace', path: `${ENGAGE}:sso`, value: true }]]],
+      ];
+      for (const [label, [method, body]] of takeovers as [string, ['PUT' | 'PATCH', unknown]][]) {
+        const r =
+          method === 'PUT'
+            ? await idp('PUT', `/Users/${id}`, body)
+            : await idp('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: body });
+        assertForbidden(r, 'admin_types', label);
+      }
+      const row = await h.db.db
+        .selectFrom('engage.users')
+        .select(['username', 'email', 'external_id', 'sso'])
+        .where('id', '=', Number(id))
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, {
+        username: 'ceo@example.com',
+        email: 'ceo@example.com',
+        external_id: null,
+        sso: false,
+      });
+      // Deactivating stays the identity provider's; bringing the admin back does not.
+      const off = await idp('PATCH', `/Users/${id}`, {
+        schemas: [PATCH],
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      });
+      assert.equal(off.status, 200);
+      const on = await idp('PATCH', `/Users/${id}`, {
+        schemas: [PATCH],
+        Operations: [{ op: 'replace', path: 'active', value: true }],
+      });
+      assertForbidden(on, 'admin_types', 'reactivating an admin');
+    });
+
     it('moving between people types (regular, vendor) needs no admin scope', async () => {
       const id = (
         await idp('POST', '/Users', newUser('mover@example.com', { [ENGAGE]: { userType: 'vendor' } }))
