@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../db/engage-schema';
 import { callerKey, trustedProxies } from './auth/caller';
+import { ProvenCallers } from './auth/proven-callers';
 import { type RateLimit, TokenBuckets } from './auth/rate-limit';
 import { authenticate } from './auth/tokens';
 import { errorBody, ScimError } from './errors';
@@ -67,6 +68,7 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     opts.tokenRateLimit === false ? undefined : (opts.tokenRateLimit ?? DEFAULT_TOKEN_RATE_LIMIT);
   const tokenByCaller = tokenLimit && new TokenBuckets(tokenLimit);
   const tokenByClient = tokenLimit && new TokenBuckets(tokenLimit);
+  const provenCallers = new ProvenCallers();
   const proxies = trustedProxies(opts.trustedProxies ?? []);
   // Set once listening, before any request can arrive.
   let publicBaseUrl = '';
@@ -153,14 +155,20 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     if (method !== 'POST') return fail(res, new ScimError(405, 'use POST'));
     // The caller first, before the body is read or a secret hashed: a flood of made-up client ids
     // from one caller costs it a 429 each, and never the scrypt a real client is waiting behind.
-    const wait = tokenByCaller?.take(callerKey(req, proxies)) ?? 0;
+    const caller = callerKey(req, proxies);
+    const wait = tokenByCaller?.take(caller) ?? 0;
     if (wait > 0) return tooMany(res, wait);
     const raw = await body(req, res);
     if (raw === undefined) return;
     const fields = parseTokenFields(raw, req.headers['content-type']);
-    const waitClient = tokenByClient?.take(fields.scimClientId ?? '') ?? 0;
-    if (waitClient > 0) return tooMany(res, waitClient);
+    const clientId = fields.scimClientId ?? '';
+    // A caller that proved this client's secret lately is not held to the client's own limit.
+    if (!provenCallers.has(clientId, caller)) {
+      const waitClient = tokenByClient?.take(clientId) ?? 0;
+      if (waitClient > 0) return tooMany(res, waitClient);
+    }
     const r = await tokenRequest(db, fields, defaultExpiry);
+    if (r.status === 200) provenCallers.prove(clientId, caller);
     return send(res, r.status, r.body, { 'Content-Type': 'application/json; charset=utf-8' });
   }
 

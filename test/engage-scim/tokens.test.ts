@@ -205,6 +205,19 @@ describe('Engage SCIM token provider and authentication', () => {
     const spread = [];
     for (let i = 0; i < 5; i++) spread.push((await tokenFrom(url, `127.0.1.${i + 1}`, unknown(99))).status);
     assert.deepEqual(spread, [401, 401, 401, 429, 429]);
+
+    // Someone who knows the real client's id empties its bucket from other addresses with requests
+    // that carry no secret: the real client, from where it proved its secret, still gets its token.
+    const noSecret = { scimClientId: real.clientId, grantType: 'password' };
+    const drained = [];
+    for (let i = 0; i < 5; i++) drained.push((await tokenFrom(url, `127.0.2.${i + 1}`, noSecret)).status);
+    assert.ok(drained.includes(429), drained.join(','));
+    assert.equal((await tokenFrom(url, '127.0.3.1', good)).status, 429, 'a new address is held to the limit');
+    assert.equal(
+      (await tokenFrom(url, '127.0.0.1', good)).status,
+      200,
+      'the proven caller is not locked out',
+    );
   });
 
   it('believes X-Forwarded-For only from configured proxies', async () => {
