@@ -47,9 +47,13 @@ export class SecretBox {
         `the secret for ${context} is sealed with key "${m[1]}", which TENANT_SECRETS_KEYS does not list`,
       );
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(m[2]!, 'base64'));
+      const iv = Buffer.from(m[2]!, 'base64');
+      const tag = Buffer.from(m[3]!, 'base64');
+      // Whole tags only: a shortened one would make a forgery that much cheaper to guess.
+      if (iv.length !== 12 || tag.length !== 16) throw new Error('malformed envelope');
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
       decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(Buffer.from(m[3]!, 'base64'));
+      decipher.setAuthTag(tag);
       const plain = Buffer.concat([decipher.update(Buffer.from(m[4]!, 'base64')), decipher.final()]);
       return new Secret(plain.toString('utf8'));
     } catch {

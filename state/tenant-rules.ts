@@ -51,10 +51,11 @@ export function checkVisitorUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new TenantRuleError(`Visitor SCIM URL must be an http(s) URL, got "${url}"`);
+    // Not repeated: a token pasted in its place must not be printed back.
+    throw new TenantRuleError('Visitor SCIM URL must be an http(s) URL');
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:')
-    throw new TenantRuleError(`Visitor SCIM URL must be an http(s) URL, got "${url}"`);
+    throw new TenantRuleError(`Visitor SCIM URL must be an http(s) URL, not ${u.protocol}`);
   if (u.username || u.password)
     throw new TenantRuleError(
       'Visitor SCIM URL must not carry a user or password (give the token from a file)',

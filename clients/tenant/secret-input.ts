@@ -88,8 +88,9 @@ export async function readSecret(
     text = source === 'stdin' ? await io.readStdin() : await io.readFile(source.file);
   } catch (err) {
     const code = (err as { code?: string }).code;
+    // The path is not repeated: a secret pasted where the path belongs must not be printed back.
     throw new UsageError(
-      `${flag}: cannot read ${source === 'stdin' ? 'stdin' : `"${source.file}"`}${code ? ` (${code})` : ''}`,
+      `${flag}: cannot read ${source === 'stdin' ? 'stdin' : 'the file given'}${code ? ` (${code})` : ''}`,
     );
   }
   // Files and pipes end with a line break; the secret itself never has one at either end.

@@ -177,8 +177,13 @@ describe('tenant CLI: refusals before connecting to anything', () => {
       tenantDispatch(['add', 'acme', ...base, '--engage-schema', 'a', ...extra], ctx, io(stdin));
     await assert.rejects(
       run(['--visitor-token-file', path.join(dir, 'missing')]),
-      /--visitor-token-file: cannot read ".*missing" \(ENOENT\)/,
+      /--visitor-token-file: cannot read the file given \(ENOENT\)/,
     );
+    // A token pasted where the path belongs is not printed back.
+    await assert.rejects(run(['--visitor-token-file', 'tok-5e3cr3t-value']), (err: Error) => {
+      assert.ok(!err.message.includes('5e3cr3t'), err.message);
+      return true;
+    });
     await assert.rejects(
       run(['--visitor-token-file', empty]),
       /--visitor-token-file: no secret there \(empty\)/,
