@@ -84,3 +84,15 @@ export function requireUserWriteScope(
   if (!before.active && after.active)
     requireScope(scopes, 'admin_types', `reactivating an Engage admin ("${before.user_type}")`);
 }
+
+/**
+ * What a write answers a client that may not read: the resource's id, schemas and meta only. Its
+ * answers would otherwise read the directory (ids are sequential: a no-op PATCH of each is a dump).
+ */
+export function answerFor(
+  scopes: ReadonlySet<Scope>,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  if (scopes.has('read')) return body;
+  return { schemas: body.schemas, id: body.id, meta: body.meta };
+}

@@ -1,7 +1,7 @@
 // /Groups: create, get, list, PUT, PATCH (members add/remove/replace), DELETE.
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
-import { requireScope } from '../auth/scopes';
+import { answerFor, requireScope } from '../auth/scopes';
 import { badRequest, notFound, ScimError } from '../errors';
 import { type ListParams, parseListParams } from '../list-params';
 import { applyPatch, parsePatch } from '../patch';
@@ -32,7 +32,10 @@ function one(req: ScimRequest, ctx: ScimContext, g: GroupView, status = 200): Sc
   const r = render(g, ctx);
   return {
     status,
-    body: project(r, groupResource, attrs(req, 'attributes'), attrs(req, 'excludedAttributes')),
+    body: answerFor(
+      ctx.scopes,
+      project(r, groupResource, attrs(req, 'attributes'), attrs(req, 'excludedAttributes')),
+    ),
     headers: {
       ETag: (r.meta as Obj).version as string,
       ...(status === 201 ? { Location: `${ctx.baseUrl}/Groups/${g.id}` } : {}),

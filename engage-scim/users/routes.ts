@@ -1,7 +1,7 @@
 // /Users: create, get, list (GET and POST /.search), PUT, PATCH, DELETE.
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
-import { requireScope, requireUserTypeScope, requireUserWriteScope } from '../auth/scopes';
+import { answerFor, requireScope, requireUserTypeScope, requireUserWriteScope } from '../auth/scopes';
 import { badRequest, notFound, ScimError } from '../errors';
 import { type ListParams, parseListParams } from '../list-params';
 import { applyPatch, parsePatch } from '../patch';
@@ -36,7 +36,10 @@ function one(req: ScimRequest, ctx: ScimContext, row: UserRow, status = 200): Sc
   const version = (r.meta as Obj).version as string;
   return {
     status,
-    body: project(r, userResource, attrs(req, 'attributes'), attrs(req, 'excludedAttributes')),
+    body: answerFor(
+      ctx.scopes,
+      project(r, userResource, attrs(req, 'attributes'), attrs(req, 'excludedAttributes')),
+    ),
     headers: { ETag: version, ...(status === 201 ? { Location: `${ctx.baseUrl}/Users/${row.id}` } : {}) },
   };
 }

@@ -108,6 +108,31 @@ describe('Engage SCIM client scopes', () => {
     assert.deepEqual(g.body.members, []);
   });
 
+  it('a client that may write but not read gets ids back, not the directory, from its writes', async () => {
+    const writeOnly = await h.as(['users', 'groups']);
+    const patched = await writeOnly('PATCH', `/Users/${userId}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'add', path: 'emails', value: [] }],
+    });
+    assert.equal(patched.status, 200);
+    assert.deepEqual(Object.keys(patched.body).sort(), ['id', 'meta', 'schemas']);
+    const created = await writeOnly('POST', '/Users', newUser('writeonly@example.com'));
+    assert.equal(created.status, 201);
+    assert.equal(created.body.userName, undefined);
+    const group = await writeOnly('PATCH', `/Groups/${groupId}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }],
+    });
+    assert.equal(group.status, 200);
+    assert.equal(group.body.members, undefined);
+    // A client that may read gets the resource, as before.
+    const full = await h.call('PATCH', `/Users/${userId}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'add', path: 'emails', value: [] }],
+    });
+    assert.equal(full.body.userName, 'scoped@example.com');
+  });
+
   it('discovery needs a valid token but no scope', async () => {
     const none = await h.as([]);
     for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes', '/ResourceTypes/User']) {
