@@ -57,23 +57,43 @@ export function callerKey(req: IncomingMessage, proxies: TrustedProxies = NONE):
   return isIP(address) === 6 ? `${ipv6Prefix64(address)}::/64` : address;
 }
 
-/** "::ffff:127.0.0.2" → "127.0.0.2"; "[::1]" → "::1". */
+/**
+ * One spelling per caller: a hop's port dropped ("203.0.113.7:51234", "[2001:db8::1]:443"), and an
+ * IPv4 address inside IPv6 (mapped "::ffff:…" in any spelling, NAT64 "64:ff9b::/96") as that IPv4
+ * address — or every such client would share one IPv6 /64 bucket.
+ */
 function plain(address: string): string {
-  const a = address.replace(/^\[(.*)\]$/, '$1');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-  return mapped ? mapped[1]! : a;
+  let a = address.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
+  if (bracketed) a = bracketed[1]!;
+  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
+  if (isIP(a) !== 6) return a;
+  const g = ipv6Groups(a);
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  const mapped = zero(0, 5) && g[5] === 0xffff;
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6);
+  return mapped || nat64 ? `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}` : a;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a zone dropped, a dotted IPv4 tail as two groups). */
+function ipv6Groups(address: string): number[] {
+  const [head = '', tail] = address.split('%')[0]!.split('::');
+  const part = (s: string) =>
+    s
+      ? s.split(':').flatMap((x) => {
+          if (!x.includes('.')) return [Number.parseInt(x, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = x.split('.').map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        })
+      : [];
+  const left = part(head);
+  const right = tail === undefined ? [] : part(tail);
+  return [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill(0), ...right];
 }
 
 function ipv6Prefix64(address: string): string {
-  const [head = '', tail] = address.split('%')[0]!.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
-  // A trailing dotted IPv4 part ("64:ff9b::192.0.2.1") stands for two groups.
-  const dotted = [...left, ...right].at(-1)?.includes('.') ? 1 : 0;
-  const missing = Math.max(0, 8 - left.length - right.length - dotted);
-  const groups = [...left, ...Array(missing).fill('0'), ...right];
-  return groups
+  return ipv6Groups(address)
     .slice(0, 4)
-    .map((g) => Number.parseInt(g, 16).toString(16))
+    .map((g) => g.toString(16))
     .join(':');
 }
