@@ -84,8 +84,6 @@ export class SlotPacer extends GatePacer {
   private readonly bulkBatch: number;
   private readonly queues: Record<RequestLane, Waiter[]> = { event: [], bulk: [] };
   private readonly pumping: Record<RequestLane, boolean> = { event: false, bulk: false };
-  /** When this worker last let a request go (performance.now). */
-  private lastReleaseAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly slots: RateSlots,
@@ -148,14 +146,6 @@ export class SlotPacer extends GatePacer {
         const batch = queue.splice(0, booking.granted);
         batch.forEach((w, i) => {
           const release = () => {
-            // A timer that fired late (a busy event loop) must not bunch with the next one: this
-            // worker's requests go at least a spacing apart, whatever the timers did.
-            const early = this.lastReleaseAt + this.spacingMs - performance.now();
-            if (early > 0.5) {
-              setTimeout(release, early);
-              return;
-            }
-            this.lastReleaseAt = performance.now();
             if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
             w.resolve();
           };
