@@ -52,12 +52,34 @@ export const RATE_HEADROOM = 0.97;
 export const MAX_HOLD_MS = 10 * 60_000;
 /** Events booked in one round trip at most. */
 const MAX_EVENT_BATCH = 32;
+/**
+ * A turn whose timer fires later than this after its slot gives the slot up and books another: sent
+ * late, it would go close to the next slot (another worker's, on time) and the target's one-second
+ * window would hold one more than the limit. The headroom leaves about 30 ms per window for that.
+ */
+export const LATE_SLOT_MS = 15;
+/** A turn gives up at most this many slots, so a worker whose timers are always late still sends. */
+export const MAX_FORFEITS = 2;
+
+/** The pacer's clock and timers; tests make a timer late. */
+export interface PacerTimers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): void;
+}
+
+const REAL_TIMERS: PacerTimers = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    setTimeout(fn, ms);
+  },
+};
 
 interface Waiter {
   resolve(): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  forfeits: number;
 }
 
 /** No rate limit: only the back-off gate after a 429. */
@@ -84,10 +106,14 @@ export class SlotPacer extends GatePacer {
   private readonly bulkBatch: number;
   private readonly queues: Record<RequestLane, Waiter[]> = { event: [], bulk: [] };
   private readonly pumping: Record<RequestLane, boolean> = { event: false, bulk: false };
+  /** Slots given up because their timer fired too late (see LATE_SLOT_MS). */
+  forfeited = 0;
 
   constructor(
     private readonly slots: RateSlots,
     ratePerSecond: number,
+    private readonly timers: PacerTimers = REAL_TIMERS,
+    private readonly lateSlotMs = LATE_SLOT_MS,
   ) {
     super();
     if (!(ratePerSecond > 0)) throw new RangeError('maxRequestsPerSecond must be > 0');
@@ -99,7 +125,7 @@ export class SlotPacer extends GatePacer {
   override async turn(lane: RequestLane, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     await new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, forfeits: 0 };
       if (signal) {
         waiter.onAbort = () => {
           const queue = this.queues[lane];
@@ -144,14 +170,28 @@ export class SlotPacer extends GatePacer {
           continue;
         }
         const batch = queue.splice(0, booking.granted);
+        const bookedAt = this.timers.now();
         batch.forEach((w, i) => {
+          const at = booking.startInMs + i * this.spacingMs;
           const release = () => {
+            if (w.signal?.aborted) return; // already rejected by its abort listener
+            // A slot already past when granted (a slow round trip to the book) goes at once: booking
+            // again would be as slow.
+            if (
+              this.timers.now() - (bookedAt + Math.max(0, at)) > this.lateSlotMs &&
+              w.forfeits < MAX_FORFEITS
+            ) {
+              w.forfeits++;
+              this.forfeited++;
+              queue.unshift(w);
+              void this.pump(lane);
+              return;
+            }
             if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
             w.resolve();
           };
-          const at = booking.startInMs + i * this.spacingMs;
           if (at <= 0) release();
-          else setTimeout(release, at);
+          else this.timers.setTimeout(release, at);
         });
         // Book the next bulk batch only when this one's last slot is within the horizon.
         const last = booking.startInMs + (batch.length - 1) * this.spacingMs;
