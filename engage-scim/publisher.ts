@@ -18,6 +18,8 @@ export interface PublisherOptions {
   /** Poll interval when not woken, ms. */
   intervalMs?: number;
   batchSize?: number;
+  /** Users of a batch delivered at once: one by one, a round trip each bounds the rate of a push. */
+  deliveryConcurrency?: number;
   /** Back-off of a row after a failed attempt: base × 2^(attempts−1), capped. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
@@ -38,6 +40,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const { db, taskQueue } = opts;
   const intervalMs = opts.intervalMs ?? 1000;
   const batchSize = opts.batchSize ?? 100;
+  const deliveryConcurrency = Math.max(1, opts.deliveryConcurrency ?? 16);
   const base = opts.baseBackoffMs ?? 1000;
   const cap = opts.maxBackoffMs ?? 60_000;
   const log = opts.log ?? ((m: string) => console.error(`[engage-scim publisher] ${m}`));
@@ -79,10 +82,10 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       } catch (err) {
         connectError = `cannot connect to Temporal: ${(err as Error).message}`;
       }
-      for (const [userId, userRows] of byUser) {
+      const deliver = async ([userId, userRows]: [number, typeof rows]) => {
         if (!c) {
           failed.push({ rows: userRows, error: connectError! });
-          continue;
+          return;
         }
         try {
           await c.workflow.signalWithStart('provisionUserWorkflow', {
@@ -96,7 +99,14 @@ export function startPublisher(opts: PublisherOptions): Publisher {
         } catch (err) {
           failed.push({ rows: userRows, error: (err as Error).message });
         }
-      }
+      };
+      const users = [...byUser];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(deliveryConcurrency, users.length) }, async () => {
+          while (next < users.length) await deliver(users[next++]!);
+        }),
+      );
       if (delivered.length) {
         await trx
           .updateTable('engage.change_outbox')

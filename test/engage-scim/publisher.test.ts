@@ -119,6 +119,72 @@ describe('Engage SCIM change publisher', () => {
     assert.equal(signals[0]!.workflowExecutionSignaledEventAttributes!.signalName, 'userChanged');
   });
 
+  it('delivers the users of a batch side by side, and one whose delivery fails keeps its row while the others go', async () => {
+    const ids: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    // The real client, watched: how many deliveries overlap, and one refused as Temporal might.
+    const watched = {
+      workflow: {
+        signalWithStart: async (...args: Parameters<Client['workflow']['signalWithStart']>) => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          try {
+            if (args[1].workflowId === `provision-user-${ids[2]}`) throw new Error('namespace is throttled');
+            return await real.workflow.signalWithStart(...args);
+          } finally {
+            inFlight--;
+          }
+        },
+      },
+    } as unknown as Client;
+    const pub = startPublisher({
+      db: h.db.db,
+      temporalClient: watched,
+      taskQueue,
+      intervalMs: 3_600_000,
+      deliveryConcurrency: 4,
+      log: () => {},
+    });
+    try {
+      // Its first (empty) poll passes, so the batch below is this call's alone.
+      await pub.publishOnce();
+      for (let i = 0; i < 6; i++)
+        ids.push((await h.call('POST', '/Users', newUser(`pub-par-${i}@example.com`))).body.id);
+      assert.equal(await pub.publishOnce(), 5);
+    } finally {
+      await pub.stop();
+    }
+    started.push(...ids.map((id) => `provision-user-${id}`));
+    assert.equal(most, 4, 'four deliveries at once');
+    const left = await pending();
+    assert.deepEqual(
+      left.map((r) => String(r.engage_user_id)),
+      [ids[2]],
+    );
+    assert.equal(left[0]!.attempts, 1);
+    assert.match(left[0]!.last_error ?? '', /throttled/);
+    for (const id of ids.filter((x) => x !== ids[2]))
+      assert.equal(
+        (await real.workflow.getHandle(`provision-user-${id}`).describe()).type,
+        'provisionUserWorkflow',
+      );
+    // Delivered later, so the suite leaves nothing pending.
+    const again = startPublisher({
+      db: h.db.db,
+      temporalClient: real,
+      taskQueue,
+      intervalMs: 20,
+      baseBackoffMs: 10,
+      log: () => {},
+    });
+    try {
+      await until('the refused row', async () => (await pending()).length === 0);
+    } finally {
+      await again.stop();
+    }
+  });
+
   it('is woken by the server after a write', async () => {
     const pub = startPublisher({
       db: h.db.db,
