@@ -2,6 +2,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { engageMigrations } from './migrations/engage';
 import { syncMigrations } from './migrations/sync';
+import { SchemaRenamePlugin } from './schema-rename-plugin';
 
 export type MigrationSet = 'sync' | 'engage';
 
@@ -18,14 +19,45 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
+/** The sync migrations of tables the whole deployment shares; a tenant's schema has the others. */
+export const SHARED_SYNC_MIGRATIONS = ['0008_visitor_rate_slots', '0010_tenants'];
+/** Their tables, which stay in `sync` when a query is moved to a tenant's schema. */
+export const SHARED_SYNC_TABLES = ['visitor_rate_slots', 'tenants'];
+
 export async function migrateToLatest(db: Kysely<unknown>, set: MigrationSet): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider: new StaticProvider(SETS[set]),
-    // Separate bookkeeping per set, so both may share one database.
-    migrationTableName: `kysely_migration_${set}`,
-    migrationLockTableName: `kysely_migration_lock_${set}`,
-  });
+  return run(
+    new Migrator({
+      db,
+      provider: new StaticProvider(SETS[set]),
+      // Separate bookkeeping per set, so both may share one database.
+      migrationTableName: `kysely_migration_${set}`,
+      migrationLockTableName: `kysely_migration_lock_${set}`,
+    }),
+    set,
+  );
+}
+
+/**
+ * Creates or brings up to date the schema holding one tenant's sync state: the sync migrations, less
+ * the shared ones, applied with `sync` renamed to `schema`; their bookkeeping lives in that schema.
+ */
+export async function migrateTenantStateToLatest(db: Kysely<unknown>, schema: string): Promise<string[]> {
+  const own = Object.fromEntries(
+    Object.entries(syncMigrations).filter(([name]) => !SHARED_SYNC_MIGRATIONS.includes(name)),
+  );
+  return run(
+    new Migrator({
+      db: db.withPlugin(new SchemaRenamePlugin('sync', schema, SHARED_SYNC_TABLES)),
+      provider: new StaticProvider(own),
+      migrationTableSchema: schema,
+      migrationTableName: 'kysely_migration_sync',
+      migrationLockTableName: 'kysely_migration_lock_sync',
+    }),
+    `sync (${schema})`,
+  );
+}
+
+async function run(migrator: Migrator, set: string): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -43,12 +43,12 @@ export class Failures {
     detail: Record<string, unknown>,
   ): Promise<void> {
     const { rows } = await sql<{ failure_count: number }>`
-      INSERT INTO sync.user_failures (engage_user_id, codes, detail, failure_count, last_run_id, last_failed_at, next_attempt_at)
+      INSERT INTO ${sql.table('sync.user_failures')} (engage_user_id, codes, detail, failure_count, last_run_id, last_failed_at, next_attempt_at)
       VALUES (${engageUserId}, ${codes}, ${JSON.stringify(detail)}::jsonb, 1, ${runId}, now(), now())
       ON CONFLICT (engage_user_id) DO UPDATE SET
         codes = excluded.codes,
         detail = excluded.detail,
-        failure_count = sync.user_failures.failure_count + CASE WHEN sync.user_failures.last_run_id = excluded.last_run_id THEN 0 ELSE 1 END,
+        failure_count = ${sql.ref('sync.user_failures.failure_count')} + CASE WHEN ${sql.ref('sync.user_failures.last_run_id')} = excluded.last_run_id THEN 0 ELSE 1 END,
         last_run_id = excluded.last_run_id,
         last_failed_at = now()
       RETURNING failure_count`.execute(this.#db);
@@ -63,7 +63,7 @@ export class Failures {
   /** Conflict failures in back-off are due now: a deletion may have freed the name they wanted. */
   async retryConflictsNow(): Promise<number> {
     const r = await sql`
-      UPDATE sync.user_failures SET next_attempt_at = now()
+      UPDATE ${sql.table('sync.user_failures')} SET next_attempt_at = now()
       WHERE 'visitor_conflict' = ANY(codes) AND next_attempt_at > now()`.execute(this.#db);
     return Number(r.numAffectedRows ?? 0);
   }

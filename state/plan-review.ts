@@ -70,7 +70,7 @@ export class PlanReview {
   ): Promise<{ total: number; first: PlanDifference[] }> {
     const plan = (runId: string) => sql`
       SELECT DISTINCT ON (l.object_type, l.engage_id) l.object_type, l.engage_id, ${SAYS} AS says
-      FROM sync.log l
+      FROM ${sql.table('sync.log')} l
       WHERE l.run_id = ${runId} AND l.engage_id IS NOT NULL AND l.object_type IN ('user', 'location')
       ORDER BY l.object_type, l.engage_id, l.id DESC`;
     const rows = await sql<Row>`

@@ -34,7 +34,7 @@ export class RunRecords {
       sql<{ action: string; outcome: string; invited: boolean; invitation: string | null; n: string }>`
         with newest as (
           select distinct on (engage_id) action, outcome, detail
-          from sync.log
+          from ${sql.table('sync.log')}
           where run_id = ${runId} and object_type = 'user' and engage_id is not null and action <> 'invite'
           order by engage_id, id desc)
         select action, outcome, coalesce((detail->>'invited')::boolean, false) as invited,
@@ -44,10 +44,10 @@ export class RunRecords {
         select count(*) as held,
                count(*) filter (where d.status = 'held') as for_decision,
                count(*) filter (where not exists (
-                 select 1 from sync.log l
+                 select 1 from ${sql.table('sync.log')} l
                  where l.run_id = d.run_id and l.object_type = 'user' and l.engage_id = d.engage_user_id
                    and l.action <> 'invite')) as not_logged
-        from sync.pending_deletions d where d.run_id = ${runId}`.execute(this.#db),
+        from ${sql.table('sync.pending_deletions')} d where d.run_id = ${runId}`.execute(this.#db),
     ]);
     return {
       processed: Number(pages.pages) > 0 ? Number(pages.n ?? 0) : null,

@@ -27,13 +27,13 @@ export class UserLeases {
   async take(engageUserId: number, holder: string, ttlMs: number): Promise<UserLeaseTake> {
     const r = await sql<{ taken: boolean; version: string | null }>`
       with taken as (
-        insert into sync.user_leases as l (engage_user_id, holder, expires_at)
+        insert into ${sql.table('sync.user_leases')} as l (engage_user_id, holder, expires_at)
         values (${engageUserId}, ${holder}, clock_timestamp() + ${ttlMs} * interval '1 millisecond')
         on conflict (engage_user_id) do update set holder = excluded.holder, expires_at = excluded.expires_at
         where l.expires_at < clock_timestamp() or l.holder = excluded.holder
         returning 1)
       select exists (select 1 from taken) as taken,
-             (select xmin::text from sync.users where engage_user_id = ${engageUserId}) as version`.execute(
+             (select xmin::text from ${sql.table('sync.users')} where engage_user_id = ${engageUserId}) as version`.execute(
       this.#db,
     );
     const row = r.rows[0]!;

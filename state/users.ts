@@ -89,7 +89,7 @@ export class Users {
     if (stamps.length === 0) return;
     const col = <T>(f: (s: (typeof stamps)[number]) => T) => stamps.map(f);
     await sql`
-      update sync.users u set plan_input = v.plan_input
+      update ${sql.table('sync.users')} u set plan_input = v.plan_input
       from unnest(${col((s) => s.state.engageUserId)}::int[], ${col((s) => s.planInput)}::text[],
                   ${col((s) => s.state.fingerprint)}::text[], ${col((s) => s.state.visitorUserId)}::text[],
                   ${col((s) => s.state.deprovisioned)}::bool[])

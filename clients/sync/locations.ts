@@ -42,11 +42,11 @@ async function openProposals(
   const db = ctx.db();
   const rows = await sql<ProposalRow>`
     SELECT DISTINCT ON (l.engage_id) l.engage_id, l.visitor_id, l.run_id, l.outcome, l.detail, l.at
-    FROM sync.log l
+    FROM ${sql.table('sync.log')} l
     WHERE l.object_type = 'location' AND l.action = 'propose-match'
       ${o.runId ? sql`AND l.run_id = ${o.runId}` : sql``}
-      ${o.decided ? sql`` : sql`AND NOT EXISTS (SELECT 1 FROM sync.location_matches m WHERE m.engage_location_id = l.engage_id)`}
-      AND NOT EXISTS (SELECT 1 FROM sync.locations k WHERE k.engage_location_id = l.engage_id AND k.status = 'linked')
+      ${o.decided ? sql`` : sql`AND NOT EXISTS (SELECT 1 FROM ${sql.table('sync.location_matches')} m WHERE m.engage_location_id = l.engage_id)`}
+      AND NOT EXISTS (SELECT 1 FROM ${sql.table('sync.locations')} k WHERE k.engage_location_id = l.engage_id AND k.status = 'linked')
     ORDER BY l.engage_id, l.at DESC, l.id DESC`.execute(db);
   return rows.rows;
 }

@@ -44,10 +44,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await sql`CREATE UNIQUE INDEX users_visitor_user_id_idx ON sync.users (visitor_user_id) WHERE visitor_user_id IS NOT NULL`.execute(
+  await sql`CREATE UNIQUE INDEX users_visitor_user_id_idx ON ${sql.table('sync.users')} (visitor_user_id) WHERE visitor_user_id IS NOT NULL`.execute(
     db,
   );
-  await sql`CREATE INDEX users_pending_invitations_idx ON sync.users (invitation_run_id, engage_user_id) WHERE invitation_status = 'pending'`.execute(
+  await sql`CREATE INDEX users_pending_invitations_idx ON ${sql.table('sync.users')} (invitation_run_id, engage_user_id) WHERE invitation_status = 'pending'`.execute(
     db,
   );
 
@@ -96,7 +96,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await s.createIndex('log_run_idx').on('log').columns(['run_id', 'outcome']).execute();
   await s.createIndex('log_engage_idx').on('log').columns(['object_type', 'engage_id', 'at']).execute();
-  await sql`CREATE INDEX log_user_name_idx ON sync.log (lower(user_name), at)`.execute(db);
+  await sql`CREATE INDEX log_user_name_idx ON ${sql.table('sync.log')} (lower(user_name), at)`.execute(db);
 
   // Full reconciles also read Visitor; the schedule makes every Nth day one.
   await s
@@ -105,13 +105,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 
   // At most one bulk run (initial or daily) at a time: the second one to begin is refused.
-  await sql`CREATE UNIQUE INDEX runs_one_active_bulk ON sync.runs ((true)) WHERE status IN ('running', 'awaiting-approval') AND kind IN ('initial', 'daily')`.execute(
+  await sql`CREATE UNIQUE INDEX runs_one_active_bulk ON ${sql.table('sync.runs')} ((true)) WHERE status IN ('running', 'awaiting-approval') AND kind IN ('initial', 'daily')`.execute(
     db,
   );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`DROP INDEX IF EXISTS sync.runs_one_active_bulk`.execute(db);
+  await sql`DROP INDEX IF EXISTS ${sql.table('sync.runs_one_active_bulk')}`.execute(db);
   await db.schema.withSchema('sync').alterTable('runs').dropColumn('full').execute();
   for (const t of ['log', 'pending_deletions', 'user_failures', 'users', 'access_sets', 'locations']) {
     await db.schema.withSchema('sync').dropTable(t).execute();

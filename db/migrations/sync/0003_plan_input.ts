@@ -8,7 +8,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // A state changed by a writer that does not set plan_input (an older worker during a rolling
   // deploy, an operator's SQL) no longer vouches for its recorded input: the next run plans it.
   await sql`
-    CREATE FUNCTION sync.users_forget_plan_input() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION ${sql.table('sync.users_forget_plan_input')}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.plan_input IS NOT DISTINCT FROM OLD.plan_input AND (
            NEW.visitor_user_id IS DISTINCT FROM OLD.visitor_user_id
@@ -22,12 +22,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       RETURN NEW;
     END $$`.execute(db);
   await sql`
-    CREATE TRIGGER users_forget_plan_input BEFORE UPDATE ON sync.users
-    FOR EACH ROW EXECUTE FUNCTION sync.users_forget_plan_input()`.execute(db);
+    CREATE TRIGGER users_forget_plan_input BEFORE UPDATE ON ${sql.table('sync.users')}
+    FOR EACH ROW EXECUTE FUNCTION ${sql.table('sync.users_forget_plan_input')}()`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`DROP TRIGGER IF EXISTS users_forget_plan_input ON sync.users`.execute(db);
-  await sql`DROP FUNCTION IF EXISTS sync.users_forget_plan_input()`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS users_forget_plan_input ON ${sql.table('sync.users')}`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS ${sql.table('sync.users_forget_plan_input')}()`.execute(db);
   await db.schema.withSchema('sync').alterTable('users').dropColumn('plan_input').execute();
 }

@@ -27,7 +27,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('decided_at', 'timestamptz')
     .execute();
   // One decision pending at a time: every path's held deletions wait for the same one.
-  await sql`CREATE UNIQUE INDEX deletion_decisions_one_pending ON sync.deletion_decisions ((true)) WHERE status = 'pending'`.execute(
+  await sql`CREATE UNIQUE INDEX deletion_decisions_one_pending ON ${sql.table('sync.deletion_decisions')} ((true)) WHERE status = 'pending'`.execute(
     db,
   );
 

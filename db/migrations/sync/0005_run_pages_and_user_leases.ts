@@ -16,7 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('run_pages_pk', ['run_id', 'after_id'])
     .execute();
   // The run's counts read its user rows, newest per user.
-  await sql`CREATE INDEX log_run_user_idx ON sync.log (run_id, engage_id, id) WHERE object_type = 'user'`.execute(
+  await sql`CREATE INDEX log_run_user_idx ON ${sql.table('sync.log')} (run_id, engage_id, id) WHERE object_type = 'user'`.execute(
     db,
   );
 
@@ -32,6 +32,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.withSchema('sync').dropTable('user_leases').ifExists().execute();
-  await sql`DROP INDEX IF EXISTS sync.log_run_user_idx`.execute(db);
+  await sql`DROP INDEX IF EXISTS ${sql.table('sync.log_run_user_idx')}`.execute(db);
   await db.schema.withSchema('sync').dropTable('run_pages').ifExists().execute();
 }

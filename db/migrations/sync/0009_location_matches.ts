@@ -5,7 +5,7 @@ import { type Kysely, sql } from 'kysely';
 // Visitor location is another site, so the Engage location gets its own.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
-    CREATE TABLE sync.location_matches (
+    CREATE TABLE ${sql.table('sync.location_matches')} (
       engage_location_id integer PRIMARY KEY,
       decision text NOT NULL CHECK (decision IN ('match', 'separate')),
       visitor_location_id text,
@@ -15,10 +15,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   // One Visitor location is one site: never matched to two Engage locations.
   await sql`
-    CREATE UNIQUE INDEX location_matches_visitor_key ON sync.location_matches (visitor_location_id)
+    CREATE UNIQUE INDEX location_matches_visitor_key ON ${sql.table('sync.location_matches')} (visitor_location_id)
     WHERE decision = 'match'`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`DROP TABLE IF EXISTS sync.location_matches`.execute(db);
+  await sql`DROP TABLE IF EXISTS ${sql.table('sync.location_matches')}`.execute(db);
 }
