@@ -87,6 +87,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Tenant registry: keys that encrypt tenants' secrets at rest (parsed by parseSecretKeys).
   TENANT_SECRETS_KEYS: z.string().optional(),
+  // Tenants with an Engage database of their own: connections per database, pools open at once per
+  // worker, and how long an unused one stays open (workers/engage-pools.ts).
+  TENANT_ENGAGE_POOL_SIZE: positiveInt.max(50).default(2),
+  TENANT_MAX_ENGAGE_POOLS: positiveInt.max(10_000).default(16),
+  TENANT_POOL_IDLE: durationMs.default(60_000),
 });
 
 export type RawEnv = z.input<typeof schema>;
@@ -120,6 +125,7 @@ export interface ServiceConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** TENANT_SECRETS_KEYS: the first encrypts, all decrypt; unset = the tenant registry cannot hold secrets. */
   tenantSecretKeys?: SecretKey[];
+  tenants: { engagePoolSize: number; maxEngagePools: number; idleCloseMs: number };
 }
 
 export type InvitationPolicySetting =
@@ -262,6 +268,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL,
     ...(tenantSecretKeys ? { tenantSecretKeys } : {}),
+    tenants: {
+      engagePoolSize: e.TENANT_ENGAGE_POOL_SIZE,
+      maxEngagePools: e.TENANT_MAX_ENGAGE_POOLS,
+      idleCloseMs: e.TENANT_POOL_IDLE,
+    },
   };
 }
 

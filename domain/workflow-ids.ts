@@ -14,3 +14,6 @@ export const deletionDecisionWorkflowId = (decisionId: number, key: string) =>
  * per-user activity needs.
  */
 export const pageTaskQueue = (taskQueue: string) => `${taskQueue}-pages`;
+
+/** The activity header naming a run's tenant (its id as a payload): workflows/tenant-interceptors.ts. */
+export const TENANT_HEADER = 'evs-tenant';

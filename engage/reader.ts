@@ -190,7 +190,7 @@ export class EngageReader {
   async pageBoundaries(size: number): Promise<number[]> {
     checkLimit(size);
     const rows = await sql<{ id: number }>`
-      SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM engage.users) t
+      SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM ${sql.table('engage.users')}) t
       WHERE rn % ${size} = 0 ORDER BY id`.execute(this.db);
     return rows.rows.map((r) => r.id);
   }
@@ -240,11 +240,11 @@ export class EngageReader {
     const rows = await sql<{ identity_hash: string; user_ids: number[] }>`
       WITH wanted AS (
         SELECT array_agg(DISTINCT identity) AS keys FROM (
-          SELECT ${IDENTITY} AS identity FROM engage.users
+          SELECT ${IDENTITY} AS identity FROM ${sql.table('engage.users')}
           WHERE id = any(${wanted}) AND deleted_at IS NULL AND active
         ) w WHERE identity IS NOT NULL
       ), members AS (
-        SELECT id, ${IDENTITY} AS identity FROM engage.users
+        SELECT id, ${IDENTITY} AS identity FROM ${sql.table('engage.users')}
         WHERE deleted_at IS NULL AND active AND (
           id = any(${wanted})
           OR lower(username) = any((SELECT keys FROM wanted)::text[])
@@ -282,7 +282,7 @@ export class EngageReader {
             .select([
               sql<string[] | null>`array_agg(c.country::text order by c.country)`.as('countries'),
               // A country's locations: engage.locations with that country (locations_country_idx).
-              sql<number[] | null>`(select array_agg(l.id order by l.id) from engage.locations l
+              sql<number[] | null>`(select array_agg(l.id order by l.id) from ${sql.table('engage.locations')} l
                 where l.country = any(array_agg(c.country)))`.as('location_ids'),
             ])
             .whereRef('c.user_id', '=', 'u.id')

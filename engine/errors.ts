@@ -11,3 +11,8 @@ export const noDefaultLocation = () =>
   new EngineConfigError(
     'Visitor reports no default location: install the SCIM integration in a primary location',
   );
+
+/** The run's company cannot run here (unknown, offboarded, its secrets cannot be opened): not worth a retry. */
+export class TenantUnavailableError extends Error {
+  override name = 'TenantUnavailableError';
+}

@@ -13,13 +13,15 @@ export const WORKFLOWS_PATH = path.join(ROOT, 'workflows', 'index.ts');
 const BUILD_DIR = path.join(ROOT, '.build');
 // Workflow code may import only these folders (pure, deterministic code); the layer rule holds it to them.
 const SOURCE_DIRS = ['workflows', 'domain'].map((d) => path.join(ROOT, d));
+/** Every bundle's interceptors: a run's tenant reaches its activities and children. */
+const TENANT_INTERCEPTORS = path.join(ROOT, 'workflows', 'tenant-interceptors.ts');
 
 export interface BundleOptions {
   /** The workflows index to bundle; default the production one, workflows/index.ts. */
   workflowsPath?: string;
   /** Folders outside workflows/ and domain/ the index pulls workflow code from (test support). */
   extraSourceDirs?: string[];
-  /** Workflow interceptor modules bundled with the index (test support); none in production. */
+  /** More workflow interceptor modules bundled with the index (test support). */
   workflowInterceptorModules?: string[];
 }
 
@@ -43,7 +45,8 @@ function sourcesHash(workflowsPath: string, dirs: string[], interceptors: string
 export async function ensureWorkflowBundle(o: BundleOptions = {}): Promise<string> {
   const workflowsPath = path.resolve(o.workflowsPath ?? WORKFLOWS_PATH);
   const dirs = [...SOURCE_DIRS, ...(o.extraSourceDirs ?? []).map((d) => path.resolve(d))];
-  const interceptors = (o.workflowInterceptorModules ?? []).map((m) => path.resolve(m));
+  const extra = (o.workflowInterceptorModules ?? []).map((m) => path.resolve(m));
+  const interceptors = [TENANT_INTERCEPTORS, ...extra];
   const slug = (p: string) =>
     path
       .relative(ROOT, p)
@@ -51,7 +54,7 @@ export async function ensureWorkflowBundle(o: BundleOptions = {}): Promise<strin
       .replace(/[^A-Za-z0-9]+/g, '-');
   // One name per index (and its interceptors, named first), so the production and the test bundles
   // are cached side by side.
-  const name = [...interceptors.map((m) => `${slug(m)}-on`), slug(workflowsPath)].join('-');
+  const name = [...extra.map((m) => `${slug(m)}-on`), slug(workflowsPath)].join('-');
   const prefix = `workflow-bundle-${name}-`;
   const file = path.join(BUILD_DIR, `${prefix}${sourcesHash(workflowsPath, dirs, interceptors)}.js`);
   if (fs.existsSync(file)) return file;

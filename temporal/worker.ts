@@ -1,7 +1,8 @@
 // Builds a worker that registers the sync's workflows and activities; used by `npm start`, the demo and
 // tests. Tests may register more (the stack check): another workflows index and extra activities.
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type ActivityInterceptorsFactory, type NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities';
+import { tenantActivityInterceptors } from '../activities/tenant-scope';
 import { pageTaskQueue } from '../domain/workflow-ids';
 import { type BundleOptions, ensureWorkflowBundle } from './bundle';
 import { WorkerPair } from './worker-pair';
@@ -33,6 +34,8 @@ export async function createWorker(o: WorkerOptions): Promise<WorkerPair> {
     connection: o.connection,
     namespace: o.namespace,
     activities,
+    // A run's tenant, from its activities' header: which company's engine an activity uses.
+    interceptors: { activity: [tenantActivityInterceptors] as ActivityInterceptorsFactory[] },
     ...(o.identity ? { identity: o.identity } : {}),
     // Heartbeats reach the server at least this often, so a page or batch hears of a stop or a
     // cancel within seconds (the default, 80% of the heartbeat timeout, is 48 s).

@@ -1,31 +1,47 @@
-// Builds the engine the activities adapt, from the configuration: database pools, the Engage reader,
-// the state store and the Visitor SCIM client. One per worker process.
+// Builds the engines the activities adapt, from the configuration: the environment-configured company's
+// and, through the tenant registry, each tenant's. Database pools are the process's: one sync database
+// pool serves every tenant's state (a schema each), the Engage pools of tenants with their own
+// database are opened on demand and closed when idle (engage-pools.ts). One per worker process.
 import type { Client } from '@temporalio/client';
-import type { ServiceConfig } from '../config/service';
+import type { Kysely } from 'kysely';
+import type { ServiceConfig, SyncSettings } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
+import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
 import type { SyncDatabase } from '../db/sync-schema';
 import { createEngageReader } from '../engage/reader';
 import { systemClock } from '../engine/defaults';
 import { createEngine, type Engine } from '../engine/engine';
+import { TenantUnavailableError } from '../engine/errors';
 import type { SyncMetrics } from '../observability/metrics';
 import { VisitorScimClient, type VisitorScimClientOptions } from '../scim/client';
 import { SlotPacer } from '../scim/pacer';
 import { PgAttemptFences } from '../state/activity-fences';
 import { PgDeletionGuard } from '../state/deletion-guard';
+import { SecretBox } from '../state/secret-box';
 import { PgSyncStore } from '../state/sync-store';
+import { resolveTenantSettings } from '../state/tenant-rules';
+import { migrateTenantState, tenantSyncDb } from '../state/tenant-state';
+import { TenantRegistry } from '../state/tenants';
 import { PgRateSlots, rateSlotsKey } from '../state/visitor-rate-slots';
 import { workflowProbe } from '../temporal/workflow-probe';
+import { EngagePools } from './engage-pools';
+import { type BuiltEngine, TenantEngines } from './tenant-engines';
 
 export interface BuiltDeps {
+  /** The environment-configured company's engine. */
   engine: Engine;
+  /** Every company's, by tenant. */
+  engines: TenantEngines;
   close(): Promise<void>;
 }
 
-export function buildDeps(
-  config: ServiceConfig,
-  extra: { temporal?: Client; visitor?: Partial<VisitorScimClientOptions>; metrics?: SyncMetrics } = {},
-): BuiltDeps {
+/** How long a tenant's engine is reused before the registry is read again. */
+const TENANT_ENGINE_TTL_MS = 60_000;
+
+type Extra = { temporal?: Client; visitor?: Partial<VisitorScimClientOptions>; metrics?: SyncMetrics };
+
+export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
   const syncDb = createDb<SyncDatabase>({ url: config.database.url, poolSize: config.database.poolSize });
   const engageDb = createDb<EngageDatabase>({
     url: config.engageDatabase.url,
@@ -39,50 +55,118 @@ export function buildDeps(
     poolSize: config.database.poolSize,
     applicationName: 'engage-visitor-sync (fences)',
   });
-  const metrics = extra.metrics;
-  // The rate limit is the deployment's total: every worker books its requests from one slot book.
-  // A small pool of its own, so a request's turn never waits behind the activities' queries.
-  const rateDb = config.visitor.maxRequestsPerSecond
-    ? createDb<SyncDatabase>({
-        url: config.database.url,
-        poolSize: 2,
-        applicationName: 'engage-visitor-sync (rate)',
-      })
-    : undefined;
-  const pacer =
-    rateDb && config.visitor.maxRequestsPerSecond
-      ? new SlotPacer(
-          new PgRateSlots(rateDb, rateSlotsKey(config.visitor.url, config.visitor.token)),
-          config.visitor.maxRequestsPerSecond,
-        )
-      : undefined;
-  const visitor = new VisitorScimClient({
-    baseUrl: config.visitor.url,
-    token: config.visitor.token,
-    concurrency: config.visitor.concurrency,
-    timeoutMs: config.visitor.timeoutMs,
-    ...(pacer ? { pacer } : {}),
-    ...(metrics ? { onRequest: (e) => metrics.request(e), onRetry: (e) => metrics.retry(e) } : {}),
-    ...extra.visitor,
+  // The rate limit is the deployment's total: every worker books its requests from one slot book per
+  // Visitor company. A small pool of its own, so a request's turn never waits behind the activities'
+  // queries (pg opens no connection until one is asked for).
+  const rateDb = createDb<SyncDatabase>({
+    url: config.database.url,
+    poolSize: 2,
+    applicationName: 'engage-visitor-sync (rate)',
   });
-  const engine = createEngine({
-    engage: createEngageReader(engageDb),
-    visitor,
-    store: new PgSyncStore(syncDb),
-    guard: new PgDeletionGuard(syncDb),
-    fences: new PgAttemptFences(fenceDb),
+  const pools = new EngagePools({
+    poolSize: config.tenants.engagePoolSize,
+    maxOpen: config.tenants.maxEngagePools,
+    idleCloseMs: config.tenants.idleCloseMs,
+  });
+
+  const visitorFor = (url: string, token: string, maxRequestsPerSecond: number | undefined) =>
+    new VisitorScimClient({
+      baseUrl: url,
+      token,
+      concurrency: config.visitor.concurrency,
+      timeoutMs: config.visitor.timeoutMs,
+      ...(maxRequestsPerSecond
+        ? { pacer: new SlotPacer(new PgRateSlots(rateDb, rateSlotsKey(url, token)), maxRequestsPerSecond) }
+        : {}),
+      ...(extra.metrics
+        ? { onRequest: (e) => extra.metrics!.request(e), onRetry: (e) => extra.metrics!.retry(e) }
+        : {}),
+      ...extra.visitor,
+    });
+
+  const wire = (o: {
+    engage: Kysely<EngageDatabase>;
+    state: (db: Kysely<SyncDatabase>) => Kysely<SyncDatabase>;
+    visitor: VisitorScimClient;
+    settings: SyncSettings;
+    requestRate: number | undefined;
+  }): Engine =>
+    createEngine({
+      engage: createEngageReader(o.engage),
+      visitor: o.visitor,
+      store: new PgSyncStore(o.state(syncDb)),
+      guard: new PgDeletionGuard(o.state(syncDb)),
+      fences: new PgAttemptFences(o.state(fenceDb)),
+      settings: o.settings,
+      concurrency: config.visitor.concurrency,
+      requestRate: o.requestRate,
+      clock: systemClock,
+      ...(extra.temporal ? { workflowIsRunning: workflowProbe(extra.temporal) } : {}),
+      ...(extra.metrics ? { metrics: extra.metrics, decisionMetrics: extra.metrics } : {}),
+    });
+
+  const singleVisitor = visitorFor(
+    config.visitor.url,
+    config.visitor.token,
+    config.visitor.maxRequestsPerSecond,
+  );
+  const engine = wire({
+    engage: engageDb,
+    state: (db) => db,
+    visitor: singleVisitor,
     settings: config.sync,
-    concurrency: config.visitor.concurrency,
     requestRate: config.visitor.maxRequestsPerSecond,
-    clock: systemClock,
-    ...(extra.temporal ? { workflowIsRunning: workflowProbe(extra.temporal) } : {}),
-    ...(metrics ? { metrics, decisionMetrics: metrics } : {}),
   });
+
+  const registry = new TenantRegistry(syncDb, {
+    ...(config.tenantSecretKeys ? { box: new SecretBox(config.tenantSecretKeys) } : {}),
+  });
+  const buildTenant = async (tenantId: string): Promise<BuiltEngine> => {
+    const tenant = await registry.get(tenantId);
+    if (!tenant) throw new TenantUnavailableError(`no tenant "${tenantId}" in the registry`);
+    if (tenant.state === 'offboarded') throw new TenantUnavailableError(`tenant "${tenantId}" is offboarded`);
+    if (!config.tenantSecretKeys)
+      throw new TenantUnavailableError('TENANT_SECRETS_KEYS is not set: tenants’ secrets cannot be opened');
+    const conn = await registry.connection(tenantId);
+    await migrateTenantState(syncDb, tenantId);
+    const lease = conn.engage.kind === 'database' ? pools.acquire(conn.engage.url.reveal()) : undefined;
+    const engage =
+      lease?.db ??
+      engageDb.withPlugin(new SchemaRenamePlugin('engage', (conn.engage as { schema: string }).schema));
+    const resolved = resolveTenantSettings(
+      {
+        sync: config.sync,
+        ...(config.visitor.maxRequestsPerSecond
+          ? { maxRequestsPerSecond: config.visitor.maxRequestsPerSecond }
+          : {}),
+      },
+      tenant.options,
+    );
+    const visitor = visitorFor(conn.visitor.url, conn.visitor.token.reveal(), resolved.maxRequestsPerSecond);
+    return {
+      engine: wire({
+        engage,
+        state: (db) => tenantSyncDb(db, tenantId),
+        visitor,
+        settings: resolved.sync,
+        requestRate: resolved.maxRequestsPerSecond,
+      }),
+      async close() {
+        visitor.close();
+        lease?.release();
+      },
+    };
+  };
+  const engines = new TenantEngines({ single: engine, build: buildTenant, ttlMs: TENANT_ENGINE_TTL_MS });
+
   return {
     engine,
+    engines,
     async close() {
-      visitor.close();
-      await Promise.all([syncDb.destroy(), engageDb.destroy(), fenceDb.destroy(), rateDb?.destroy()]);
+      await engines.close();
+      singleVisitor.close();
+      await pools.close();
+      await Promise.all([syncDb.destroy(), engageDb.destroy(), fenceDb.destroy(), rateDb.destroy()]);
     },
   };
 }

@@ -52,7 +52,7 @@ worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  deps: { sync: built.engine },
+  deps: { sync: built.engines },
   maxConcurrentActivities: config.worker.maxConcurrentActivities,
   pageSlots: config.worker.pageSlots,
 });

@@ -9,6 +9,8 @@ export const STARTED_BY = defineSearchAttributeKey('EvsStartedBy', SearchAttribu
 export const DRY_RUN = defineSearchAttributeKey('EvsDryRun', SearchAttributeType.BOOL);
 export const ENGAGE_USER_ID = defineSearchAttributeKey('EvsEngageUserId', SearchAttributeType.KEYWORD);
 export const FAILED_USERS = defineSearchAttributeKey('EvsFailedUsers', SearchAttributeType.INT);
+/** The company a run belongs to (a tenant id); absent on the environment-configured single company's. */
+export const TENANT = defineSearchAttributeKey('EvsTenant', SearchAttributeType.KEYWORD);
 
 /** name → type as the Temporal CLI spells it, for registration. */
 export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Bool' | 'Int'> = {
@@ -18,4 +20,5 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Bool' | 'Int'> = {
   EvsDryRun: 'Bool',
   EvsEngageUserId: 'Keyword',
   EvsFailedUsers: 'Int',
+  EvsTenant: 'Keyword',
 };

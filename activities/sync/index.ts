@@ -1,6 +1,6 @@
 // The sync's activities: thin adapters from Temporal to the reconcile engine (engine/). Names and
 // payloads are part of recorded workflow histories: keep them as they are.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   applyHeldDeletions,
   beginApplyingDecision,
@@ -9,6 +9,7 @@ import {
 } from '../../engine/deletion-guard';
 import { applyDeletions, deletionSummary, rejectDeletions } from '../../engine/deletions';
 import type { Engine } from '../../engine/engine';
+import { TenantUnavailableError } from '../../engine/errors';
 import {
   cancelPendingInvitations,
   countPendingInvitations,
@@ -26,68 +27,105 @@ import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../e
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
 import { withUserLease } from '../../engine/user-lease';
 import { activityProgress, runActivity, runFenced, runHeartbeating } from '../attempt';
+import { currentTenant } from '../tenant-scope';
 
 type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
 
-export function createSyncActivities(engine: Engine) {
+/** Where an activity finds its engine: by the tenant it runs for (workers/tenant-engines.ts). */
+export interface EngineSource {
+  use<T>(tenantId: string | undefined, f: (engine: Engine) => Promise<T>): Promise<T>;
+}
+
+/** One engine: the single, environment-configured company's; a run naming a tenant is refused. */
+function singleCompany(engine: Engine): EngineSource {
   return {
-    beginRun: (input: BeginRunInput) => runActivity(() => beginRun(engine, input)),
-    finishRun: (input: Arg<typeof finishRun>) => runActivity(() => finishRun(engine, input)),
-    runCounts: (input: Arg<typeof runCounts>) => runActivity(() => runCounts(engine, input)),
+    use: (tenantId, f) =>
+      tenantId === undefined
+        ? f(engine)
+        : Promise.reject(new TenantUnavailableError(`this worker serves no tenants (run of "${tenantId}")`)),
+  };
+}
+
+export function createSyncActivities(engines: Engine | EngineSource) {
+  const source = 'use' in engines ? engines : singleCompany(engines);
+  // A tenant that cannot run (unknown, offboarded, no key to open its secrets) fails its run at once.
+  const on = <T>(f: (engine: Engine) => Promise<T>): Promise<T> =>
+    source.use(currentTenant(), f).catch((err: unknown) => {
+      if (err instanceof TenantUnavailableError)
+        throw ApplicationFailure.nonRetryable(err.message, 'TenantUnavailable');
+      throw err;
+    });
+  return {
+    beginRun: (input: BeginRunInput) => on((engine) => runActivity(() => beginRun(engine, input))),
+    finishRun: (input: Arg<typeof finishRun>) => on((engine) => runActivity(() => finishRun(engine, input))),
+    runCounts: (input: Arg<typeof runCounts>) => on((engine) => runActivity(() => runCounts(engine, input))),
     // Writes locations to Visitor: heartbeating and fenced, so a timed-out attempt never writes
     // beside its retry (needs a heartbeat time-out: LOCATIONS_ACTIVITY).
     syncLocations: (input: Arg<typeof reconcileLocations>) =>
-      runFenced(
-        input.dryRun ? undefined : engine.fences,
-        `locations:${input.runId}`,
-        'drop',
-        (progress, fence) => reconcileLocations(engine, input, { progress, fence }),
+      on((engine) =>
+        runFenced(
+          input.dryRun ? undefined : engine.fences,
+          `locations:${input.runId}`,
+          'drop',
+          (progress, fence) => reconcileLocations(engine, input, { progress, fence }),
+        ),
       ),
-    partitionUsers: (input: Arg<typeof partitionUsers>) => runActivity(() => partitionUsers(engine, input)),
+    partitionUsers: (input: Arg<typeof partitionUsers>) =>
+      on((engine) => runActivity(() => partitionUsers(engine, input))),
     checkReviewedPlan: (input: Arg<typeof checkReviewedPlan>) =>
-      runActivity(() => checkReviewedPlan(engine, input)),
+      on((engine) => runActivity(() => checkReviewedPlan(engine, input))),
     syncUserPage: (input: UserPageInput) =>
-      runHeartbeating((progress, attempt, resume) =>
-        reconcilePage(engine, input, { progress, attempt, resume }),
+      on((engine) =>
+        runHeartbeating((progress, attempt, resume) =>
+          reconcilePage(engine, input, { progress, attempt, resume }),
+        ),
       ),
     deletionSummary: (input: Arg<typeof deletionSummary>) =>
-      runActivity(() => deletionSummary(engine, input)),
+      on((engine) => runActivity(() => deletionSummary(engine, input))),
     // Fenced: an older attempt of a batch never deletes beside its retry.
     applyDeletions: (input: Arg<typeof applyDeletions>) =>
-      runFenced(engine.fences, `deletions:${input.runId}`, 'return', (progress, fence) =>
-        applyDeletions(engine, input, progress, fence),
+      on((engine) =>
+        runFenced(engine.fences, `deletions:${input.runId}`, 'return', (progress, fence) =>
+          applyDeletions(engine, input, progress, fence),
+        ),
       ),
     rejectDeletions: (input: Arg<typeof rejectDeletions>) =>
-      runActivity(() => rejectDeletions(engine, input)),
+      on((engine) => runActivity(() => rejectDeletions(engine, input))),
     settleDeletions: (input: { runId: string; dryRun: boolean }) =>
-      runActivity(() => settleDeletions(engine, { ...input, path: 'run' })),
+      on((engine) => runActivity(() => settleDeletions(engine, { ...input, path: 'run' }))),
     applyHeldDeletions: (input: Arg<typeof applyHeldDeletions>) =>
-      runFenced(engine.fences, `deletion-decision:${input.decisionId}`, 'return', (progress, fence) =>
-        applyHeldDeletions(engine, input, progress, fence),
+      on((engine) =>
+        runFenced(engine.fences, `deletion-decision:${input.decisionId}`, 'return', (progress, fence) =>
+          applyHeldDeletions(engine, input, progress, fence),
+        ),
       ),
     beginApplyingDecision: (input: Arg<typeof beginApplyingDecision>) =>
-      runActivity(() => beginApplyingDecision(engine, input)),
+      on((engine) => runActivity(() => beginApplyingDecision(engine, input))),
     closeDeletionDecision: (input: Arg<typeof closeDeletionDecision>) =>
-      runActivity(() => closeDeletionDecision(engine, input)),
+      on((engine) => runActivity(() => closeDeletionDecision(engine, input))),
     // Under the user's lease (a dry run writes nothing, so takes none): no page acts on the user meanwhile.
     // In the event lane: one user's change goes ahead of bulk page traffic under the same rate limit.
     syncSingleUser: (input: SingleUserInput) =>
-      runActivity(() => {
-        const run = () =>
-          reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress());
-        return input.dryRun ? run() : withUserLease(engine, input.engageUserId, `user:${input.runId}`, run);
-      }, 'event'),
+      on((engine) =>
+        runActivity(() => {
+          const run = () =>
+            reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress());
+          return input.dryRun ? run() : withUserLease(engine, input.engageUserId, `user:${input.runId}`, run);
+        }, 'event'),
+      ),
     sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
-      runFenced(engine.fences, `invitations:${input.runId}`, 'return', (progress, fence) =>
-        sendPendingInvitations(engine, input, progress, fence),
+      on((engine) =>
+        runFenced(engine.fences, `invitations:${input.runId}`, 'return', (progress, fence) =>
+          sendPendingInvitations(engine, input, progress, fence),
+        ),
       ),
     cancelPendingInvitations: (input: Arg<typeof cancelPendingInvitations>) =>
-      runActivity(() => cancelPendingInvitations(engine, input)),
+      on((engine) => runActivity(() => cancelPendingInvitations(engine, input))),
     countPendingInvitations: (input: Arg<typeof countPendingInvitations>) =>
-      runActivity(() => countPendingInvitations(engine, input)),
+      on((engine) => runActivity(() => countPendingInvitations(engine, input))),
     // The sweep for pending invitations whose run is gone (engine/orphaned-invitations.ts).
     adoptOrphanedInvitations: (input: AdoptOrphanedInvitationsInput) =>
-      runActivity(() => adoptOrphanedInvitations(engine, input)),
+      on((engine) => runActivity(() => adoptOrphanedInvitations(engine, input))),
   };
 }
 

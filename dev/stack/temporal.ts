@@ -59,7 +59,10 @@ export async function temporalStatus(): Promise<{ running: boolean; pid?: number
 export async function startTemporal(log: (msg: string) => void = console.log): Promise<void> {
   const { temporalPort, temporalUiPort } = LOCAL_DEFAULTS;
   const pid = runningPid(NAME);
-  if (pid !== undefined && (await isPortOpen(temporalPort))) return;
+  if (pid !== undefined && (await isPortOpen(temporalPort))) {
+    ensureSearchAttributes(ensureTemporalCli(log), temporalPort, log);
+    return;
+  }
   if (pid === undefined && (await isPortOpen(temporalPort))) {
     throw new StackError(
       `Port ${temporalPort} is already taken by a process this project did not start.\n` +
@@ -120,6 +123,39 @@ export async function startTemporal(log: (msg: string) => void = console.log): P
     },
     { timeoutMs: 60_000, log: logFile(NAME) },
   );
+  ensureSearchAttributes(cli, temporalPort, log);
+}
+
+/**
+ * `--search-attribute` registers only in namespaces the server creates, so a server kept from an older
+ * checkout lacks attributes added since: register the missing ones in each namespace.
+ */
+function ensureSearchAttributes(cli: string, port: number, log: (msg: string) => void): void {
+  const address = ['--address', `127.0.0.1:${port}`];
+  for (const ns of ['default', TEST_NAMESPACE]) {
+    const list = spawnSync(
+      cli,
+      ['operator', 'search-attribute', 'list', ...address, '-n', ns, '-o', 'json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (list.status !== 0)
+      throw new StackError(`cannot list the search attributes of ${ns}: ${list.stderr.trim()}`);
+    const have = new Set(
+      Object.keys((JSON.parse(list.stdout) as { customAttributes?: object }).customAttributes ?? {}),
+    );
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
+      if (have.has(name)) continue;
+      log(`Registering search attribute ${name} in ${ns}…`);
+      const res = spawnSync(
+        cli,
+        ['operator', 'search-attribute', 'create', ...address, '-n', ns, '--name', name, '--type', type],
+        { encoding: 'utf8' },
+      );
+      if (res.status !== 0) throw new StackError(`cannot register ${name} in ${ns}: ${res.stderr.trim()}`);
+    }
+  }
 }
 
 export async function stopTemporal(): Promise<boolean> {

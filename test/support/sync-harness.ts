@@ -77,7 +77,7 @@ export class SyncHarness {
       connection,
       namespace: TEST_NAMESPACE,
       taskQueue: this.taskQueue,
-      deps: { sync: this.built.engine },
+      deps: { sync: this.built.engines },
       maxConcurrentActivities: 8,
     });
     this.running = this.worker.run().finally(() => connection.close());

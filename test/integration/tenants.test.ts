@@ -1,0 +1,180 @@
+// Several companies on one deployment, over the real stack: one worker serves the configured company
+// and the registry's tenants side by side — each run reads its own Engage source (a database of its
+// own, or a schema of a shared one), writes its own Visitor company, keeps its own state schema, and
+// passes its tenant to its children. A tenant that cannot run fails its own run at once and nobody
+// else's.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { sql } from 'kysely';
+import { Secret } from '../../config/secret';
+import type { EngageDatabase } from '../../db/engage-schema';
+import { SchemaRenamePlugin } from '../../db/schema-rename-plugin';
+import { startVisitorEmulator, type VisitorEmulator } from '../../dev/emulator/server';
+import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
+import type { VisitorState } from '../../dev/harness/visitor-state';
+import { SecretBox } from '../../state/secret-box';
+import { TenantRegistry } from '../../state/tenants';
+import { invitationsWorkflowId } from '../../workflows/ids';
+import { RUN_KIND, STARTED_BY, TENANT } from '../../workflows/search-attributes';
+import type { SyncRunInput, SyncRunResult } from '../../workflows/types';
+import { addLocations, addUsers } from '../support/engage-fixtures';
+import { SyncHarness } from '../support/sync-harness';
+
+const KEYS = `k1:${randomBytes(32).toString('base64')}`;
+
+async function visitorUsers(e: VisitorEmulator): Promise<string[]> {
+  const state = (await (await fetch(`${e.adminUrl}/state?format=compact`)).json()) as VisitorState;
+  return state.users.map((u) => u.userName).sort();
+}
+
+describe('tenants on one deployment', () => {
+  let h: SyncHarness;
+  let acmeEngage: TestDatabase<EngageDatabase>;
+  const emulators: Record<string, VisitorEmulator> = {};
+  const handles: WorkflowHandle[] = [];
+
+  before(async () => {
+    h = await SyncHarness.create('tenants', { env: { TENANT_SECRETS_KEYS: KEYS } });
+    acmeEngage = await freshDatabase<EngageDatabase>('tenants_acme_engage', ['engage']);
+    for (const t of ['acme', 'gamma', 'broken'])
+      emulators[t] = await startVisitorEmulator({ token: `token-${t}` });
+
+    // acme: an Engage database of its own.
+    await addLocations(acmeEngage.db, ['Acme HQ', 'Acme Lab']);
+    await addUsers(
+      acmeEngage.db,
+      ['ann', 'bob', 'cid'].map((n) => ({ username: `${n}@acme.example` })),
+    );
+    // gamma: a schema of the shared Engage database (the configured company's own database).
+    for (const table of ['locations', 'users', 'location_admins', 'country_admins'])
+      await sql`CREATE TABLE IF NOT EXISTS ${sql.table(`engage_gamma.${table}`)} (LIKE ${sql.table(`engage.${table}`)} INCLUDING ALL)`
+        .execute(h.engage.db)
+        .catch(async (err: { code?: string }) => {
+          if (err.code !== '3F000') throw err;
+          await sql`CREATE SCHEMA engage_gamma`.execute(h.engage.db);
+          await sql`CREATE TABLE ${sql.table(`engage_gamma.${table}`)} (LIKE ${sql.table(`engage.${table}`)} INCLUDING ALL)`.execute(
+            h.engage.db,
+          );
+        });
+    const gammaDb = h.engage.db.withPlugin(new SchemaRenamePlugin('engage', 'engage_gamma'));
+    await addLocations(gammaDb, ['Gamma Office']);
+    await addUsers(
+      gammaDb,
+      ['dee', 'eve'].map((n) => ({ username: `${n}@gamma.example` })),
+    );
+    // The configured company has a user too: no tenant's run may touch it.
+    await addLocations(h.engage.db, ['Single HQ']);
+    await addUsers(h.engage.db, [{ username: 'zed@single.example' }]);
+
+    const registry = new TenantRegistry(h.sync.db, {
+      box: new SecretBox((await import('../../config/service')).parseSecretKeys(KEYS)),
+    });
+    await registry.add({
+      id: 'acme',
+      displayName: 'Acme',
+      engage: { kind: 'database', url: new Secret(acmeEngage.url) },
+      visitor: { url: emulators.acme!.baseUrl, token: new Secret('token-acme') },
+      options: { invitations: { mode: 'delay', delayMs: 3_600_000 } },
+    });
+    await registry.add({
+      id: 'gamma',
+      displayName: 'Gamma',
+      engage: { kind: 'schema', schema: 'engage_gamma' },
+      visitor: { url: emulators.gamma!.baseUrl, token: new Secret('token-gamma') },
+    });
+    await registry.add({
+      id: 'broken',
+      displayName: 'Broken',
+      engage: { kind: 'database', url: new Secret(acmeEngage.url) },
+      // Not the emulator's token: every request is refused.
+      visitor: { url: emulators.broken!.baseUrl, token: new Secret('not-the-token') },
+    });
+    await h.startWorker();
+  });
+
+  after(async () => {
+    for (const x of handles) await x.terminate('test over').catch(() => {});
+    await h.close();
+    await acmeEngage.drop();
+    for (const e of Object.values(emulators)) await e.close();
+  });
+
+  const start = async (tenant: string | undefined, input: Partial<SyncRunInput> = {}) => {
+    const workflowId = `${tenant ? `${tenant}.` : ''}initial-sync-${h.taskQueue}-${randomBytes(3).toString('hex')}`;
+    const handle = await h.client.workflow.start('syncRunWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId,
+      args: [{ kind: 'initial', startedBy: 'test', ...input } satisfies SyncRunInput],
+      typedSearchAttributes: [
+        { key: RUN_KIND, value: 'initial' },
+        { key: STARTED_BY, value: 'test' },
+        ...(tenant ? [{ key: TENANT, value: tenant }] : []),
+      ],
+    });
+    handles.push(handle);
+    return handle;
+  };
+
+  it("runs each tenant's sync from its own Engage source into its own Visitor, while a broken tenant fails alone", async () => {
+    const broken = await start('broken');
+    const [acme, gamma] = await Promise.all([start('acme'), start('gamma')]);
+    const [a, g] = (await Promise.all([acme.result(), gamma.result()])) as [SyncRunResult, SyncRunResult];
+    assert.equal(a.status, 'completed', JSON.stringify(a));
+    assert.equal(g.status, 'completed', JSON.stringify(g));
+    assert.deepEqual(await visitorUsers(emulators.acme!), [
+      'ann@acme.example',
+      'bob@acme.example',
+      'cid@acme.example',
+    ]);
+    assert.deepEqual(await visitorUsers(emulators.gamma!), ['dee@gamma.example', 'eve@gamma.example']);
+    assert.deepEqual(await visitorUsers(h.emulator), [], "the configured company's Visitor is untouched");
+    assert.deepEqual(await visitorUsers(emulators.broken!), []);
+    // The broken tenant's run failed on its own: its Visitor refuses its token.
+    const b = (await broken.result()) as SyncRunResult;
+    assert.equal(b.status, 'failed', JSON.stringify(b));
+    assert.match(b.reason ?? '', /401|token|auth/i);
+
+    // Each tenant's state is in its own schema; the configured company's has none of it.
+    const count = async (schema: string) =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${schema}.users`)}`.execute(
+          h.sync.db,
+        )
+      ).rows[0]!.n;
+    assert.equal(await count('sync_acme'), 3);
+    assert.equal(await count('sync_gamma'), 2);
+    assert.equal(await count('sync'), 0);
+    const runs = await sql<{ id: string }>`select id from sync_acme.runs`.execute(h.sync.db);
+    assert.deepEqual(
+      runs.rows.map((r) => r.id),
+      [acme.workflowId],
+    );
+  });
+
+  it("passes the tenant to the run's children: acme's delayed invitations run as acme's", async () => {
+    const acmeRuns = await sql<{ id: string }>`select id from sync_acme.runs`.execute(h.sync.db);
+    const child = h.client.workflow.getHandle(invitationsWorkflowId(acmeRuns.rows[0]!.id));
+    assert.match(child.workflowId, /^invitations-acme\./);
+    const d = await child.describe();
+    handles.push(child);
+    assert.ok(d.typedSearchAttributes instanceof TypedSearchAttributes);
+    assert.equal(d.typedSearchAttributes.get(TENANT), 'acme');
+  });
+
+  it('fails the run of a tenant the registry does not know at once, naming it', async () => {
+    const ghost = await start('ghost');
+    await assert.rejects(ghost.result(), (err: Error) => {
+      const text = `${err.message} ${String((err as { cause?: { message?: string; cause?: { message?: string } } }).cause?.message)} ${String((err as { cause?: { cause?: { message?: string } } }).cause?.cause?.message)}`;
+      return /no tenant "ghost"/.test(text);
+    });
+  });
+
+  it('still runs the configured company without a tenant', async () => {
+    const single = await start(undefined);
+    assert.equal(((await single.result()) as SyncRunResult).status, 'completed');
+    assert.deepEqual(await visitorUsers(h.emulator), ['zed@single.example']);
+  });
+});

@@ -1,0 +1,64 @@
+// Carries a run's company (tenant) to everything it starts: its activities get it in a header (the
+// worker resolves that tenant's Engage source, Visitor and state from it: activities/tenant-scope.ts),
+// its children and its continued executions get the EvsTenant search attribute the run started with.
+// A run without EvsTenant is the environment-configured single company's, and nothing is added.
+import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
+import {
+  type ContinueAsNewInput,
+  type Next,
+  type StartChildWorkflowExecutionInput,
+  type WorkflowInterceptorsFactory,
+  type WorkflowOutboundCallsInterceptor,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { TENANT_HEADER } from '../domain/workflow-ids';
+import { TENANT } from './search-attributes';
+
+function tenant(): string | undefined {
+  return workflowInfo().typedSearchAttributes.get(TENANT);
+}
+
+function withTenantHeader<H extends Record<string, unknown>>(headers: H): H {
+  const t = tenant();
+  return t === undefined ? headers : { ...headers, [TENANT_HEADER]: defaultPayloadConverter.toPayload(t) };
+}
+
+/** The options' search attributes with EvsTenant set to this run's tenant. */
+function withTenantAttribute<O extends { typedSearchAttributes?: unknown }>(options: O, t: string): O {
+  const given = options.typedSearchAttributes;
+  const pairs: SearchAttributePair[] = Array.isArray(given)
+    ? (given as SearchAttributePair[])
+    : given && typeof given === 'object' && 'getAll' in given
+      ? (given as { getAll(): SearchAttributePair[] }).getAll()
+      : [];
+  return {
+    ...options,
+    typedSearchAttributes: [...pairs.filter((p) => p.key.name !== TENANT.name), { key: TENANT, value: t }],
+  };
+}
+
+const outbound: WorkflowOutboundCallsInterceptor = {
+  scheduleActivity: (input, next) => next({ ...input, headers: withTenantHeader(input.headers) }),
+  scheduleLocalActivity: (input, next) => next({ ...input, headers: withTenantHeader(input.headers) }),
+  startChildWorkflowExecution: (
+    input: StartChildWorkflowExecutionInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
+  ) => {
+    const t = tenant();
+    return next(t === undefined ? input : { ...input, options: withTenantAttribute(input.options, t) });
+  },
+  continueAsNew: (
+    input: ContinueAsNewInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>,
+  ) => {
+    const t = tenant();
+    if (t === undefined) return next(input);
+    // Given search attributes replace the run's: keep the run's (its kind, who started it) unless given.
+    const options = input.options.typedSearchAttributes
+      ? input.options
+      : { ...input.options, typedSearchAttributes: workflowInfo().typedSearchAttributes.getAll() };
+    return next({ ...input, options: withTenantAttribute(options, t) });
+  },
+};
+
+export const interceptors: WorkflowInterceptorsFactory = () => ({ outbound: [outbound] });
