@@ -1,10 +1,14 @@
 // What a CLI command works with: the configuration, and Temporal and the sync database opened only
 // when the command needs them (so `--help` and flag errors work with nothing running).
 import type { Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { ServiceConfig } from '../config/service';
 import { createDb } from '../db/connect';
 import type { SyncDatabase } from '../db/sync-schema';
+import { tenantSyncDb } from '../state/tenant-state';
+import type { Tenant } from '../state/tenants';
 import { connectClient } from '../temporal/connection';
+import { TENANT } from '../workflows/search-attributes';
 import { cliActor } from './args';
 import { workflowUrl } from './format';
 import type { Db } from './runs';
@@ -22,7 +26,24 @@ export interface CliContext {
   db(): Db;
   /** The workflow's page in the Temporal UI. */
   link(workflowId: string): string;
+  /** The company this command works for (--tenant); absent: the environment-configured one. */
+  tenant?: Tenant;
+  /** A workflow id of this company's: a tenant's begin with its id. */
+  workflowId(base: string): string;
+  /** What every run started here carries besides its own search attributes (EvsTenant). */
+  tenantAttributes(): SearchAttributePair[];
   close(): Promise<void>;
+}
+
+/** The context as one tenant's: its state (db()), its workflow ids and search attribute. */
+export function forTenant(ctx: CliContext, tenant: Tenant): CliContext {
+  return {
+    ...ctx,
+    tenant,
+    db: () => tenantSyncDb(ctx.db(), tenant.id),
+    workflowId: (base) => `${tenant.id}.${base}`,
+    tenantAttributes: () => [{ key: TENANT, value: tenant.id }],
+  };
 }
 
 export function cliContext(config: ServiceConfig): CliContext {
@@ -46,6 +67,8 @@ export function cliContext(config: ServiceConfig): CliContext {
       return db;
     },
     link: (workflowId) => workflowUrl(config.temporal.uiUrl, config.temporal.namespace, workflowId),
+    workflowId: (base) => base,
+    tenantAttributes: () => [],
     async close() {
       const c = client ? await client.catch(() => undefined) : undefined;
       await Promise.allSettled([c?.connection.close(), db?.destroy()]);

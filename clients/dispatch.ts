@@ -1,7 +1,38 @@
 // Picks the command from the first words of the command line, prints help, and runs it.
+import { checkTenantId, TenantRuleError } from '../state/tenant-rules';
+import { TenantRegistry } from '../state/tenants';
 import { commandHelp, parseCommand, UsageError } from './args';
 import type { Command } from './command';
-import type { CliContext } from './context';
+import { type CliContext, CliError, forTenant } from './context';
+
+/** Programs whose every command may work for one tenant (`--tenant <id>`, anywhere on the line). */
+const TENANT_PROGRAMS = new Set(['sync', 'schedule', 'log']);
+
+/** Takes `--tenant <id>` / `--tenant=<id>` out of the command line; the id checked. */
+export function takeTenantFlag(argv: string[]): { tenantId: string | undefined; rest: string[] } {
+  let tenantId: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    let value: string | undefined;
+    if (a === '--tenant') {
+      value = argv[++i];
+      if (value === undefined || value.startsWith('-')) throw new UsageError('--tenant needs a tenant id');
+    } else if (a.startsWith('--tenant=')) value = a.slice('--tenant='.length);
+    else {
+      rest.push(a);
+      continue;
+    }
+    if (tenantId !== undefined) throw new UsageError('--tenant given twice');
+    try {
+      tenantId = checkTenantId(value);
+    } catch (err) {
+      if (err instanceof TenantRuleError) throw new UsageError(`--tenant: ${err.message}`);
+      throw err;
+    }
+  }
+  return { tenantId, rest };
+}
 
 export function programHelp(program: string, intro: string, commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.spec.name.length));
@@ -14,6 +45,11 @@ export function programHelp(program: string, intro: string, commands: Command[])
     ...commands.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`),
     '',
     `npm run ${program} -- <command> --help describes a command and its flags.`,
+    ...(TENANT_PROGRAMS.has(program)
+      ? [
+          '--tenant <id> (any command) works for that company of the tenant registry instead of the configured one.',
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -24,6 +60,8 @@ export async function dispatch(
   argv: string[],
   ctx: () => CliContext,
 ): Promise<number> {
+  let tenantId: string | undefined;
+  if (TENANT_PROGRAMS.has(program)) ({ tenantId, rest: argv } = takeTenantFlag(argv));
   const first = argv[0];
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const help = programHelp(program, intro, commands);
@@ -62,5 +100,11 @@ export async function dispatch(
     console.log(commandHelp(command.spec, program));
     return 0;
   }
-  return command.run(parsed, ctx);
+  if (tenantId === undefined) return command.run(parsed, ctx);
+  const base = ctx();
+  const tenant = await new TenantRegistry(base.db()).get(tenantId);
+  if (!tenant) throw new CliError(`no tenant "${tenantId}" in the registry (npm run tenant -- list)`);
+  if (tenant.state === 'offboarded') throw new CliError(`tenant "${tenantId}" is offboarded`);
+  const scoped = forTenant(base, tenant);
+  return command.run(parsed, () => scoped);
 }

@@ -8,6 +8,7 @@ import {
   pauseSchedule,
   resumeSchedule,
   type ScheduleOpts,
+  scheduleId,
   triggerSchedule,
   updateSchedule,
 } from '../temporal/schedule';
@@ -18,6 +19,13 @@ import { countsSummary, formatInterval, formatTime, table } from './format';
 import { runsByIds } from './runs';
 
 const ID = DEFAULT_SCHEDULE_ID;
+
+/** The schedule this command works on: the configured company's, or the --tenant's own. */
+const idOf = (ctx: CliContext) => scheduleId(tenantOf(ctx));
+const tenantOf = (ctx: CliContext): Pick<ScheduleOpts, 'tenant'> =>
+  ctx.tenant ? { tenant: { id: ctx.tenant.id, schedule: ctx.tenant.schedule } } : {};
+const intervalOf = (ctx: CliContext, opts: ScheduleOpts) =>
+  opts.intervalMs ?? ctx.tenant?.schedule.intervalMs ?? ctx.config.sync.scheduleIntervalMs;
 
 const DEFINE_FLAGS: Record<string, FlagSpec> = {
   interval: {
@@ -49,14 +57,16 @@ const defineOpts = (p: ParsedCommand): ScheduleOpts => {
   };
 };
 
-async function requireSchedule(client: Client): Promise<ScheduleDescription> {
-  const d = await describeSchedule(client, ID);
-  if (!d) throw new CliError(`there is no schedule ${ID}; create it: npm run schedule -- create`);
+async function requireSchedule(ctx: CliContext, client: Client): Promise<ScheduleDescription> {
+  const id = idOf(ctx);
+  const d = await describeSchedule(client, id);
+  const flag = ctx.tenant ? ` --tenant ${ctx.tenant.id}` : '';
+  if (!d) throw new CliError(`there is no schedule ${id}; create it: npm run schedule -- create${flag}`);
   return d;
 }
 
 const scheduleUrl = (ctx: CliContext) =>
-  `${ctx.config.temporal.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(ctx.config.temporal.namespace)}/schedules/${ID}`;
+  `${ctx.config.temporal.uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(ctx.config.temporal.namespace)}/schedules/${idOf(ctx)}`;
 
 export const SCHEDULE_COMMANDS: Command[] = [
   {
@@ -69,12 +79,15 @@ export const SCHEDULE_COMMANDS: Command[] = [
     async run(p, getCtx) {
       const opts = defineOpts(p);
       const ctx = getCtx();
-      const { result } = await ensureSchedule(await ctx.temporal(), ctx.config, opts);
-      const every = formatInterval(opts.intervalMs ?? ctx.config.sync.scheduleIntervalMs);
+      const { result } = await ensureSchedule(await ctx.temporal(), ctx.config, {
+        ...opts,
+        ...tenantOf(ctx),
+      });
+      const every = formatInterval(intervalOf(ctx, opts));
       console.log(
         result === 'created'
-          ? `Created schedule ${ID}: a daily reconcile every ${every}${opts.paused ? ' (paused)' : ''}.`
-          : `Schedule ${ID} already existed: updated it to run every ${every}${opts.paused ? ' and paused it' : ''}.`,
+          ? `Created schedule ${idOf(ctx)}: a daily reconcile every ${every}${opts.paused ? ' (paused)' : ''}.`
+          : `Schedule ${idOf(ctx)} already existed: updated it to run every ${every}${opts.paused ? ' and paused it' : ''}.`,
       );
       console.log(`  Temporal UI: ${scheduleUrl(ctx)}`);
       return 0;
@@ -90,11 +103,9 @@ export const SCHEDULE_COMMANDS: Command[] = [
       const opts = defineOpts(p);
       const ctx = getCtx();
       const client = await ctx.temporal();
-      await requireSchedule(client);
-      await updateSchedule(client, ctx.config, opts);
-      console.log(
-        `Updated schedule ${ID}: every ${formatInterval(opts.intervalMs ?? ctx.config.sync.scheduleIntervalMs)}.`,
-      );
+      await requireSchedule(ctx, client);
+      await updateSchedule(client, ctx.config, { ...opts, ...tenantOf(ctx) });
+      console.log(`Updated schedule ${idOf(ctx)}: every ${formatInterval(intervalOf(ctx, opts))}.`);
       return 0;
     },
   },
@@ -107,9 +118,9 @@ export const SCHEDULE_COMMANDS: Command[] = [
     async run(p, getCtx) {
       const ctx = getCtx();
       const client = await ctx.temporal();
-      await requireSchedule(client);
-      await pauseSchedule(client, ID, stringFlag(p, 'note') ?? `paused by ${ctx.actor}`);
-      console.log(`Paused ${ID}. Resume: npm run schedule -- resume`);
+      await requireSchedule(ctx, client);
+      await pauseSchedule(client, idOf(ctx), stringFlag(p, 'note') ?? `paused by ${ctx.actor}`);
+      console.log(`Paused ${idOf(ctx)}. Resume: npm run schedule -- resume`);
       return 0;
     },
   },
@@ -118,10 +129,10 @@ export const SCHEDULE_COMMANDS: Command[] = [
     async run(p, getCtx) {
       const ctx = getCtx();
       const client = await ctx.temporal();
-      await requireSchedule(client);
-      await resumeSchedule(client, ID, stringFlag(p, 'note') ?? `resumed by ${ctx.actor}`);
-      const d = await requireSchedule(client);
-      console.log(`Resumed ${ID}. Next run: ${formatTime(d.info.nextActionTimes[0])}`);
+      await requireSchedule(ctx, client);
+      await resumeSchedule(client, idOf(ctx), stringFlag(p, 'note') ?? `resumed by ${ctx.actor}`);
+      const d = await requireSchedule(ctx, client);
+      console.log(`Resumed ${idOf(ctx)}. Next run: ${formatTime(d.info.nextActionTimes[0])}`);
       return 0;
     },
   },
@@ -133,10 +144,10 @@ export const SCHEDULE_COMMANDS: Command[] = [
     async run(_p, getCtx) {
       const ctx = getCtx();
       const client = await ctx.temporal();
-      await requireSchedule(client);
-      await triggerSchedule(client, ID);
+      await requireSchedule(ctx, client);
+      await triggerSchedule(client, idOf(ctx));
       console.log(
-        `Triggered ${ID}. Follow it: npm run sync -- watch   (status: npm run schedule -- describe)`,
+        `Triggered ${idOf(ctx)}. Follow it: npm run sync -- watch   (status: npm run schedule -- describe)`,
       );
       return 0;
     },
@@ -144,10 +155,11 @@ export const SCHEDULE_COMMANDS: Command[] = [
   {
     spec: { name: 'delete', summary: 'Delete the schedule. Runs already started go on.' },
     async run(_p, getCtx) {
-      const client = await getCtx().temporal();
-      await requireSchedule(client);
-      await deleteSchedule(client, ID);
-      console.log(`Deleted schedule ${ID}.`);
+      const ctx = getCtx();
+      const client = await ctx.temporal();
+      await requireSchedule(ctx, client);
+      await deleteSchedule(client, idOf(ctx));
+      console.log(`Deleted schedule ${idOf(ctx)}.`);
       return 0;
     },
   },
@@ -159,7 +171,7 @@ export const SCHEDULE_COMMANDS: Command[] = [
     async run(_p, getCtx) {
       const ctx = getCtx();
       const client = await ctx.temporal();
-      const d = await requireSchedule(client);
+      const d = await requireSchedule(ctx, client);
       console.log(await describeText(ctx, client, d));
       return 0;
     },
@@ -167,7 +179,13 @@ export const SCHEDULE_COMMANDS: Command[] = [
 ];
 
 async function describeText(ctx: CliContext, client: Client, d: ScheduleDescription): Promise<string> {
-  const every = (d.spec.intervals ?? []).map((i) => formatInterval(i.every)).join(', ') || 'custom spec';
+  const calendars = (d.spec.calendars ?? []).map(
+    (c) =>
+      `daily at ${[c.hour, c.minute, c.second].map((v) => String((v as { start?: number }[] | undefined)?.[0]?.start ?? 0).padStart(2, '0')).join(':')}${d.spec.timezone ? ` ${d.spec.timezone}` : ''}`,
+  );
+  const every =
+    [...(d.spec.intervals ?? []).map((i) => formatInterval(i.every)), ...calendars].join(', ') ||
+    'custom spec';
   const action = d.action.type === 'startWorkflow' ? d.action : undefined;
   const lines = [
     `Schedule ${d.scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` — note: ${d.state.note}` : ''}`,

@@ -10,7 +10,8 @@ import {
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import type { ServiceConfig } from '../config/service';
-import { RUN_KIND, STARTED_BY } from '../workflows/search-attributes';
+import type { TenantSchedule } from '../state/tenant-rules';
+import { RUN_KIND, STARTED_BY, TENANT } from '../workflows/search-attributes';
 import type { syncRunWorkflow } from '../workflows/sync-run';
 
 export const DEFAULT_SCHEDULE_ID = 'engage-visitor-sync-daily';
@@ -24,27 +25,50 @@ export interface ScheduleOpts {
   intervalMs?: number;
   paused?: boolean;
   note?: string;
+  /** A tenant's schedule: its own id, time of day in its zone, interval and spread (tenant-rules.ts). */
+  tenant?: { id: string; schedule: TenantSchedule };
 }
 
-export const scheduleId = (opts: Pick<ScheduleOpts, 'scheduleId'> = {}) =>
-  opts.scheduleId ?? DEFAULT_SCHEDULE_ID;
+export const scheduleId = (opts: Pick<ScheduleOpts, 'scheduleId' | 'tenant'> = {}) =>
+  opts.scheduleId ?? (opts.tenant ? `${opts.tenant.id}.${DEFAULT_SCHEDULE_ID}` : DEFAULT_SCHEDULE_ID);
+
+const DAY_MS = 86_400_000;
+
+/**
+ * When a tenant's runs fire: a daily schedule at its time of day in its time zone (so it follows daylight
+ * saving) plus its fixed spread; another interval counts from the epoch, offset by the same amounts.
+ */
+export function tenantScheduleSpec(s: TenantSchedule): ScheduleOptions['spec'] {
+  const [h, m] = s.time.split(':').map(Number) as [number, number];
+  const at = (h * 3_600_000 + m * 60_000 + s.jitterMs) % DAY_MS;
+  if (s.intervalMs === DAY_MS) {
+    const hour = Math.floor(at / 3_600_000);
+    const minute = Math.floor((at % 3_600_000) / 60_000);
+    const second = Math.floor((at % 60_000) / 1000);
+    return { calendars: [{ hour, minute, second }], timezone: s.timeZone };
+  }
+  return { intervals: [{ every: s.intervalMs, offset: at % s.intervalMs }] };
+}
 
 type SyncAction = ScheduleOptionsStartWorkflowAction<typeof syncRunWorkflow>;
 
 /** The schedule as it should be. */
 export function desiredSchedule(config: ServiceConfig, opts: ScheduleOpts = {}): ScheduleOptions<SyncAction> {
+  const t = opts.tenant;
+  const every = opts.intervalMs ?? t?.schedule.intervalMs ?? config.sync.scheduleIntervalMs;
   return {
     scheduleId: scheduleId(opts),
-    spec: { intervals: [{ every: opts.intervalMs ?? config.sync.scheduleIntervalMs }] },
+    spec: t ? tenantScheduleSpec({ ...t.schedule, intervalMs: every }) : { intervals: [{ every }] },
     action: {
       type: 'startWorkflow',
       workflowType: 'syncRunWorkflow',
-      workflowId: SCHEDULED_WORKFLOW_ID,
+      workflowId: t ? `${t.id}.${SCHEDULED_WORKFLOW_ID}` : SCHEDULED_WORKFLOW_ID,
       taskQueue: config.temporal.taskQueue,
       args: [{ kind: 'daily', startedBy: 'schedule' }],
       typedSearchAttributes: [
         { key: RUN_KIND, value: 'daily' },
         { key: STARTED_BY, value: 'schedule' },
+        ...(t ? [{ key: TENANT, value: t.id }] : []),
       ],
     },
     policies: {

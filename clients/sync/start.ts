@@ -67,10 +67,10 @@ export const initialCommand: Command = {
     const pageSize = size === undefined ? undefined : positiveInt('--page-size', size, 5000);
     const c = ctx();
     // An initial sync always records its choice; without the flag it is the configured default.
-    const policy = invitations ?? c.config.sync.invitations;
+    const policy = invitations ?? (c.tenant?.options.invitations as InvitationPolicy | undefined) ?? c.config.sync.invitations;
     return startBulkRun(c, p, {
       kind: 'initial',
-      workflowId: `initial-sync-${utcStamp()}`,
+      workflowId: c.workflowId(`initial-sync-${utcStamp()}`),
       invitations: policy,
       invitationsLabel: `${policyLabel(policy)}${invitations ? '' : ' (configured default; choose with --invitations)'}`,
       pageSize,
@@ -87,9 +87,10 @@ export const dailyCommand: Command = {
     details: 'Refused while another initial or daily sync is running. Exit codes as for `initial`.',
   },
   async run(p, ctx) {
-    return startBulkRun(ctx(), p, {
+    const c = ctx();
+    return startBulkRun(c, p, {
       kind: 'daily',
-      workflowId: `daily-sync-manual-${utcStamp()}`,
+      workflowId: c.workflowId(`daily-sync-manual-${utcStamp()}`),
       invitationsLabel: 'configured default',
     });
   },
@@ -115,7 +116,7 @@ async function applyReviewedPlan(ctx: CliContext, p: ParsedCommand, reviewedRunI
   const policy = reviewedInput.invitations;
   return startBulkRun(ctx, p, {
     kind: 'initial',
-    workflowId: `initial-sync-${utcStamp()}`,
+    workflowId: ctx.workflowId(`initial-sync-${utcStamp()}`),
     invitations: policy,
     invitationsLabel: `${policy ? policyLabel(policy) : 'configured default'} (as reviewed in ${reviewedRunId})`,
     pageSize: reviewedInput.pageSize,
@@ -181,6 +182,7 @@ async function startBulkRun(
         { key: STARTED_BY, value: ctx.actor },
         { key: DRY_RUN, value: dryRun },
         { key: RUN_STATUS, value: 'running' },
+        ...ctx.tenantAttributes(),
       ],
       memo: { startedBy: ctx.actor, invitations: run.invitationsLabel, dryRun },
     });

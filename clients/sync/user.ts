@@ -60,6 +60,7 @@ async function start(
       { key: RUN_KIND, value: 'user' },
       { key: STARTED_BY, value: input.startedBy },
       { key: ENGAGE_USER_ID, value: String(input.engageUserId) },
+      ...ctx.tenantAttributes(),
     ],
   };
   // A dry run gets its own id: joining a real provisioning would write, and a real change arriving
@@ -67,14 +68,14 @@ async function start(
   if (input.dryRun) {
     return client.workflow.start<typeof provisionUserWorkflow>('provisionUserWorkflow', {
       ...base,
-      workflowId: `${userWorkflowId(input.engageUserId)}-dry-run-${utcStamp()}`,
+      workflowId: ctx.workflowId(`${userWorkflowId(input.engageUserId)}-dry-run-${utcStamp()}`),
     });
   }
   return client.workflow.signalWithStart<typeof provisionUserWorkflow, [{ source: string }]>(
     'provisionUserWorkflow',
     {
       ...base,
-      workflowId: userWorkflowId(input.engageUserId),
+      workflowId: ctx.workflowId(userWorkflowId(input.engageUserId)),
       signal: userChangedSignal,
       signalArgs: [{ source: input.startedBy }],
     },

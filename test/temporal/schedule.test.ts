@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { loadConfig } from '../../config/service';
+import { scheduleJitterMs } from '../../state/tenant-rules';
 import { connectClient } from '../../temporal/connection';
 import {
   deleteSchedule,
@@ -14,8 +15,9 @@ import {
   pauseSchedule,
   resumeSchedule,
   scheduleId,
+  tenantScheduleSpec,
 } from '../../temporal/schedule';
-import { RUN_KIND, STARTED_BY } from '../../workflows/search-attributes';
+import { RUN_KIND, STARTED_BY, TENANT } from '../../workflows/search-attributes';
 import { TEST_NAMESPACE, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 
 test('ensureSchedule creates, then updates in place; pause, resume and delete work', async () => {
@@ -82,4 +84,65 @@ test('ensureSchedule creates, then updates in place; pause, resume and delete wo
     await deleteSchedule(client, id).catch(() => {});
     await client.connection.close();
   }
+});
+
+test("a tenant's schedule: its own id, its time of day in its zone plus its spread, its runs carry EvsTenant", async () => {
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: temporalAddress(),
+    TEMPORAL_NAMESPACE: TEST_NAMESPACE,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('schedule-tenant'),
+  });
+  const client = await connectClient(config);
+  const tenantId = `acme-${randomBytes(3).toString('hex')}`;
+  const jitterMs = scheduleJitterMs(tenantId, 86_400_000);
+  const tenant = {
+    id: tenantId,
+    schedule: { time: '02:00', timeZone: 'Europe/Paris', intervalMs: 86_400_000, jitterMs },
+  };
+  const id = scheduleId({ tenant });
+  assert.equal(id, `${tenantId}.engage-visitor-sync-daily`);
+  try {
+    // Active (not paused) so Temporal computes the next times; the first is tomorrow at the earliest.
+    await ensureSchedule(client, config, { tenant });
+    const d = await describeSchedule(client, id);
+    assert.ok(d);
+    assert.equal(d.spec.timezone, 'Europe/Paris');
+    assert.equal(d.action.type === 'startWorkflow' && d.action.workflowId, `${tenantId}.daily-sync`);
+    const attrs = d.action.type === 'startWorkflow' ? d.action.typedSearchAttributes : undefined;
+    assert.ok(attrs instanceof TypedSearchAttributes);
+    assert.equal(attrs.get(TENANT), tenantId);
+    const next = d.info.nextActionTimes.slice(0, 3);
+    assert.equal(next.length, 3);
+    // Each next run at 02:00 Paris time plus the tenant's spread, 24 h apart (no DST change in 3 days
+    // is assumed away: the check is on Paris wall-clock time, which DST keeps).
+    const paris = (t: Date) =>
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Paris',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+      }).format(t);
+    const expected = new Date(Date.UTC(2000, 0, 1, 2, 0, 0) + jitterMs).toISOString().slice(11, 19);
+    for (const t of next) assert.equal(paris(t), expected);
+  } finally {
+    await deleteSchedule(client, id).catch(() => {});
+    await client.connection.close();
+  }
+});
+
+test('tenantScheduleSpec: the spread wraps past midnight; another interval counts from the epoch', () => {
+  assert.deepEqual(
+    tenantScheduleSpec({
+      time: '23:50',
+      timeZone: 'Asia/Tokyo',
+      intervalMs: 86_400_000,
+      jitterMs: 1_800_000,
+    }),
+    { calendars: [{ hour: 0, minute: 20, second: 0 }], timezone: 'Asia/Tokyo' },
+  );
+  assert.deepEqual(
+    tenantScheduleSpec({ time: '02:00', timeZone: 'UTC', intervalMs: 6 * 3_600_000, jitterMs: 61_000 }),
+    { intervals: [{ every: 6 * 3_600_000, offset: 2 * 3_600_000 + 61_000 }] },
+  );
 });
