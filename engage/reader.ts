@@ -282,7 +282,9 @@ export class EngageReader {
             .select([
               sql<string[] | null>`array_agg(c.country::text order by c.country)`.as('countries'),
               // A country's locations: engage.locations with that country (locations_country_idx).
-              sql<number[] | null>`(select array_agg(l.id order by l.id) from ${sql.table('engage.locations')} l
+              sql<
+                number[] | null
+              >`(select array_agg(l.id order by l.id) from ${sql.table('engage.locations')} l
                 where l.country = any(array_agg(c.country)))`.as('location_ids'),
             ])
             .whereRef('c.user_id', '=', 'u.id')

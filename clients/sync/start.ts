@@ -67,7 +67,10 @@ export const initialCommand: Command = {
     const pageSize = size === undefined ? undefined : positiveInt('--page-size', size, 5000);
     const c = ctx();
     // An initial sync always records its choice; without the flag it is the configured default.
-    const policy = invitations ?? (c.tenant?.options.invitations as InvitationPolicy | undefined) ?? c.config.sync.invitations;
+    const policy =
+      invitations ??
+      (c.tenant?.options.invitations as InvitationPolicy | undefined) ??
+      c.config.sync.invitations;
     return startBulkRun(c, p, {
       kind: 'initial',
       workflowId: c.workflowId(`initial-sync-${utcStamp()}`),
