@@ -22,10 +22,10 @@ import { SecretBox } from '../state/secret-box';
 import { PgSyncStore } from '../state/sync-store';
 import { resolveTenantSettings } from '../state/tenant-rules';
 import { migrateTenantState, tenantSyncDb } from '../state/tenant-state';
-import { TenantRegistry } from '../state/tenants';
+import { type Tenant, type TenantConnection, TenantRegistry } from '../state/tenants';
 import { PgRateSlots, rateSlotsKey } from '../state/visitor-rate-slots';
 import { workflowProbe } from '../temporal/workflow-probe';
-import { EngagePools } from './engage-pools';
+import { EngagePools, type PoolLease } from './engage-pools';
 import { type BuiltEngine, TenantEngines } from './tenant-engines';
 
 export interface BuiltDeps {
@@ -121,15 +121,45 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
   const registry = new TenantRegistry(syncDb, {
     ...(config.tenantSecretKeys ? { box: new SecretBox(config.tenantSecretKeys) } : {}),
   });
+  // A tenant's state schema is brought up to date once per process (the Migrator reads the catalogue
+  // and takes a database-wide lock: not something to repeat every minute per tenant).
+  const migrated = new Map<string, Promise<unknown>>();
+  const migrateOnce = (tenantId: string) => {
+    let m = migrated.get(tenantId);
+    if (!m) {
+      m = migrateTenantState(syncDb, tenantId).catch((err: unknown) => {
+        migrated.delete(tenantId);
+        throw err;
+      });
+      migrated.set(tenantId, m);
+    }
+    return m;
+  };
   const buildTenant = async (tenantId: string): Promise<BuiltEngine> => {
     const tenant = await registry.get(tenantId);
     if (!tenant) throw new TenantUnavailableError(`no tenant "${tenantId}" in the registry`);
-    if (tenant.state === 'offboarded') throw new TenantUnavailableError(`tenant "${tenantId}" is offboarded`);
+    if (tenant.state === 'offboarded' || tenant.state === 'paused')
+      throw new TenantUnavailableError(
+        `tenant "${tenantId}" is ${tenant.state}${tenant.stateNote ? ` (${tenant.stateNote})` : ''}`,
+      );
     if (!config.tenantSecretKeys)
       throw new TenantUnavailableError('TENANT_SECRETS_KEYS is not set: tenants’ secrets cannot be opened');
     const conn = await registry.connection(tenantId);
-    await migrateTenantState(syncDb, tenantId);
+    await migrateOnce(tenantId);
     const lease = conn.engage.kind === 'database' ? pools.acquire(conn.engage.url.reveal()) : undefined;
+    try {
+      return buildWith(tenantId, tenant.options, conn, lease);
+    } catch (err) {
+      lease?.release();
+      throw err;
+    }
+  };
+  const buildWith = (
+    tenantId: string,
+    options: Tenant['options'],
+    conn: TenantConnection,
+    lease: PoolLease | undefined,
+  ): BuiltEngine => {
     const engage =
       lease?.db ??
       engageDb.withPlugin(new SchemaRenamePlugin('engage', (conn.engage as { schema: string }).schema));
@@ -140,7 +170,7 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
           ? { maxRequestsPerSecond: config.visitor.maxRequestsPerSecond }
           : {}),
       },
-      tenant.options,
+      options,
     );
     const visitor = visitorFor(conn.visitor.url, conn.visitor.token.reveal(), resolved.maxRequestsPerSecond);
     return {

@@ -1,7 +1,9 @@
 // The engine an activity works with, by the tenant it runs for: the environment-configured company's
 // (no tenant), or one built from the tenant registry — its Engage source, Visitor and token, options and
 // state schema. A tenant's engine is kept for `ttlMs`, so a changed option or rotated token applies to
-// the activities that start after it; an engine in use is closed only once its last user is done.
+// the activities that start after it; an engine in use is closed only once its last user is done, and
+// one nobody uses is closed once it expires (a sweep every ttlMs), releasing its Engage pool and the
+// tenant's opened secrets.
 import type { Engine } from '../engine/engine';
 import { TenantUnavailableError } from '../engine/errors';
 
@@ -30,9 +32,24 @@ export interface TenantEnginesOptions {
 export class TenantEngines {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
+  readonly #sweeper: NodeJS.Timeout;
+  #closed = false;
 
   constructor(private readonly o: TenantEnginesOptions) {
     this.#now = o.now ?? Date.now;
+    this.#sweeper = setInterval(() => this.sweep(), o.ttlMs);
+    this.#sweeper.unref();
+  }
+
+  /** Closes the engines that expired and that nobody uses (also run every ttlMs). */
+  sweep(): void {
+    const now = this.#now();
+    for (const [tenantId, e] of this.#entries) {
+      if (e.expiresAt > now) continue;
+      this.#entries.delete(tenantId);
+      e.stale = true;
+      if (e.refs === 0) void this.#close(e);
+    }
   }
 
   /** Runs `f` with the tenant's engine (no tenant: the single company's). */
@@ -42,6 +59,7 @@ export class TenantEngines {
         throw new TenantUnavailableError('this run names no tenant and no single company is configured');
       return f(this.o.single);
     }
+    if (this.#closed) throw new TenantUnavailableError('this worker is shutting down');
     const entry = this.#entry(tenantId);
     entry.refs++;
     try {
@@ -58,19 +76,18 @@ export class TenantEngines {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     await Promise.all(entries.map((e) => this.#close(e)));
   }
 
   #entry(tenantId: string): Entry {
-    const now = this.#now();
+    this.sweep();
     const had = this.#entries.get(tenantId);
-    if (had && had.expiresAt > now) return had;
-    if (had) {
-      had.stale = true;
-      if (had.refs === 0) void this.#close(had);
-    }
+    if (had) return had;
+    const now = this.#now();
     const entry: Entry = {
       built: this.o.build(tenantId),
       expiresAt: now + this.o.ttlMs,

@@ -46,11 +46,28 @@ function singleCompany(engine: Engine): EngineSource {
   };
 }
 
+/**
+ * The activity's tenant. Only tenants' runs have a dot in their workflow ids (`acme.initial-sync-…` and
+ * what derives from it): one without the tenant header was scheduled by a workflow worker that predates
+ * tenants, and must not run as the configured company's — retried, a current worker takes it.
+ */
+function tenantOfActivity(): string | undefined {
+  const tenant = currentTenant();
+  if (tenant !== undefined) return tenant;
+  const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+  if (workflowId.includes('.'))
+    throw ApplicationFailure.retryable(
+      `the run ${workflowId} is a tenant's but its activity carries no tenant (a worker without tenant support scheduled it)`,
+      'TenantMissing',
+    );
+  return undefined;
+}
+
 export function createSyncActivities(engines: Engine | EngineSource) {
   const source = 'use' in engines ? engines : singleCompany(engines);
   // A tenant that cannot run (unknown, offboarded, no key to open its secrets) fails its run at once.
   const on = <T>(f: (engine: Engine) => Promise<T>): Promise<T> =>
-    source.use(currentTenant(), f).catch((err: unknown) => {
+    source.use(tenantOfActivity(), f).catch((err: unknown) => {
       if (err instanceof TenantUnavailableError)
         throw ApplicationFailure.nonRetryable(err.message, 'TenantUnavailable');
       throw err;

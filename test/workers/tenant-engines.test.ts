@@ -49,6 +49,24 @@ describe('TenantEngines', () => {
     assert.deepEqual(b.closed, ['a#1', 'a#2']);
   });
 
+  it('closes an engine nobody uses once it expires, and refuses use after close', async () => {
+    let now = 0;
+    const b = fakeBuilder();
+    const engines = new TenantEngines({ build: b.build, ttlMs: 1000, now: () => now });
+    await engines.use('a', async () => 1);
+    await engines.use('b', async () => 1);
+    now = 1500;
+    engines.sweep();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(b.closed.sort(), ['a#1', 'b#2']);
+    assert.equal(engines.cached, 0);
+    await engines.close();
+    await assert.rejects(
+      engines.use('a', async () => 1),
+      /shutting down/,
+    );
+  });
+
   it('does not keep a failed build: the next use tries again', async () => {
     const fail = new Set(['a']);
     const b = fakeBuilder(fail);
