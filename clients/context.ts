@@ -35,6 +35,15 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
+/** A paused tenant starts no run (its schedule is paused too) until `tenant resume`. */
+export function refuseIfPaused(ctx: CliContext): void {
+  const t = ctx.tenant;
+  if (t?.state === 'paused')
+    throw new CliError(
+      `tenant ${t.id} is paused${t.stateNote ? ` (${t.stateNote})` : ''}: npm run tenant -- resume ${t.id}`,
+    );
+}
+
 /** The context as one tenant's: its state (db()), its workflow ids and search attribute. */
 export function forTenant(ctx: CliContext, tenant: Tenant): CliContext {
   return {

@@ -53,6 +53,14 @@ export function programHelp(program: string, intro: string, commands: Command[])
   ].join('\n');
 }
 
+/** The context as the registry's tenant `tenantId`'s; an unknown or offboarded tenant is refused. */
+export async function tenantContext(base: CliContext, tenantId: string): Promise<CliContext> {
+  const tenant = await new TenantRegistry(base.db()).get(tenantId);
+  if (!tenant) throw new CliError(`no tenant "${tenantId}" in the registry (npm run tenant -- list)`);
+  if (tenant.state === 'offboarded') throw new CliError(`tenant "${tenantId}" is offboarded`);
+  return forTenant(base, tenant);
+}
+
 export async function dispatch(
   program: string,
   intro: string,
@@ -101,10 +109,6 @@ export async function dispatch(
     return 0;
   }
   if (tenantId === undefined) return command.run(parsed, ctx);
-  const base = ctx();
-  const tenant = await new TenantRegistry(base.db()).get(tenantId);
-  if (!tenant) throw new CliError(`no tenant "${tenantId}" in the registry (npm run tenant -- list)`);
-  if (tenant.state === 'offboarded') throw new CliError(`tenant "${tenantId}" is offboarded`);
-  const scoped = forTenant(base, tenant);
+  const scoped = await tenantContext(ctx(), tenantId);
   return command.run(parsed, () => scoped);
 }

@@ -12,6 +12,7 @@ import {
   stringFlag,
   UsageError,
 } from './args';
+import { takeTenantFlag, tenantContext } from './dispatch';
 import { logJson, logTable } from './log-table';
 import { runMain } from './main';
 import { logEntries } from './runs';
@@ -47,11 +48,13 @@ export const logSpec: CommandSpec = {
     limit: { type: 'string', value: 'N', description: 'how many entries, 1–100000 (default 50)' },
     json: { type: 'boolean', description: 'one JSON object per line' },
   },
-  details: 'Give --user, --run or both.',
+  details:
+    "Give --user, --run or both. --tenant <id>: that tenant's log instead of the configured company's.",
 };
 
 await runMain(async (getCtx) => {
-  const p = parseCommand(logSpec, process.argv.slice(2), 'log');
+  const { tenantId, rest } = takeTenantFlag(process.argv.slice(2));
+  const p = parseCommand(logSpec, rest, 'log');
   if (p.help) {
     console.log(commandHelp(logSpec, 'log'));
     return 0;
@@ -68,7 +71,8 @@ await runMain(async (getCtx) => {
     ...(status !== undefined ? { outcome: oneOf('--status', status, LOG_OUTCOMES) } : {}),
     limit: intFlag(p, 'limit', 50, 100_000),
   };
-  const rows = await logEntries(getCtx().db(), filter);
+  const ctx = tenantId === undefined ? getCtx() : await tenantContext(getCtx(), tenantId);
+  const rows = await logEntries(ctx.db(), filter);
   if (boolFlag(p, 'json')) {
     for (const r of rows) console.log(logJson(r));
     return 0;

@@ -2,6 +2,7 @@
 // logs and CI, then the closing summary. Ctrl-C stops watching, never the run.
 import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { progressQuery } from '../workflows/messages';
+import { TENANT } from '../workflows/search-attributes';
 import type { syncRunWorkflow } from '../workflows/sync-run';
 import type { RunProgress, SyncRunResult } from '../workflows/types';
 import { type CliContext, CliError } from './context';
@@ -23,6 +24,8 @@ export async function findRunningBulkRun(ctx: CliContext): Promise<string | unde
   try {
     let newest: { id: string; at: number } | undefined;
     for await (const wf of client.workflow.list({ query: BULK_RUNNING, pageSize: 20 })) {
+      // This company's runs only (the tenant's, or the configured company's without --tenant).
+      if (wf.typedSearchAttributes.get(TENANT) !== ctx.tenant?.id) continue;
       const at = wf.startTime.getTime();
       if (!newest || at > newest.at) newest = { id: wf.workflowId, at };
     }

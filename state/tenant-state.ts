@@ -1,7 +1,7 @@
 // Where one tenant's sync state lives: its own schema, `sync_<id>`, holding the tables of `sync` but the
 // shared ones (the tenant registry, the Visitor rate slot book). The code names `sync.*` throughout;
 // tenantSyncDb moves those names to the tenant's schema, so one pool serves every tenant.
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import { migrateTenantStateToLatest, SHARED_SYNC_TABLES } from '../db/migrate';
 import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
 import type { SyncDatabase } from '../db/sync-schema';
@@ -24,6 +24,6 @@ export function migrateTenantState<DB>(db: Kysely<DB>, tenantId: string): Promis
 }
 
 /** Deletes everything the tenant's state holds (offboarding, after its grace period). */
-export async function dropTenantState<DB>(db: Kysely<DB>, tenantId: string): Promise<void> {
+export async function dropTenantState(db: QueryExecutorProvider, tenantId: string): Promise<void> {
   await sql`DROP SCHEMA IF EXISTS ${sql.id(tenantStateSchema(tenantId))} CASCADE`.execute(db);
 }

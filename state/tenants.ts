@@ -6,6 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Secret } from '../config/secret';
 import type { SyncDatabase, TenantStateName, TenantsTable } from '../db/sync-schema';
 import { type SecretBox, sealedKeyId } from './secret-box';
+import { dropTenantState } from './tenant-state';
 import {
   checkDisplayName,
   checkEngageDatabaseUrl,
@@ -264,24 +265,28 @@ export class TenantRegistry {
   /**
    * Deletes the secrets of tenants offboarded longer than their grace period; returns their ids.
    * Idempotent and safe from any number of workers at once. The row stays (a tombstone), so the id is
-   * not handed to another company. Meant for the engine's periodic housekeeping, with the deletion of
-   * the tenant's sync state and log, once runs are per tenant.
+   * not handed to another company. Its sync state and provisioning log (its schema) go too.
    */
   async purgeOffboarded(now: Date = this.#now()): Promise<string[]> {
-    const rows = await this.#db
-      .updateTable('sync.tenants')
-      .set({
-        engage_database_url_sealed: null,
-        visitor_token_sealed: null,
-        secrets_purged_at: now,
-        updated_at: now,
-      })
-      .where('state', '=', 'offboarded')
-      .where('secrets_purged_at', 'is', null)
-      .where('purge_after', '<=', now)
-      .returning('id')
-      .execute();
-    return rows.map((r) => r.id).sort();
+    // One transaction: the secrets and the state schema go together, or neither (DROP SCHEMA is
+    // transactional), so a failure leaves the tenant listed for the next purge.
+    return this.#db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('sync.tenants')
+        .set({
+          engage_database_url_sealed: null,
+          visitor_token_sealed: null,
+          secrets_purged_at: now,
+          updated_at: now,
+        })
+        .where('state', '=', 'offboarded')
+        .where('secrets_purged_at', 'is', null)
+        .where('purge_after', '<=', now)
+        .returning('id')
+        .execute();
+      for (const r of rows) await dropTenantState(trx, r.id);
+      return rows.map((r) => r.id).sort();
+    });
   }
 
   /** The tenant's Engage source and Visitor target with their secrets opened (still wrapped). */

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { deletionDecisionWorkflowId } from '../../workflows/ids';
 import { decideDeletionsUpdate, stopRunSignal } from '../../workflows/messages';
-import { RUN_STATUS } from '../../workflows/search-attributes';
+import { RUN_STATUS, TENANT } from '../../workflows/search-attributes';
 import type { DeletionDecision } from '../../workflows/types';
 import { type CommandSpec, runIdArg, stringFlag } from '../args';
 import type { Command } from '../command';
@@ -29,6 +29,11 @@ export async function requireRunning(ctx: CliContext, client: Client, workflowId
       throw new CliError(`no run ${workflowId} in namespace ${ctx.config.temporal.namespace}`);
     throw err;
   }
+  const owner = desc.typedSearchAttributes.get(TENANT);
+  if (owner !== ctx.tenant?.id)
+    throw new CliError(
+      `run ${workflowId} is ${owner ? `tenant ${owner}'s: add --tenant ${owner}` : "the configured company's: leave out --tenant"}`,
+    );
   const status = desc.status.name;
   if (status !== 'RUNNING') throw new CliError(`run ${workflowId} is ${status.toLowerCase()}: ${what}`);
   return desc;

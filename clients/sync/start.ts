@@ -14,7 +14,7 @@ import {
   UsageError,
 } from '../args';
 import { type Command, utcStamp } from '../command';
-import { type CliContext, CliError } from '../context';
+import { type CliContext, CliError, refuseIfPaused } from '../context';
 import { formatTime } from '../format';
 import { activeBulkRuns, runById } from '../runs';
 import { isRunning, watchRun } from '../watch';
@@ -162,6 +162,7 @@ async function startBulkRun(
     full?: boolean;
   },
 ): Promise<number> {
+  refuseIfPaused(ctx);
   const dryRun = boolFlag(p, 'dry-run');
   const client = await ctx.temporal();
   // A dry run writes nothing to Visitor, so it may run beside a real one (the workflow agrees).

@@ -1,6 +1,6 @@
 // `status`: recent runs from the runs table and when the schedule runs next.
 
-import { DEFAULT_SCHEDULE_ID, describeSchedule } from '../../temporal/schedule';
+import { describeSchedule, scheduleId } from '../../temporal/schedule';
 import { boolFlag, intFlag } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
@@ -103,11 +103,12 @@ type ScheduleState =
   | { id: string; error: string };
 
 async function scheduleState(ctx: CliContext): Promise<ScheduleState> {
+  const id = scheduleId(ctx.tenant ? { tenant: { id: ctx.tenant.id, schedule: ctx.tenant.schedule } } : {});
   try {
-    const d = await describeSchedule(await ctx.temporal(), DEFAULT_SCHEDULE_ID);
-    if (!d) return { id: DEFAULT_SCHEDULE_ID, exists: false };
+    const d = await describeSchedule(await ctx.temporal(), id);
+    if (!d) return { id, exists: false };
     return {
-      id: DEFAULT_SCHEDULE_ID,
+      id,
       exists: true,
       paused: d.state.paused,
       ...(d.state.note ? { note: d.state.note } : {}),
@@ -115,7 +116,7 @@ async function scheduleState(ctx: CliContext): Promise<ScheduleState> {
     };
   } catch (err) {
     // The runs table is still worth showing when Temporal is down.
-    return { id: DEFAULT_SCHEDULE_ID, error: (err as Error).message };
+    return { id, error: (err as Error).message };
   }
 }
 

@@ -6,7 +6,7 @@ import { ENGAGE_USER_ID, RUN_KIND, STARTED_BY } from '../../workflows/search-att
 import type { ProvisionUserInput } from '../../workflows/types';
 import { boolFlag, positiveInt } from '../args';
 import { type Command, utcStamp } from '../command';
-import { type CliContext, slowAnswerHint } from '../context';
+import { type CliContext, refuseIfPaused, slowAnswerHint } from '../context';
 import { userWorkflowId } from '../ids';
 import { logTable } from '../log-table';
 import { logEntries } from '../runs';
@@ -53,6 +53,7 @@ async function start(
   client: Client,
   input: ProvisionUserInput,
 ): Promise<WorkflowHandle<typeof provisionUserWorkflow>> {
+  refuseIfPaused(ctx);
   const base = {
     taskQueue: ctx.config.temporal.taskQueue,
     args: [input] as [ProvisionUserInput],

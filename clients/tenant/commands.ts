@@ -1,6 +1,7 @@
 // The `npm run tenant` commands: the registry of companies this deployment serves (state/tenants.ts).
-// Runs do not read it yet; these commands keep its records: add, list, show, update, pause, resume,
-// remove (offboard, secrets deleted after a grace period) and rotate-secrets.
+// Workers run each tenant's runs from it; these commands keep its records: add, list, show, update,
+// pause and resume (its schedule with it), remove (offboard: schedule deleted, runs stopped), purge
+// (secrets, state and log deleted after the grace period) and rotate-secrets.
 import { SecretBox, SecretBoxError } from '../../state/secret-box';
 import {
   checkTenantId,
@@ -12,6 +13,7 @@ import {
 import {
   DEFAULT_OFFBOARD_GRACE_MS,
   type EngageSourceInput,
+  type Tenant,
   TenantError,
   TenantRegistry,
 } from '../../state/tenants';
@@ -38,6 +40,7 @@ import {
   type SecretIo,
   secretSource,
 } from './secret-input';
+import { pauseTenantSchedule, resumeTenantSchedule, stopTenant } from './temporal-effects';
 
 export const TENANT_INTRO =
   'Keep the registry of companies (tenants) this deployment serves: their Engage source, Visitor\n' +
@@ -68,6 +71,12 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
       throw new CliError(err.message);
     throw err;
   }
+}
+
+async function requireTenant(ctx: CliContext, id: string): Promise<Tenant> {
+  const t = await registry(ctx, false).get(id);
+  if (!t) throw new TenantError(`no tenant ${id}`);
+  return t;
 }
 
 function registry(ctx: CliContext, needsKeys: boolean): TenantRegistry {
@@ -268,8 +277,19 @@ export function tenantCommands(io: SecretIo = processIo): Command[] {
       },
       async run(p, getCtx) {
         const id = tenantArg(p);
-        const t = await guarded(() => registry(getCtx(), false).pause(id, stringFlag(p, 'note')));
-        console.log(`Paused tenant ${t.id}.`);
+        const ctx = getCtx();
+        const note = stringFlag(p, 'note');
+        const current = await guarded(() => requireTenant(ctx, id));
+        // Temporal first: should it fail, nothing changed and the command is typed again.
+        const schedule = await pauseTenantSchedule(
+          await ctx.temporal(),
+          current,
+          note ?? `tenant paused by ${ctx.actor}`,
+        );
+        const t = await guarded(() => registry(ctx, false).pause(id, note));
+        console.log(
+          `Paused tenant ${t.id}: ${schedule === 'paused' ? 'its schedule is paused' : 'it has no schedule'}; new runs are refused, and its running ones fail within a minute.`,
+        );
         return 0;
       },
     },
@@ -282,8 +302,14 @@ export function tenantCommands(io: SecretIo = processIo): Command[] {
       },
       async run(p, getCtx) {
         const id = tenantArg(p);
-        const t = await guarded(() => registry(getCtx(), false).resume(id));
-        console.log(`Tenant ${t.id} is active.`);
+        const ctx = getCtx();
+        const t = await guarded(() => registry(ctx, false).resume(id));
+        const schedule = await resumeTenantSchedule(
+          await ctx.temporal(),
+          t,
+          `tenant resumed by ${ctx.actor}`,
+        );
+        console.log(`Tenant ${t.id} is active${schedule === 'resumed' ? '; its schedule runs again' : ''}.`);
         return 0;
       },
     },
@@ -307,13 +333,31 @@ export function tenantCommands(io: SecretIo = processIo): Command[] {
         const grace = stringFlag(p, 'grace');
         const graceMs = grace === undefined ? DEFAULT_OFFBOARD_GRACE_MS : durationFlag('--grace', grace);
         const note = stringFlag(p, 'note');
+        const ctx = getCtx();
+        const current = await guarded(() => requireTenant(ctx, id));
+        // Temporal first (idempotent): should it fail, the tenant is not offboarded yet; type it again.
+        const stopped = await stopTenant(await ctx.temporal(), current);
         const t = await guarded(() =>
-          registry(getCtx(), false).remove(id, { graceMs, ...(note !== undefined ? { note } : {}) }),
+          registry(ctx, false).remove(id, { graceMs, ...(note !== undefined ? { note } : {}) }),
         );
         console.log(
-          `Tenant ${t.id} is offboarded. Its secrets are deleted after ${formatTime(t.purgeAfter)}; until then\n` +
-            `npm run tenant -- resume ${t.id} undoes this.`,
+          `Tenant ${t.id} is offboarded: ${stopped.schedule === 'deleted' ? 'its schedule is deleted' : 'it had no schedule'}, ` +
+            `${stopped.cancelled.length} running workflow(s) asked to stop.\n` +
+            `Its secrets, sync state and log are deleted after ${formatTime(t.purgeAfter)} (npm run tenant -- purge);\n` +
+            `until then npm run tenant -- resume ${t.id} undoes this. Its Visitor is never touched.`,
         );
+        return 0;
+      },
+    },
+    {
+      spec: {
+        name: 'purge',
+        summary:
+          'Delete the secrets, sync state and log of tenants offboarded longer ago than their grace period (run it daily).',
+      },
+      async run(_p, getCtx) {
+        const purged = await guarded(() => registry(getCtx(), false).purgeOffboarded());
+        console.log(purged.length ? `Purged ${purged.join(', ')}.` : 'Nothing to purge.');
         return 0;
       },
     },

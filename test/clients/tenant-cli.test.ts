@@ -16,6 +16,8 @@ import type { SyncDatabase } from '../../db/sync-schema';
 import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import { SecretBox } from '../../state/secret-box';
 import { TenantRegistry } from '../../state/tenants';
+import { deleteSchedule, describeSchedule, ensureSchedule, scheduleId } from '../../temporal/schedule';
+import { TEST_NAMESPACE, temporalAddress } from '../support/temporal';
 
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const TOKEN = 'tok-5b1e0c9a77';
@@ -238,7 +240,14 @@ describe('tenant CLI over PostgreSQL', () => {
   let ctx: CliContext;
   before(async () => {
     t = await freshDatabase<SyncDatabase>('tenant_cli', ['sync']);
-    ctx = cliContext(loadConfig({ DATABASE_URL: t.url, TENANT_SECRETS_KEYS: KEYS }));
+    ctx = cliContext(
+      loadConfig({
+        DATABASE_URL: t.url,
+        TENANT_SECRETS_KEYS: KEYS,
+        TEMPORAL_ADDRESS: temporalAddress(),
+        TEMPORAL_NAMESPACE: TEST_NAMESPACE,
+      }),
+    );
   });
   after(async () => {
     await ctx?.close();
@@ -310,19 +319,35 @@ describe('tenant CLI over PostgreSQL', () => {
       invitations: { mode: 'delay', delayMs: 172_800_000 },
     });
     await run(['resume', 'acme']);
-    await run(['pause', 'acme', '--note', 'renewal']);
+    // acme has a schedule (each test run its own tenant id would be better; the remove below deletes it).
+    const client = await ctx.temporal();
+    const acmeTenant = (await registry().get('acme'))!;
+    const tenantOpts = { tenant: { id: 'acme', schedule: acmeTenant.schedule } };
+    await deleteSchedule(client, scheduleId(tenantOpts)).catch(() => {});
+    await ensureSchedule(client, ctx.config, tenantOpts);
+    const paused = await run(['pause', 'acme', '--note', 'renewal']);
+    assert.match(paused.out, /Paused tenant acme: its schedule is paused/);
     assert.equal((await registry().get('acme'))!.state, 'paused');
+    assert.equal((await describeSchedule(client, scheduleId(tenantOpts)))?.state.paused, true);
     await assert.rejects(
       run(['pause', 'acme']),
       (err: Error) => err instanceof CliError && /already paused/.test(err.message),
     );
     const removed = await run(['remove', 'beta', '--grace', '2d']);
-    assert.match(removed.out, /Tenant beta is offboarded\. Its secrets are deleted after/);
+    assert.match(
+      removed.out,
+      /Tenant beta is offboarded: it had no schedule, 0 running workflow\(s\) asked to stop/,
+    );
+    assert.match(removed.out, /Its secrets, sync state and log are deleted after/);
+    const removedAcme = await run(['remove', 'acme']);
+    assert.match(removedAcme.out, /Tenant acme is offboarded: its schedule is deleted/);
+    assert.equal(await describeSchedule(client, scheduleId(tenantOpts)), undefined);
     const beta = (await registry().get('beta'))!;
     assert.equal(beta.state, 'offboarded');
     assert.equal(beta.purgeAfter!.getTime() - beta.offboardedAt!.getTime(), 2 * 86_400_000);
     const rotated = await run(['rotate-secrets']);
     assert.match(rotated.out, /Re-encrypted 0 secret\(s\) with key k1; all 2 tenant\(s\)/);
+    assert.match((await run(['purge'])).out, /Nothing to purge\./);
     await assert.rejects(
       run(['show', 'nobody']),
       (err: Error) => err instanceof CliError && /no tenant nobody/.test(err.message),

@@ -9,6 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { sql } from 'kysely';
+import { cliContext } from '../../clients/context';
+import { dispatch, tenantContext } from '../../clients/dispatch';
+import { logEntries } from '../../clients/runs';
+import { SYNC_COMMANDS, SYNC_INTRO } from '../../clients/sync/commands';
 import { Secret } from '../../config/secret';
 import type { EngageDatabase } from '../../db/engage-schema';
 import { SchemaRenamePlugin } from '../../db/schema-rename-plugin';
@@ -170,6 +174,58 @@ describe('tenants on one deployment', () => {
       const text = `${err.message} ${String((err as { cause?: { message?: string; cause?: { message?: string } } }).cause?.message)} ${String((err as { cause?: { cause?: { message?: string } } }).cause?.cause?.message)}`;
       return /no tenant "ghost"/.test(text);
     });
+  });
+
+  it('the CLI works for one tenant: its log, its runs, its ids and search attribute (--tenant)', async () => {
+    const ctx = cliContext(h.config);
+    try {
+      const acmeCtx = await tenantContext(ctx, 'acme');
+      const acmeRun = (await sql<{ id: string }>`select id from sync_acme.runs`.execute(h.sync.db)).rows[0]!
+        .id;
+      const entries = await logEntries(acmeCtx.db(), { runId: acmeRun, limit: 100 });
+      const users = entries.map((e) => e.user_name).filter((u): u is string => Boolean(u));
+      assert.ok(users.length >= 3 && users.every((u) => u.endsWith('@acme.example')), users.join(','));
+      assert.deepEqual(
+        await logEntries(ctx.db(), { runId: acmeRun, limit: 100 }),
+        [],
+        "not in the configured company's log",
+      );
+      await assert.rejects(tenantContext(ctx, 'ghost'), /no tenant "ghost"/);
+
+      // `sync initial --dry-run --detach --tenant gamma`, as typed.
+      const code = await dispatch(
+        'sync',
+        SYNC_INTRO,
+        SYNC_COMMANDS,
+        ['initial', '--dry-run', '--detach', '--tenant', 'gamma'],
+        () => ctx,
+      );
+      assert.equal(code, 0);
+      const started = (
+        await sql<{
+          id: string;
+          workflow_id: string;
+        }>`select id, workflow_id from sync_gamma.runs where dry_run order by started_at desc limit 1`.execute(
+          h.sync.db,
+        )
+      ).rows;
+      let id = started[0]?.workflow_id;
+      for (let i = 0; !id && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        id = (
+          await sql<{ workflow_id: string }>`select workflow_id from sync_gamma.runs where dry_run`.execute(
+            h.sync.db,
+          )
+        ).rows[0]?.workflow_id;
+      }
+      assert.match(id ?? '', /^gamma\.initial-sync-/);
+      const handle = h.client.workflow.getHandle(id!);
+      handles.push(handle);
+      assert.equal(((await handle.result()) as SyncRunResult).status, 'completed');
+      assert.equal((await handle.describe()).typedSearchAttributes.get(TENANT), 'gamma');
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('still runs the configured company without a tenant', async () => {

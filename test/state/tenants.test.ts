@@ -10,6 +10,7 @@ import type { SyncDatabase } from '../../db/sync-schema';
 import { freshDatabase } from '../../dev/harness/db';
 import { SecretBox } from '../../state/secret-box';
 import { TenantRuleError } from '../../state/tenant-rules';
+import { migrateTenantState } from '../../state/tenant-state';
 import { type NewTenant, TenantError, TenantRegistry } from '../../state/tenants';
 import { syncDatabase } from './fixtures';
 
@@ -169,11 +170,21 @@ describe('TenantRegistry', () => {
     );
   });
 
-  it('remove offboards at once; the secrets stay through the grace period, then purgeOffboarded deletes them', async () => {
+  it('remove offboards at once; the secrets stay through the grace period, then purgeOffboarded deletes them with its state', async () => {
     const c = clock();
     const reg = new TenantRegistry(db(), { box: new SecretBox([k1]), now: c.now });
     await reg.add(tenant('gone-co'));
     await reg.add(tenant('undo-co'));
+    await migrateTenantState(db(), 'gone-co');
+    await migrateTenantState(db(), 'undo-co');
+    const schemas = async () =>
+      (
+        await sql<{
+          s: string;
+        }>`select nspname as s from pg_namespace where nspname in ('sync_gone_co', 'sync_undo_co') order by 1`.execute(
+          db(),
+        )
+      ).rows.map((r) => r.s);
     const removed = await reg.remove('gone-co', { graceMs: 7 * 86_400_000 });
     assert.equal(removed.state, 'offboarded');
     assert.equal(removed.offboardedAt?.getTime(), c.now().getTime());
@@ -183,6 +194,11 @@ describe('TenantRegistry', () => {
     await reg.remove('undo-co');
     c.advance(7 * 86_400_000 - 1000);
     assert.deepEqual(await reg.purgeOffboarded(c.now()), []);
+    assert.deepEqual(
+      await schemas(),
+      ['sync_gone_co', 'sync_undo_co'],
+      'state kept through the grace period',
+    );
     assert.equal((await reg.connection('gone-co')).visitor.token.reveal(), TOKEN);
     assert.equal((await reg.resume('undo-co')).state, 'active');
     assert.equal((await reg.get('undo-co'))?.offboardedAt, null);
@@ -190,6 +206,7 @@ describe('TenantRegistry', () => {
     c.advance(1000);
     assert.deepEqual(await reg.purgeOffboarded(c.now()), ['gone-co']);
     assert.deepEqual(await reg.purgeOffboarded(c.now()), []);
+    assert.deepEqual(await schemas(), ['sync_undo_co'], "the offboarded tenant's state and log are gone");
     const t = (await reg.get('gone-co'))!;
     assert.equal(t.visitor.token.set, false);
     assert.deepEqual(t.engage, { kind: 'database', url: { set: false } });
