@@ -6,7 +6,6 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Secret } from '../config/secret';
 import type { SyncDatabase, TenantStateName, TenantsTable } from '../db/sync-schema';
 import { type SecretBox, sealedKeyId } from './secret-box';
-import { dropTenantState } from './tenant-state';
 import {
   checkDisplayName,
   checkEngageDatabaseUrl,
@@ -24,6 +23,7 @@ import {
   TenantRuleError,
   type TenantSchedule,
 } from './tenant-rules';
+import { dropTenantState } from './tenant-state';
 
 type Db = Kysely<SyncDatabase>;
 type Row = Selectable<TenantsTable>;
