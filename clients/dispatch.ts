@@ -1,5 +1,6 @@
 // Picks the command from the first words of the command line, prints help, and runs it.
 import { checkTenantId, TenantRuleError } from '../state/tenant-rules';
+import { migrateTenantState } from '../state/tenant-state';
 import { TenantRegistry } from '../state/tenants';
 import { commandHelp, parseCommand, UsageError } from './args';
 import type { Command } from './command';
@@ -58,6 +59,8 @@ export async function tenantContext(base: CliContext, tenantId: string): Promise
   const tenant = await new TenantRegistry(base.db()).get(tenantId);
   if (!tenant) throw new CliError(`no tenant "${tenantId}" in the registry (npm run tenant -- list)`);
   if (tenant.state === 'offboarded') throw new CliError(`tenant "${tenantId}" is offboarded`);
+  // Up to date with this version's migrations (added before them, or before it had a schema).
+  await migrateTenantState(base.db(), tenantId);
   return forTenant(base, tenant);
 }
 

@@ -15,6 +15,11 @@ export const LOCAL_DEFAULTS = {
   emulatorPort: 8790,
   emulatorToken: 'dev-visitor-token',
   metricsPort: 9464,
+  /**
+   * The local stack's tenant secrets key (used only when DATABASE_URL is unset, like the password and
+   * token above): it lets the demo keep a second company. Never a real deployment's key.
+   */
+  tenantSecretsKeys: 'local:bG9jYWwtc3RhY2stb25seS1ub3QtYS1zZWNyZXQtISE=',
 } as const;
 
 export const localPostgresUrl = (database: string): string =>
@@ -205,7 +210,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   let tenantSecretKeys: SecretKey[] | undefined;
   try {
-    tenantSecretKeys = e.TENANT_SECRETS_KEYS ? parseSecretKeys(e.TENANT_SECRETS_KEYS) : undefined;
+    const keys = e.TENANT_SECRETS_KEYS ?? (e.DATABASE_URL ? undefined : LOCAL_DEFAULTS.tenantSecretsKeys);
+    tenantSecretKeys = keys ? parseSecretKeys(keys) : undefined;
   } catch (err) {
     throw new ConfigError(`Invalid configuration:\n  TENANT_SECRETS_KEYS: ${(err as Error).message}`);
   }

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from './connect';
-import { type MigrationSet, migrateToLatest } from './migrate';
+import { type MigrationSet, migrateAllTenantStates, migrateToLatest } from './migrate';
 
 const { values } = parseArgs({
   options: {
@@ -13,7 +13,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'Usage: npm run migrate [-- --engage]\n\nApplies the sync state migrations to DATABASE_URL. With --engage, also creates the\nEngage demo schema in ENGAGE_DATABASE_URL (never do this on a real Engage database).',
+    "Usage: npm run migrate [-- --engage]\n\nApplies the sync state migrations to DATABASE_URL (every tenant's state schema too). With --engage, also creates the\nEngage demo schema in ENGAGE_DATABASE_URL (never do this on a real Engage database).",
   );
   process.exit(0);
 }
@@ -25,6 +25,10 @@ for (const [set, url] of targets) {
   try {
     const applied = await migrateToLatest(db, set);
     console.log(`${set}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+    // Each tenant's state schema (the registry's tenants), with the same migrations.
+    if (set === 'sync')
+      for (const [tenant, done] of Object.entries(await migrateAllTenantStates(db)))
+        console.log(`sync (tenant ${tenant}): ${done.length ? `applied ${done.join(', ')}` : 'up to date'}`);
   } finally {
     await db.destroy();
   }

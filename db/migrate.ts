@@ -1,5 +1,5 @@
 // Applies the kysely migrations of one schema set ('sync' or 'engage') to a database.
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { engageMigrations } from './migrations/engage';
 import { syncMigrations } from './migrations/sync';
 import { SchemaRenamePlugin } from './schema-rename-plugin';
@@ -35,6 +35,21 @@ export async function migrateToLatest(db: Kysely<unknown>, set: MigrationSet): P
     }),
     set,
   );
+}
+
+/** The schema of a tenant's sync state, `sync_<id>` (ids: lowercase letters, digits and hyphens). */
+export function tenantStateSchemaName(tenantId: string): string {
+  if (!/^[a-z0-9-]+$/.test(tenantId)) throw new Error(`not a tenant id: "${tenantId}"`);
+  return `sync_${tenantId.replaceAll('-', '_')}`;
+}
+
+/** Brings every tenant's state schema up to date (those of the registry that are not purged). */
+export async function migrateAllTenantStates(db: Kysely<unknown>): Promise<Record<string, string[]>> {
+  const { rows } = await sql<{ id: string }>`
+    SELECT id FROM sync.tenants WHERE secrets_purged_at IS NULL ORDER BY id`.execute(db);
+  const applied: Record<string, string[]> = {};
+  for (const { id } of rows) applied[id] = await migrateTenantStateToLatest(db, tenantStateSchemaName(id));
+  return applied;
 }
 
 /**

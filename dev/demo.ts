@@ -2,7 +2,8 @@
 // dev server, PostgreSQL, Visitor emulator, a background worker), seeds a demo company in Engage,
 // onboards it as an operator would (a dry run, the proposed location matches confirmed, the reviewed
 // plan applied) with a progress display, creates the daily schedule, applies a day of churn,
-// triggers one scheduled run, and prints a summary and where to look.
+// triggers one scheduled run, onboards a second company (a tenant) beside it, and prints a summary
+// and where to look.
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
@@ -19,6 +20,7 @@ import { VisitorScimClient } from '../scim/client';
 import { describeSchedule, ensureSchedule, triggerSchedule } from '../temporal/schedule';
 import { DRY_RUN, RUN_KIND, RUN_STATUS, STARTED_BY } from '../workflows/search-attributes';
 import type { SyncRunInput, SyncRunResult } from '../workflows/types';
+import { demoSecondCompany } from './demo-tenant';
 import { applyChurn } from './engage-generator/churn';
 import { seedCompany } from './engage-generator/seed';
 import { ENGAGE_SCIM_PORT } from './stack/engage-scim';
@@ -250,6 +252,12 @@ try {
     `  deactivated over SCIM (active=false) → removed from Visitor after ${(hire.removedMs / 1000).toFixed(1)} s`,
   );
 
+  step('A second company on the same deployment: tenant "beta", its own Engage database and Visitor company');
+  const beta = await demoSecondCompany(config, ctx, 300);
+  console.log(
+    `  beta: ${beta.engageUsers} active Engage users → ${beta.visitorUsers} users in its Visitor; state in schema sync_beta, runs as beta.*`,
+  );
+
   const [initial, daily] = await Promise.all([
     client.workflow.getHandle(initialId).result() as Promise<SyncRunResult>,
     client.workflow.getHandle(dailyId).result() as Promise<SyncRunResult>,
@@ -265,6 +273,7 @@ try {
    initial sync  ${initial.status}: ${countsSummary(initial.counts)}
    daily run     ${daily.status}: ${countsSummary(daily.counts)}${daily.reason ? `\n                 ${daily.reason}` : ''}
    Visitor now   ${visitorStats?.store?.users ?? '?'} users, ${visitorStats?.store?.locations ?? '?'} locations (emulator at ${config.visitor.url})
+   tenant beta   initial sync ${beta.runExit === 0 ? 'completed' : 'did not complete'}: ${beta.visitorUsers} users in its own Visitor (paused after the demo)
  Where to look
    Temporal UI        ${ui}/namespaces/${ns}/workflows
    the initial sync   ${ctx.link(initialId)}
@@ -273,6 +282,8 @@ try {
    find runs          ${ui}/namespaces/${ns}/workflows?query=${encodeURIComponent('EvsRunKind="daily"')}
  Try
    npm run sync -- status          recent runs
+   npm run sync -- status --tenant beta    the second company's runs
+   npm run tenant -- list          the companies of the registry
    npm run log -- --run ${dailyId}    what the daily run did
    npm run schedule -- describe    the schedule
    npm run stack:down              stop everything (state is kept under .data/)

@@ -2,14 +2,14 @@
 // shared ones (the tenant registry, the Visitor rate slot book). The code names `sync.*` throughout;
 // tenantSyncDb moves those names to the tenant's schema, so one pool serves every tenant.
 import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
-import { migrateTenantStateToLatest, SHARED_SYNC_TABLES } from '../db/migrate';
+import { migrateTenantStateToLatest, SHARED_SYNC_TABLES, tenantStateSchemaName } from '../db/migrate';
 import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
 import type { SyncDatabase } from '../db/sync-schema';
 import { checkTenantId } from './tenant-rules';
 
 /** The schema of a tenant's state; tenant ids are lowercase letters, digits and single hyphens. */
 export function tenantStateSchema(tenantId: string): string {
-  return `sync_${checkTenantId(tenantId).replaceAll('-', '_')}`;
+  return tenantStateSchemaName(checkTenantId(tenantId));
 }
 
 /** The sync database as one tenant's state sees it; no tenant: the deployment's own `sync` schema. */

@@ -23,7 +23,7 @@ import {
   TenantRuleError,
   type TenantSchedule,
 } from './tenant-rules';
-import { dropTenantState } from './tenant-state';
+import { dropTenantState, migrateTenantState } from './tenant-state';
 
 type Db = Kysely<SyncDatabase>;
 type Row = Selectable<TenantsTable>;
@@ -177,6 +177,8 @@ export class TenantRegistry {
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new TenantError(`tenant ${id} exists already (update it, or choose another id)`);
+    // Its state schema, so its runs and every --tenant command find their tables from the start.
+    await migrateTenantState(this.#db, id);
     return toTenant(row);
   }
 

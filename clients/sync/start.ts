@@ -75,7 +75,7 @@ export const initialCommand: Command = {
       kind: 'initial',
       workflowId: c.workflowId(`initial-sync-${utcStamp()}`),
       invitations: policy,
-      invitationsLabel: `${policyLabel(policy)}${invitations ? '' : ' (configured default; choose with --invitations)'}`,
+      invitationsLabel: `${policyLabel(policy)}${invitations ? '' : c.tenant?.options.invitations ? ` (tenant ${c.tenant.id}'s option; choose with --invitations)` : ' (configured default; choose with --invitations)'}`,
       pageSize,
     });
   },

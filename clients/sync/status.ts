@@ -40,7 +40,7 @@ export const statusCommand: Command = {
     if (runs.length === 0) console.log('No runs yet. Start one: npm run sync -- initial --dry-run');
     else console.log(runsTable(runs));
     console.log('');
-    console.log(scheduleLine(schedule));
+    console.log(scheduleLine(schedule, ctx.tenant ? ` --tenant ${ctx.tenant.id}` : ''));
     console.log(failingLine(failing));
     console.log(decisionLine(decision));
     return 0;
@@ -120,9 +120,9 @@ async function scheduleState(ctx: CliContext): Promise<ScheduleState> {
   }
 }
 
-function scheduleLine(s: ScheduleState): string {
+function scheduleLine(s: ScheduleState, tenantFlag: string): string {
   if ('error' in s) return `Schedule: unknown — ${s.error}`;
-  if (!s.exists) return `Schedule: none (create it: npm run schedule -- create)`;
+  if (!s.exists) return `Schedule: none (create it: npm run schedule -- create${tenantFlag})`;
   if (s.paused)
     return `Schedule ${s.id}: PAUSED${s.note ? ` (${s.note})` : ''} — resume: npm run schedule -- resume`;
   const next = s.nextRuns[0];

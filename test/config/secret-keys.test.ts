@@ -9,7 +9,12 @@ import { ConfigError, loadConfig } from '../../config/service';
 const b64 = () => randomBytes(32).toString('base64');
 
 test('TENANT_SECRETS_KEYS: unset is fine; set, the keys keep their order (the first encrypts)', () => {
-  assert.equal(loadConfig({}).tenantSecretKeys, undefined);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://sync@db.example/sync' }).tenantSecretKeys, undefined);
+  // The local stack (no DATABASE_URL) has its embedded key, as it has its embedded password.
+  assert.deepEqual(
+    loadConfig({}).tenantSecretKeys?.map((k) => k.id),
+    ['local'],
+  );
   const k2 = b64();
   const k1 = b64();
   const keys = loadConfig({ TENANT_SECRETS_KEYS: `k2:${k2}, k1:${k1}` }).tenantSecretKeys!;

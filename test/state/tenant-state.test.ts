@@ -2,9 +2,13 @@
 // same migrations as `sync` (shared tables excepted), and every store path — the query builder's and
 // the raw SQL's — reads and writes only the tenant's.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type Kysely, sql } from 'kysely';
+import { Secret } from '../../config/secret';
+import { migrateAllTenantStates } from '../../db/migrate';
 import type { SyncDatabase } from '../../db/sync-schema';
+import { SecretBox } from '../../state/secret-box';
 import { PgSyncStore } from '../../state/sync-store';
 import {
   dropTenantState,
@@ -12,6 +16,7 @@ import {
   tenantStateSchema,
   tenantSyncDb,
 } from '../../state/tenant-state';
+import { TenantRegistry } from '../../state/tenants';
 import { syncDatabase, userState } from './fixtures';
 
 const { db } = syncDatabase('tenant_state');
@@ -93,13 +98,36 @@ describe('tenant state', () => {
     assert.equal(r.rows[0]!.n, 1);
   });
 
+  it("a tenant added has its state schema; migrate brings every tenant's up to date", async () => {
+    const reg = new TenantRegistry(db(), { box: new SecretBox([{ id: 'k1', key: new Secret(randomBytes(32)) }]) });
+    await reg.add({
+      id: 'delta',
+      displayName: 'Delta',
+      engage: { kind: 'schema', schema: 'engage_delta' },
+      visitor: { url: 'https://visitor.example/scim/v1', token: new Secret('t0ken-delta') },
+    });
+    const exists = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_namespace where nspname = 'sync_delta'`.execute(db())
+      ).rows[0]!.n === 1;
+    assert.ok(await exists(), 'add created it');
+    await dropTenantState(db(), 'delta');
+    assert.ok(!(await exists()));
+    const applied = await migrateAllTenantStates(db() as never);
+    assert.ok(applied.delta?.includes('0002_sync_state'), JSON.stringify(applied));
+    assert.ok(await exists(), 'migrate made it again');
+    assert.deepEqual((await migrateAllTenantStates(db() as never)).delta, []);
+  });
+
   it("drops one tenant's state and nothing else", async () => {
     await dropTenantState(db(), 'beta');
     const schemas = await sql<{ s: string }>`
       select nspname as s from pg_namespace where nspname like 'sync%' order by 1`.execute(db());
     assert.deepEqual(
       schemas.rows.map((r) => r.s),
-      ['sync', 'sync_acme'],
+      ['sync', 'sync_acme', 'sync_delta'],
     );
     assert.equal((await new PgSyncStore(tenantSyncDb(db(), 'acme')).usersByIds([1])).size, 1);
   });
