@@ -99,7 +99,9 @@ describe('tenant state', () => {
   });
 
   it("a tenant added has its state schema; migrate brings every tenant's up to date", async () => {
-    const reg = new TenantRegistry(db(), { box: new SecretBox([{ id: 'k1', key: new Secret(randomBytes(32)) }]) });
+    const reg = new TenantRegistry(db(), {
+      box: new SecretBox([{ id: 'k1', key: new Secret(randomBytes(32)) }]),
+    });
     await reg.add({
       id: 'delta',
       displayName: 'Delta',
