@@ -62,6 +62,9 @@ class Histogram {
   }
 }
 
+/** SyncMetrics' recording methods, bound to one tenant. */
+export type TenantMetrics = Pick<SyncMetrics, 'request' | 'retry' | 'outcomes' | 'runFinished' | 'decision'>;
+
 export class SyncMetrics {
   readonly scimRequests = new Counter(
     'evs_visitor_scim_requests_total',
@@ -91,27 +94,45 @@ export class SyncMetrics {
     [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600],
   );
 
-  request(e: { method: string; route: string; status: number | undefined; durationMs: number }) {
+  /** The same metrics for one tenant's runs: every series carries `tenant="<id>"`. */
+  forTenant(tenant: string): TenantMetrics {
+    return {
+      request: (e) => this.request(e, tenant),
+      retry: (e) => this.retry(e, tenant),
+      outcomes: (counts) => this.outcomes(counts, tenant),
+      runFinished: (kind, status, durationMs) => this.runFinished(kind, status, durationMs, tenant),
+      decision: (event) => this.decision(event, tenant),
+    };
+  }
+
+  request(
+    e: { method: string; route: string; status: number | undefined; durationMs: number },
+    tenant?: string,
+  ) {
+    const t: Record<string, string> = tenant ? { tenant } : {};
     this.scimRequests.inc({
       method: e.method,
       route: e.route,
       status: e.status === undefined ? 'error' : String(e.status),
+      ...t,
     });
-    this.scimDuration.observe({ method: e.method, route: e.route }, e.durationMs / 1000);
+    this.scimDuration.observe({ method: e.method, route: e.route, ...t }, e.durationMs / 1000);
   }
-  retry(e: { method: string; route: string }) {
-    this.scimRetries.inc({ method: e.method, route: e.route });
+  retry(e: { method: string; route: string }, tenant?: string) {
+    this.scimRetries.inc({ method: e.method, route: e.route, ...(tenant ? { tenant } : {}) });
   }
-  outcomes(counts: Record<string, number | undefined>) {
-    for (const [outcome, n] of Object.entries(counts)) if (n) this.users.inc({ outcome }, n);
+  outcomes(counts: Record<string, number | undefined>, tenant?: string) {
+    for (const [outcome, n] of Object.entries(counts))
+      if (n) this.users.inc({ outcome, ...(tenant ? { tenant } : {}) }, n);
   }
-  runFinished(kind: string, status: string, durationMs: number) {
-    this.runs.inc({ kind, status });
-    this.runDuration.observe({ kind }, durationMs / 1000);
+  runFinished(kind: string, status: string, durationMs: number, tenant?: string) {
+    const t: Record<string, string> = tenant ? { tenant } : {};
+    this.runs.inc({ kind, status, ...t });
+    this.runDuration.observe({ kind, ...t }, durationMs / 1000);
   }
 
-  decision(event: 'opened' | 'approved' | 'rejected' | 'expired') {
-    this.decisions.inc({ event });
+  decision(event: 'opened' | 'approved' | 'rejected' | 'expired', tenant?: string) {
+    this.decisions.inc({ event, ...(tenant ? { tenant } : {}) });
   }
 
   render(): string {

@@ -13,7 +13,7 @@ import { createEngageReader } from '../engage/reader';
 import { systemClock } from '../engine/defaults';
 import { createEngine, type Engine } from '../engine/engine';
 import { TenantUnavailableError } from '../engine/errors';
-import type { SyncMetrics } from '../observability/metrics';
+import type { SyncMetrics, TenantMetrics } from '../observability/metrics';
 import { VisitorScimClient, type VisitorScimClientOptions } from '../scim/client';
 import { SlotPacer } from '../scim/pacer';
 import { PgAttemptFences } from '../state/activity-fences';
@@ -69,7 +69,12 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
     idleCloseMs: config.tenants.idleCloseMs,
   });
 
-  const visitorFor = (url: string, token: string, maxRequestsPerSecond: number | undefined) =>
+  const visitorFor = (
+    url: string,
+    token: string,
+    maxRequestsPerSecond: number | undefined,
+    metrics: TenantMetrics | undefined = extra.metrics,
+  ) =>
     new VisitorScimClient({
       baseUrl: url,
       token,
@@ -78,13 +83,13 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
       ...(maxRequestsPerSecond
         ? { pacer: new SlotPacer(new PgRateSlots(rateDb, rateSlotsKey(url, token)), maxRequestsPerSecond) }
         : {}),
-      ...(extra.metrics
-        ? { onRequest: (e) => extra.metrics!.request(e), onRetry: (e) => extra.metrics!.retry(e) }
-        : {}),
+      ...(metrics ? { onRequest: (e) => metrics.request(e), onRetry: (e) => metrics.retry(e) } : {}),
       ...extra.visitor,
     });
 
   const wire = (o: {
+    tenantId?: string;
+    metrics?: TenantMetrics;
     engage: Kysely<EngageDatabase>;
     state: (db: Kysely<SyncDatabase>) => Kysely<SyncDatabase>;
     visitor: VisitorScimClient;
@@ -95,14 +100,14 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
       engage: createEngageReader(o.engage),
       visitor: o.visitor,
       store: new PgSyncStore(o.state(syncDb)),
-      guard: new PgDeletionGuard(o.state(syncDb)),
+      guard: new PgDeletionGuard(o.state(syncDb), o.tenantId),
       fences: new PgAttemptFences(o.state(fenceDb)),
       settings: o.settings,
       concurrency: config.visitor.concurrency,
       requestRate: o.requestRate,
       clock: systemClock,
       ...(extra.temporal ? { workflowIsRunning: workflowProbe(extra.temporal) } : {}),
-      ...(extra.metrics ? { metrics: extra.metrics, decisionMetrics: extra.metrics } : {}),
+      ...(o.metrics ? { metrics: o.metrics, decisionMetrics: o.metrics } : {}),
     });
 
   const singleVisitor = visitorFor(
@@ -111,6 +116,7 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
     config.visitor.maxRequestsPerSecond,
   );
   const engine = wire({
+    ...(extra.metrics ? { metrics: extra.metrics } : {}),
     engage: engageDb,
     state: (db) => db,
     visitor: singleVisitor,
@@ -172,9 +178,18 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
       },
       options,
     );
-    const visitor = visitorFor(conn.visitor.url, conn.visitor.token.reveal(), resolved.maxRequestsPerSecond);
+    // Every series of this tenant's runs carries tenant="<id>".
+    const metrics = extra.metrics?.forTenant(tenantId);
+    const visitor = visitorFor(
+      conn.visitor.url,
+      conn.visitor.token.reveal(),
+      resolved.maxRequestsPerSecond,
+      metrics,
+    );
     return {
       engine: wire({
+        tenantId,
+        ...(metrics ? { metrics } : {}),
         engage,
         state: (db) => tenantSyncDb(db, tenantId),
         visitor,

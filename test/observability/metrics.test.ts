@@ -56,3 +56,22 @@ test('GET /metrics serves the product metrics followed by the SDK runtime metric
     sdk.close();
   }
 });
+
+test("a tenant's runs are labelled with it; the configured company's carry no tenant label", () => {
+  const m = new SyncMetrics();
+  const acme = m.forTenant('acme');
+  acme.runFinished('daily', 'completed', 2000);
+  acme.outcomes({ created: 3 });
+  acme.request({ method: 'POST', route: '/Users', status: 201, durationMs: 120 });
+  acme.decision('opened');
+  m.runFinished('daily', 'completed', 1000);
+  const text = m.render();
+  assert.match(text, /^evs_runs_total\{kind="daily",status="completed",tenant="acme"\} 1$/m);
+  assert.match(text, /^evs_runs_total\{kind="daily",status="completed"\} 1$/m);
+  assert.match(text, /^evs_users_total\{outcome="created",tenant="acme"\} 3$/m);
+  assert.match(
+    text,
+    /^evs_visitor_scim_requests_total\{method="POST",route="\/Users",status="201",tenant="acme"\} 1$/m,
+  );
+  assert.match(text, /^evs_deletion_decisions_total\{event="opened",tenant="acme"\} 1$/m);
+});
