@@ -20,9 +20,12 @@ const BUDGET_LOCK = 0x65_76_73_64; // 'evsd'
 
 export class PgDeletionGuard implements DeletionGuardStore {
   readonly #db: Kysely<SyncDatabase>;
+  /** A tenant's decisions' workflow ids begin with its id (decision ids count per tenant schema). */
+  readonly #tenantId: string | undefined;
 
-  constructor(db: Kysely<SyncDatabase>) {
+  constructor(db: Kysely<SyncDatabase>, tenantId?: string) {
     this.#db = db;
+    this.#tenantId = tenantId;
   }
 
   budgetUse(since: Date): Promise<BudgetUse> {
@@ -120,7 +123,7 @@ export class PgDeletionGuard implements DeletionGuardStore {
           )
           .execute();
       }
-      return { ...(await decisionById(tx, Number(decisionId)))!, opened };
+      return { ...(await decisionById(tx, Number(decisionId), this.#tenantId))!, opened };
     });
   }
 
@@ -149,7 +152,7 @@ export class PgDeletionGuard implements DeletionGuardStore {
       .select('id')
       .where('status', '=', 'pending')
       .executeTakeFirst();
-    return row ? decisionById(this.#db, Number(row.id)) : undefined;
+    return row ? decisionById(this.#db, Number(row.id), this.#tenantId) : undefined;
   }
 
   async countHeldByRun(runId: string): Promise<number> {
@@ -207,12 +210,15 @@ export class PgDeletionGuard implements DeletionGuardStore {
         .where('status', '=', 'pending')
         .executeTakeFirst();
       const applying = d?.status === 'pending' || d?.status === 'applying';
-      return { applying, successor: pending ? await decisionById(tx, Number(pending.id)) : undefined };
+      return {
+        applying,
+        successor: pending ? await decisionById(tx, Number(pending.id), this.#tenantId) : undefined,
+      };
     });
   }
 
   decision(id: number): Promise<DeletionDecision | undefined> {
-    return decisionById(this.#db, id);
+    return decisionById(this.#db, id, this.#tenantId);
   }
 
   async heldDeletions(decisionId: number, limit: number): Promise<HeldDeletion[]> {
@@ -296,7 +302,11 @@ async function useOf(db: Db, since: Date): Promise<BudgetUse> {
   return { used: Number(used.n), linked: Number(linked.n) };
 }
 
-async function decisionById(db: Db, id: number): Promise<DeletionDecision | undefined> {
+async function decisionById(
+  db: Db,
+  id: number,
+  tenantId: string | undefined,
+): Promise<DeletionDecision | undefined> {
   const row = await db
     .selectFrom('sync.deletion_decisions as d')
     .selectAll('d')
@@ -319,6 +329,6 @@ async function decisionById(db: Db, id: number): Promise<DeletionDecision | unde
     reason: row.reason,
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
-    workflowId: deletionDecisionWorkflowId(Number(row.id), row.workflow_key),
+    workflowId: `${tenantId ? `${tenantId}.` : ''}${deletionDecisionWorkflowId(Number(row.id), row.workflow_key)}`,
   };
 }

@@ -107,6 +107,54 @@ export function scheduleJitterMs(tenantId: string, intervalMs: number): number {
   return (n % Math.floor(window / 1000)) * 1000;
 }
 
+/** The zone's offset from UTC at instant t (ms). */
+function zoneOffsetMs(timeZone: string, t: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(t));
+  const p = Object.fromEntries(parts.map((x) => [x.type, Number(x.value)])) as Record<string, number>;
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(t / 1000) * 1000;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Why a daily schedule at `time` + `jitterMs` in `timeZone` would misfire in the coming year, or
+ * undefined: a local time a daylight-saving change skips (no run that day) or repeats (two runs).
+ */
+export function dailyTimeProblem(
+  time: string,
+  timeZone: string,
+  jitterMs: number,
+  from: Date,
+): string | undefined {
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  const wall = (h * 3_600_000 + m * 60_000 + jitterMs) % DAY_MS;
+  const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+  const label = new Date(wall).toISOString().slice(11, 19);
+  for (let day = 0; day < 370; day++) {
+    const asUtc = start + day * DAY_MS + wall;
+    // The instants whose local time is this wall time: one per offset in force around that day.
+    const offsets = new Set([zoneOffsetMs(timeZone, asUtc - DAY_MS), zoneOffsetMs(timeZone, asUtc + DAY_MS)]);
+    const instants = [...offsets]
+      .map((o) => asUtc - o)
+      .filter((t) => zoneOffsetMs(timeZone, t) === asUtc - t);
+    if (instants.length === 1) continue;
+    const date = new Date(start + day * DAY_MS).toISOString().slice(0, 10);
+    return instants.length === 0
+      ? `${label} ${timeZone} does not exist on ${date} (daylight saving): that day would have no run`
+      : `${label} ${timeZone} happens twice on ${date} (daylight saving): that day would have two runs`;
+  }
+  return undefined;
+}
+
 export interface TenantSchedule {
   /** HH:MM in timeZone. */
   time: string;

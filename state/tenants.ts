@@ -15,6 +15,7 @@ import {
   checkTenantOptions,
   checkTimeZone,
   checkVisitorUrl,
+  dailyTimeProblem,
   mergeTenantOptions,
   nextTenantState,
   scheduleJitterMs,
@@ -119,11 +120,19 @@ function toTenant(r: Row): Tenant {
   };
 }
 
-function checkSchedule(s: Omit<TenantSchedule, 'jitterMs'>): void {
+function checkSchedule(id: string, s: Omit<TenantSchedule, 'jitterMs'>, now: Date): void {
   checkScheduleTime(s.time);
   checkTimeZone(s.timeZone);
   if (!Number.isSafeInteger(s.intervalMs) || s.intervalMs < 60_000)
     throw new TenantRuleError('schedule interval must be at least 1m');
+  // A daily schedule follows the zone's clock (temporal/schedule.ts): refuse an hour DST skips or repeats.
+  if (s.intervalMs === 86_400_000) {
+    const problem = dailyTimeProblem(s.time, s.timeZone, scheduleJitterMs(id, s.intervalMs), now);
+    if (problem)
+      throw new TenantRuleError(
+        `schedule: ${problem} (this tenant runs up to an hour after its time); choose another --time`,
+      );
+  }
 }
 
 export class TenantRegistry {
@@ -150,8 +159,8 @@ export class TenantRegistry {
     const box = this.#requireBox();
     const id = checkTenantId(t.id);
     const schedule = { ...DEFAULT_SCHEDULE, ...t.schedule };
-    checkSchedule(schedule);
     const now = this.#now();
+    checkSchedule(id, schedule, now);
     const row = await this.#db
       .insertInto('sync.tenants')
       .values({
@@ -225,7 +234,7 @@ export class TenantRegistry {
           intervalMs: Number(row.schedule_interval_ms),
           ...change.schedule,
         };
-        checkSchedule(s);
+        checkSchedule(id, s, this.#now());
         set.schedule_time = s.time;
         set.schedule_time_zone = s.timeZone;
         set.schedule_interval_ms = s.intervalMs;

@@ -80,7 +80,7 @@ async function decidePending(ctx: CliContext, client: Client, decision: Deletion
     throw new CliError(
       `deletion decision ${d.id} expired at ${d.expires_at.toISOString()}: its deletions are dropped`,
     );
-  const workflowId = deletionDecisionWorkflowId(d.id, d.workflow_key);
+  const workflowId = ctx.workflowId(deletionDecisionWorkflowId(d.id, d.workflow_key));
   await requireRunning(ctx, client, workflowId, 'there is no deletion decision to make');
   console.log(
     `Deletion decision ${d.id} holds ${d.held} deletion${d.held === 1 ? '' : 's'} (expires ${d.expires_at.toISOString()}):`,

@@ -10,6 +10,7 @@ import {
   checkTenantOptions,
   checkTimeZone,
   checkVisitorUrl,
+  dailyTimeProblem,
   mergeTenantOptions,
   nextTenantState,
   resolveTenantSettings,
@@ -117,5 +118,30 @@ describe('tenant rules', () => {
       () => nextTenantState('offboarded', 'resume', { id: 'acme', secretsPurged: true }),
       /secrets are purged/,
     );
+  });
+
+  it('a daily time that daylight saving skips or repeats in the coming year is named, with the day', () => {
+    const from = new Date('2026-12-03T00:00:00Z');
+    // 02:00 + 30 min of spread in Brussels: 2027-03-28 goes from 02:00 to 03:00.
+    assert.equal(
+      dailyTimeProblem('02:00', 'Europe/Brussels', 1_800_000, from),
+      '02:30:00 Europe/Brussels does not exist on 2027-03-28 (daylight saving): that day would have no run',
+    );
+    assert.match(dailyTimeProblem('01:30', 'America/New_York', 0, from) ?? '', /happens twice on 2027-11-07/);
+    // Half-hour and midnight changes.
+    assert.match(
+      dailyTimeProblem('02:10', 'Australia/Lord_Howe', 0, from) ?? '',
+      /does not exist on 2027-10-03/,
+    );
+    assert.match(dailyTimeProblem('00:00', 'America/Santiago', 0, from) ?? '', /does not exist/);
+    for (const [time, zone] of [
+      ['03:30', 'Europe/Brussels'],
+      ['06:30', 'Europe/Brussels'],
+      ['02:00', 'UTC'],
+      ['02:30', 'Asia/Tokyo'],
+    ] as const)
+      assert.equal(dailyTimeProblem(time, zone, 0, from), undefined, `${time} ${zone}`);
+    // The spread wraps past midnight into the next day's clock.
+    assert.equal(dailyTimeProblem('23:50', 'UTC', 1_800_000, from), undefined);
   });
 });

@@ -8,6 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import { Secret } from '../../config/secret';
 import { migrateAllTenantStates } from '../../db/migrate';
 import type { SyncDatabase } from '../../db/sync-schema';
+import { PgDeletionGuard } from '../../state/deletion-guard';
 import { SecretBox } from '../../state/secret-box';
 import { PgSyncStore } from '../../state/sync-store';
 import {
@@ -87,6 +88,21 @@ describe('tenant state', () => {
     const lease = await acme.takeUserLease(1, 'page:a', 60_000);
     assert.equal(lease.taken, true);
     assert.equal((await beta.takeUserLease(1, 'page:b', 60_000)).taken, true, "acme's lease is not beta's");
+  });
+
+  it("a tenant's deletion decisions have workflow ids of its own (decision ids count per tenant)", async () => {
+    const ids: Record<string, string> = {};
+    for (const t of ['acme', 'beta']) {
+      const d = tenantSyncDb(db(), t);
+      const row = await d
+        .insertInto('sync.deletion_decisions')
+        .values({ reason: 'test', expires_at: new Date(Date.now() + 3_600_000) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids[t] = (await new PgDeletionGuard(d, t).decision(Number(row.id)))!.workflowId;
+    }
+    assert.match(ids.acme!, /^acme\.deletion-decision-1-/);
+    assert.match(ids.beta!, /^beta\.deletion-decision-1-/);
   });
 
   it('leaves the shared tables where they are', async () => {

@@ -94,6 +94,7 @@ describe('TenantRegistry', () => {
       [tenant('x'), /tenant id must be 2-40/],
       [tenant('bad-zone', { schedule: { timeZone: 'Nowhere/City' } }), /time zone/],
       [tenant('bad-time', { schedule: { time: '25:00' } }), /schedule time/],
+      [tenant('dst-co', { schedule: { time: '02:00', timeZone: 'Europe/Brussels' } }), /daylight saving/],
       [tenant('bad-schema', { engage: { kind: 'schema', schema: 'Engage-X' } }), /Engage schema/],
       [
         tenant('bad-url', { engage: { kind: 'database', url: new Secret('mysql://u:pw@h/db') } }),
