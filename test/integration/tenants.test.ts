@@ -90,6 +90,13 @@ describe('tenants on one deployment', () => {
       visitor: { url: emulators.gamma!.baseUrl, token: new Secret('token-gamma') },
     });
     await registry.add({
+      id: 'unreachable',
+      displayName: 'Unreachable',
+      // Nothing listens there: its Engage database is down.
+      engage: { kind: 'database', url: new Secret('postgres://evs:evs@127.0.0.1:9/engage') },
+      visitor: { url: emulators.broken!.baseUrl, token: new Secret('token-broken') },
+    });
+    await registry.add({
       id: 'broken',
       displayName: 'Broken',
       engage: { kind: 'database', url: new Secret(acmeEngage.url) },
@@ -124,6 +131,7 @@ describe('tenants on one deployment', () => {
 
   it("runs each tenant's sync from its own Engage source into its own Visitor, while a broken tenant fails alone", async () => {
     const broken = await start('broken');
+    const unreachable = await start('unreachable');
     const [acme, gamma] = await Promise.all([start('acme'), start('gamma')]);
     const [a, g] = (await Promise.all([acme.result(), gamma.result()])) as [SyncRunResult, SyncRunResult];
     assert.equal(a.status, 'completed', JSON.stringify(a));
@@ -140,6 +148,8 @@ describe('tenants on one deployment', () => {
     const b = (await broken.result()) as SyncRunResult;
     assert.equal(b.status, 'failed', JSON.stringify(b));
     assert.match(b.reason ?? '', /401|token|auth/i);
+    // The tenant whose Engage database is down is still retrying; the others finished meanwhile.
+    assert.equal((await unreachable.describe()).status.name, 'RUNNING');
 
     // Each tenant's state is in its own schema; the configured company's has none of it.
     const count = async (schema: string) =>
