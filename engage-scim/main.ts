@@ -1,13 +1,19 @@
 // The Engage SCIM server for the stack: Engage database and Temporal from the service config,
 // ENGAGE_SCIM_* for the rest. Publishes the change outbox in-process. SIGTERM/SIGINT: graceful.
 
+import type { Kysely } from 'kysely';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
+import { EngagePools } from '../db/engage-pools';
 import type { EngageDatabase } from '../db/engage-schema';
+import type { SyncDatabase } from '../db/sync-schema';
+import { SecretBox } from '../state/secret-box';
+import { TenantRegistry } from '../state/tenants';
 import { connectClient } from '../temporal/connection';
 import { EngageScimConfigError, loadEngageScimConfig } from './config';
 import { startPublisher } from './publisher';
 import { startEngageScimServer } from './server';
+import { TenantScimSources } from './tenant-sources';
 
 const config = loadConfigOrExit();
 let scim: ReturnType<typeof loadEngageScimConfig>;
@@ -20,15 +26,37 @@ try {
 }
 
 const db = createDb<EngageDatabase>({ url: config.engageDatabase.url, applicationName: 'engage-scim' });
-const publisher = startPublisher({
-  db,
-  connectionFactory: () => connectClient(config),
-  taskQueue: config.temporal.taskQueue,
-  intervalMs: scim.ENGAGE_SCIM_PUBLISH_INTERVAL_MS,
-  maxBackoffMs: scim.ENGAGE_SCIM_PUBLISH_MAX_BACKOFF_MS,
+const publishTo = (engage: Kysely<EngageDatabase>, tenantId?: string) =>
+  startPublisher({
+    db: engage,
+    connectionFactory: () => connectClient(config),
+    taskQueue: config.temporal.taskQueue,
+    intervalMs: scim.ENGAGE_SCIM_PUBLISH_INTERVAL_MS,
+    maxBackoffMs: scim.ENGAGE_SCIM_PUBLISH_MAX_BACKOFF_MS,
+    ...(tenantId ? { tenantId } : {}),
+  });
+const publisher = publishTo(db);
+// The registry's tenants at /t/<tenant>/scim/api/V1 (their secrets need TENANT_SECRETS_KEYS).
+const syncDb = createDb<SyncDatabase>({
+  url: config.database.url,
+  poolSize: 2,
+  applicationName: 'engage-scim (tenants)',
 });
+const tenants = config.tenantSecretKeys
+  ? new TenantScimSources({
+      registry: new TenantRegistry(syncDb, { box: new SecretBox(config.tenantSecretKeys) }),
+      sharedEngage: db,
+      pools: new EngagePools({
+        poolSize: config.tenants.engagePoolSize,
+        maxOpen: config.tenants.maxEngagePools,
+        idleCloseMs: config.tenants.idleCloseMs,
+      }),
+      startPublisher: (tenantId, engage) => publishTo(engage, tenantId),
+    })
+  : undefined;
 const server = await startEngageScimServer({
   db,
+  ...(tenants ? { tenants: (id: string) => tenants.get(id) } : {}),
   port: scim.ENGAGE_SCIM_PORT,
   host: scim.ENGAGE_SCIM_HOST,
   publisher,
@@ -44,6 +72,16 @@ const server = await startEngageScimServer({
   publicUrl: scim.ENGAGE_SCIM_PUBLIC_URL,
 });
 console.log(`Engage SCIM API listening on ${server.baseUrl} (token provider: ${server.baseUrl}/token)`);
+if (tenants) {
+  // Changes a tenant's identity provider made before a restart and not yet delivered.
+  const resumed = await tenants.resumePending().catch((err: unknown) => {
+    console.error(`tenants: cannot resume their outboxes: ${(err as Error).message}`);
+    return [];
+  });
+  console.log(
+    `  tenants at …/t/<tenant>/scim/api/V1${resumed.length ? `; resumed outboxes of ${resumed.join(', ')}` : ''}`,
+  );
+}
 if (!scim.ENGAGE_SCIM_PUBLIC_URL && /\/\/(0\.0\.0\.0|\[::\])[:/]/.test(server.baseUrl)) {
   console.warn(
     'ENGAGE_SCIM_PUBLIC_URL is unset and the API listens on every interface: meta.location will name ' +
@@ -58,7 +96,8 @@ async function shutdown(signal: string) {
   console.log(`${signal}: stopping Engage SCIM API`);
   await server.close();
   await publisher.stop();
-  await db.destroy();
+  await tenants?.close();
+  await Promise.all([db.destroy(), syncDb.destroy()]);
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

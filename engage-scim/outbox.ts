@@ -14,6 +14,6 @@ export async function recordChanges(
   if (ids.length === 0) return;
   // One array parameter: a group's membership change may touch more users than there are bind parameters.
   await sql`
-    INSERT INTO engage.change_outbox (engage_user_id, kind)
+    INSERT INTO ${sql.table('engage.change_outbox')} (engage_user_id, kind)
     SELECT unnest(${ids}::int[]), ${kind}`.execute(trx);
 }

@@ -2,10 +2,12 @@
 // user in a batch, however many rows that user has (the workflow coalesces further bursts itself).
 // Rows stay pending until delivered; when Temporal is unreachable they are retried with back-off.
 import type { Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { type Kysely, sql } from 'kysely';
 import type { EngageDatabase } from '../db/engage-schema';
 import { provisionUserWorkflowId } from '../workflows/ids';
 import { userChangedSignal } from '../workflows/messages';
+import { TENANT } from '../workflows/search-attributes';
 
 export const SOURCE = 'engage-scim';
 
@@ -15,6 +17,8 @@ export interface PublisherOptions {
   temporalClient?: Client;
   connectionFactory?: () => Promise<Client>;
   taskQueue: string;
+  /** A tenant's outbox: its id, which begins its users' workflow ids and is their EvsTenant. */
+  tenantId?: string;
   /** Poll interval when not woken, ms. */
   intervalMs?: number;
   batchSize?: number;
@@ -41,6 +45,10 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const intervalMs = opts.intervalMs ?? 1000;
   const batchSize = opts.batchSize ?? 100;
   const deliveryConcurrency = Math.max(1, opts.deliveryConcurrency ?? 16);
+  const prefix = opts.tenantId ? `${opts.tenantId}.` : '';
+  const tenantAttributes: SearchAttributePair[] = opts.tenantId
+    ? [{ key: TENANT, value: opts.tenantId }]
+    : [];
   const base = opts.baseBackoffMs ?? 1000;
   const cap = opts.maxBackoffMs ?? 60_000;
   const log = opts.log ?? ((m: string) => console.error(`[engage-scim publisher] ${m}`));
@@ -89,8 +97,9 @@ export function startPublisher(opts: PublisherOptions): Publisher {
         }
         try {
           await c.workflow.signalWithStart('provisionUserWorkflow', {
-            workflowId: provisionUserWorkflowId(userId),
+            workflowId: `${prefix}${provisionUserWorkflowId(userId)}`,
             taskQueue,
+            ...(tenantAttributes.length ? { typedSearchAttributes: tenantAttributes } : {}),
             args: [{ engageUserId: userId, startedBy: SOURCE }],
             signal: userChangedSignal,
             signalArgs: [{ source: SOURCE }],

@@ -20,8 +20,25 @@ import { parseTokenFields, tokenRequest } from './token-endpoint';
 export const BASE_PATH = '/scim/api/V1';
 const TOKEN_PATHS = new Set(['/scim/api/v1/token', '/api/v1/token']);
 
-export interface EngageScimServerOptions {
+/** A tenant's Engage database as the server uses it: its SCIM clients, tokens, users and outbox. */
+export interface TenantScimSource {
   db: Kysely<EngageDatabase>;
+  /** Told after each of the tenant's writes. */
+  publisher?: { wake(): void };
+}
+
+/** `/t/<tenant>/…`: a tenant's own base URL (…/t/<tenant>/scim/api/V1). */
+const TENANT_PATH = /^\/t\/([a-z0-9][a-z0-9-]{0,38}[a-z0-9])(\/.*)?$/;
+
+export interface EngageScimServerOptions {
+  /** The configured company's Engage database (served at /scim/api/V1). */
+  db: Kysely<EngageDatabase>;
+  /**
+   * The registry's tenants, served at /t/<tenant>/scim/api/V1: undefined for a tenant that is not
+   * served (unknown, paused, offboarded), which answers 404. A tenant's clients and tokens live in its
+   * own Engage database, so a token is valid on its tenant's URL only.
+   */
+  tenants?: (tenantId: string) => Promise<TenantScimSource | undefined>;
   port?: number;
   host?: string;
   /** Told after every write, so it publishes at once instead of at its next poll. */
@@ -42,6 +59,13 @@ export interface EngageScimServerOptions {
   /** Public base URL (…/scim/api/V1) for meta.location; default the listening address. */
   publicUrl?: string;
   log?: (message: string, err?: unknown) => void;
+}
+
+/** …/scim/api/V1 → …/t/<tenant>/scim/api/V1 (a public URL not ending so gets the tenant appended). */
+function tenantBaseUrl(base: string, scope: string): string {
+  return base.endsWith(BASE_PATH)
+    ? `${base.slice(0, -BASE_PATH.length)}${scope}${BASE_PATH}`
+    : `${base}${scope}`;
 }
 
 export interface EngageScimServer {
@@ -101,9 +125,22 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     if (!url) return fail(res, new ScimError(400, 'the request target is not a URL', 'invalidSyntax'));
     const method = (req.method ?? 'GET').toUpperCase();
-    const lowerPath = url.pathname.toLowerCase().replace(/\/+$/, '');
+    // A tenant's requests: its database, its base URL, its clients' buckets.
+    let source: TenantScimSource = { db, ...(opts.publisher ? { publisher: opts.publisher } : {}) };
+    let scope = '';
+    let pathname = url.pathname;
+    const tenantMatch = TENANT_PATH.exec(url.pathname);
+    if (tenantMatch) {
+      const tenantId = tenantMatch[1]!;
+      const found = opts.tenants ? await opts.tenants(tenantId) : undefined;
+      if (!found) return fail(res, new ScimError(404, `no tenant ${tenantId} is served here`));
+      source = found;
+      scope = `/t/${tenantId}`;
+      pathname = tenantMatch[2] ?? '/';
+    }
+    const lowerPath = pathname.toLowerCase().replace(/\/+$/, '');
 
-    if (TOKEN_PATHS.has(lowerPath)) return handleToken(req, res, method);
+    if (TOKEN_PATHS.has(lowerPath)) return handleToken(req, res, method, source.db, scope);
 
     const raw = await body(req, res);
     if (raw === undefined) return;
@@ -111,7 +148,7 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
       return fail(res, new ScimError(404, 'not found'));
     }
     const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    const principal = auth ? await authenticate(db, auth[1]!) : undefined;
+    const principal = auth ? await authenticate(source.db, auth[1]!) : undefined;
     if (!principal) {
       return fail(
         res,
@@ -120,7 +157,7 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
         }),
       );
     }
-    const retry = buckets?.take(principal.clientId) ?? 0;
+    const retry = buckets?.take(`${scope}:${principal.clientId}`) ?? 0;
     if (retry > 0) return tooMany(res, retry);
 
     let parsed: unknown;
@@ -133,25 +170,32 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
       assertStorableJson(parsed);
     }
     const ctx: ScimContext = {
-      baseUrl: publicBaseUrl,
+      // A tenant's resources live under its own base URL.
+      baseUrl: scope ? tenantBaseUrl(publicBaseUrl, scope) : publicBaseUrl,
       maxResults,
       maxBodyBytes,
       scopes: principal.scopes,
       log,
     };
-    const r = await dispatch(db, ctx, {
+    const r = await dispatch(source.db, ctx, {
       method,
-      path: url.pathname.slice(BASE_PATH.length),
+      path: pathname.slice(BASE_PATH.length),
       query: url.searchParams,
       body: parsed,
       ifMatch: header(req, 'if-match'),
       ifNoneMatch: header(req, 'if-none-match'),
     });
-    if (WRITE_METHODS.has(method) && r.status < 400) opts.publisher?.wake();
+    if (WRITE_METHODS.has(method) && r.status < 400) source.publisher?.wake();
     send(res, r.status, r.body, r.headers);
   }
 
-  async function handleToken(req: IncomingMessage, res: ServerResponse, method: string) {
+  async function handleToken(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    tenantDb: Kysely<EngageDatabase>,
+    scope: string,
+  ) {
     if (method !== 'POST') return fail(res, new ScimError(405, 'use POST'));
     // The caller first, before the body is read or a secret hashed: a flood of made-up client ids
     // from one caller costs it a 429 each, and never the scrypt a real client is waiting behind.
@@ -161,13 +205,14 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     const raw = await body(req, res);
     if (raw === undefined) return;
     const fields = parseTokenFields(raw, req.headers['content-type']);
-    const clientId = fields.scimClientId ?? '';
+    // Client ids are a tenant's: another tenant's client with the same id has its own bucket.
+    const clientId = `${scope}:${fields.scimClientId ?? ''}`;
     // A caller that proved this client's secret lately is not held to the client's own limit.
     if (!provenCallers.has(clientId, caller)) {
       const waitClient = tokenByClient?.take(clientId) ?? 0;
       if (waitClient > 0) return tooMany(res, waitClient);
     }
-    const r = await tokenRequest(db, fields, defaultExpiry);
+    const r = await tokenRequest(tenantDb, fields, defaultExpiry);
     if (r.status === 200) provenCallers.prove(clientId, caller);
     return send(res, r.status, r.body, { 'Content-Type': 'application/json; charset=utf-8' });
   }

@@ -25,7 +25,7 @@ import { migrateTenantState, tenantSyncDb } from '../state/tenant-state';
 import { type Tenant, type TenantConnection, TenantRegistry } from '../state/tenants';
 import { PgRateSlots, rateSlotsKey } from '../state/visitor-rate-slots';
 import { workflowProbe } from '../temporal/workflow-probe';
-import { EngagePools, type PoolLease } from './engage-pools';
+import { EngagePools, type PoolLease } from '../db/engage-pools';
 import { type BuiltEngine, TenantEngines } from './tenant-engines';
 
 export interface BuiltDeps {

@@ -22,7 +22,7 @@ const entries: Record<string, Column> = {
             : n === 'type'
               ? scalar('string', sql`'User'::text`)
               : undefined;
-      return sql<SqlBool>`EXISTS (SELECT 1 FROM engage.group_members gm JOIN engage.users mu ON mu.id = gm.user_id
+      return sql<SqlBool>`EXISTS (SELECT 1 FROM ${sql.table('engage.group_members')} gm JOIN ${sql.table('engage.users')} mu ON mu.id = gm.user_id
         WHERE gm.group_id = g.id AND ${build(sub)})`;
     },
   },

@@ -121,7 +121,7 @@ async function setMembers(
   const removed = current.filter((id) => !nxt.has(id));
   if (added.length) {
     await sql`
-      INSERT INTO engage.group_members (group_id, user_id)
+      INSERT INTO ${sql.table('engage.group_members')} (group_id, user_id)
       SELECT ${groupId}::uuid, unnest(${added}::int[])`.execute(trx);
   }
   if (removed.length) {

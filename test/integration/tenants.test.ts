@@ -14,11 +14,17 @@ import { dispatch, tenantContext } from '../../clients/dispatch';
 import { logEntries } from '../../clients/runs';
 import { SYNC_COMMANDS, SYNC_INTRO } from '../../clients/sync/commands';
 import { Secret } from '../../config/secret';
+import { parseSecretKeys } from '../../config/service';
+import { EngagePools } from '../../db/engage-pools';
 import type { EngageDatabase } from '../../db/engage-schema';
 import { SchemaRenamePlugin } from '../../db/schema-rename-plugin';
 import { startVisitorEmulator, type VisitorEmulator } from '../../dev/emulator/server';
 import { freshDatabase, type TestDatabase } from '../../dev/harness/db';
 import type { VisitorState } from '../../dev/harness/visitor-state';
+import { createClient, issueToken } from '../../engage-scim/auth/tokens';
+import { startPublisher } from '../../engage-scim/publisher';
+import { startEngageScimServer } from '../../engage-scim/server';
+import { TenantScimSources } from '../../engage-scim/tenant-sources';
 import { SecretBox } from '../../state/secret-box';
 import { TenantRegistry } from '../../state/tenants';
 import { invitationsWorkflowId } from '../../workflows/ids';
@@ -52,17 +58,17 @@ describe('tenants on one deployment', () => {
       acmeEngage.db,
       ['ann', 'bob', 'cid'].map((n) => ({ username: `${n}@acme.example` })),
     );
-    // gamma: a schema of the shared Engage database (the configured company's own database).
-    for (const table of ['locations', 'users', 'location_admins', 'country_admins'])
-      await sql`CREATE TABLE IF NOT EXISTS ${sql.table(`engage_gamma.${table}`)} (LIKE ${sql.table(`engage.${table}`)} INCLUDING ALL)`
-        .execute(h.engage.db)
-        .catch(async (err: { code?: string }) => {
-          if (err.code !== '3F000') throw err;
-          await sql`CREATE SCHEMA engage_gamma`.execute(h.engage.db);
-          await sql`CREATE TABLE ${sql.table(`engage_gamma.${table}`)} (LIKE ${sql.table(`engage.${table}`)} INCLUDING ALL)`.execute(
-            h.engage.db,
-          );
-        });
+    // gamma: a schema of the shared Engage database (the configured company's own database), with
+    // every table of Engage's.
+    await sql`CREATE SCHEMA IF NOT EXISTS engage_gamma`.execute(h.engage.db);
+    const tables = await sql<{ t: string }>`
+      SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'engage' AND table_type = 'BASE TABLE'`.execute(
+      h.engage.db,
+    );
+    for (const { t } of tables.rows)
+      await sql`CREATE TABLE ${sql.table(`engage_gamma.${t}`)} (LIKE ${sql.table(`engage.${t}`)} INCLUDING ALL)`.execute(
+        h.engage.db,
+      );
     const gammaDb = h.engage.db.withPlugin(new SchemaRenamePlugin('engage', 'engage_gamma'));
     await addLocations(gammaDb, ['Gamma Office']);
     await addUsers(
@@ -74,7 +80,7 @@ describe('tenants on one deployment', () => {
     await addUsers(h.engage.db, [{ username: 'zed@single.example' }]);
 
     const registry = new TenantRegistry(h.sync.db, {
-      box: new SecretBox((await import('../../config/service')).parseSecretKeys(KEYS)),
+      box: new SecretBox(parseSecretKeys(KEYS)),
     });
     await registry.add({
       id: 'acme',
@@ -235,6 +241,123 @@ describe('tenants on one deployment', () => {
       assert.equal((await handle.describe()).typedSearchAttributes.get(TENANT), 'gamma');
     } finally {
       await ctx.close();
+    }
+  });
+
+  it("serves each tenant's Engage SCIM API at its own base URL: its tokens only there, its changes into its Visitor in seconds", async () => {
+    const registry = new TenantRegistry(h.sync.db, { box: new SecretBox(parseSecretKeys(KEYS)) });
+    const pools = new EngagePools({ poolSize: 2, maxOpen: 4, idleCloseMs: 60_000 });
+    const sources = new TenantScimSources({
+      registry,
+      sharedEngage: h.engage.db,
+      pools,
+      startPublisher: (tenantId, db) =>
+        startPublisher({
+          db,
+          temporalClient: h.client,
+          taskQueue: h.taskQueue,
+          tenantId,
+          intervalMs: 50,
+          log: () => {},
+        }),
+    });
+    const server = await startEngageScimServer({
+      db: h.engage.db,
+      tenants: (id) => sources.get(id),
+      rateLimit: false,
+      tokenRateLimit: false,
+      log: () => {},
+    });
+    const origin = server.baseUrl.slice(0, -'/scim/api/V1'.length);
+    const acmeBase = `${origin}/t/acme/scim/api/V1`;
+    const gammaBase = `${origin}/t/gamma/scim/api/V1`;
+    try {
+      const acmeClient = await createClient(acmeEngage.db, 'okta-acme');
+      const acmeToken = (await issueToken(acmeEngage.db, acmeClient.clientId, acmeClient.clientSecret, 3600))!
+        .accessToken;
+      const call = (base: string, method: string, p: string, token: string, body?: unknown) =>
+        fetch(`${base}${p}`, {
+          method,
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+
+      // Created on acme's URL: in acme's Engage, then in acme's Visitor through acme.provision-user-<id>.
+      const created = await call(acmeBase, 'POST', '/Users', acmeToken, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'fay@acme.example',
+        name: { givenName: 'Fay', familyName: 'Acme' },
+        emails: [{ value: 'fay@acme.example', primary: true }],
+        active: true,
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const user = (await created.json()) as { id: string; meta: { location: string } };
+      assert.ok(user.meta.location.startsWith(`${acmeBase}/Users/`), user.meta.location);
+      for (let i = 0; i < 200 && !(await visitorUsers(emulators.acme!)).includes('fay@acme.example'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok((await visitorUsers(emulators.acme!)).includes('fay@acme.example'), 'in acme’s Visitor');
+      assert.ok(!(await visitorUsers(emulators.gamma!)).includes('fay@acme.example'));
+      const wf = h.client.workflow.getHandle(`acme.provision-user-${user.id}`);
+      handles.push(wf);
+      assert.equal((await wf.describe()).typedSearchAttributes.get(TENANT), 'acme');
+      const inSingle = await h.engage.db
+        .selectFrom('engage.users')
+        .select('id')
+        .where('username', '=', 'fay@acme.example')
+        .execute();
+      assert.deepEqual(inSingle, [], "not in the configured company's Engage");
+
+      // acme's token is nobody else's: every route of gamma's and the configured company's URL refuses it.
+      for (const base of [gammaBase, server.baseUrl])
+        for (const [method, p, body] of [
+          ['GET', '/Users', undefined],
+          ['GET', `/Users/${user.id}`, undefined],
+          [
+            'POST',
+            '/Users',
+            { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'x@y.example' },
+          ],
+          [
+            'PUT',
+            `/Users/${user.id}`,
+            { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'x@y.example' },
+          ],
+          [
+            'PATCH',
+            `/Users/${user.id}`,
+            { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [] },
+          ],
+          ['DELETE', `/Users/${user.id}`, undefined],
+          ['GET', '/Groups', undefined],
+          [
+            'POST',
+            '/Bulk',
+            { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] },
+          ],
+          ['GET', '/ServiceProviderConfig', undefined],
+        ] as const) {
+          const r = await call(base, method, p, acmeToken, body);
+          assert.equal(r.status, 401, `${method} ${base}${p} answered ${r.status}`);
+        }
+      // Its client's secret gets no token from another tenant's token endpoint.
+      const tokenAt = (base: string) =>
+        fetch(`${base}/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            scimClientId: acmeClient.clientId,
+            scimClientSecret: acmeClient.clientSecret,
+            grantType: 'password',
+          }),
+        });
+      assert.equal((await tokenAt(acmeBase)).status, 200);
+      assert.ok((await tokenAt(gammaBase)).status >= 400);
+      // A tenant that is not served is not found; nor is a paused one.
+      assert.equal((await call(`${origin}/t/ghost/scim/api/V1`, 'GET', '/Users', acmeToken)).status, 404);
+    } finally {
+      await server.close();
+      await sources.close();
+      await pools.close();
     }
   });
 

@@ -1,10 +1,10 @@
-// workers/engage-pools.ts with fake pools: one per database, at most maxOpen open (idle ones closed,
+// db/engage-pools.ts with fake pools: one per database, at most maxOpen open (idle ones closed,
 // least recently used first), one in use never closed under its user, an idle one closed in time.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { EngageDatabase } from '../../db/engage-schema';
-import { EngagePools } from '../../workers/engage-pools';
+import { EngagePools } from '../../db/engage-pools';
 
 function fakePools(maxOpen: number, idleCloseMs = 60_000) {
   const destroyed: string[] = [];
