@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { ServiceConfig, SyncSettings } from '../config/service';
 import { createDb } from '../db/connect';
+import { EngagePools, type PoolLease } from '../db/engage-pools';
 import type { EngageDatabase } from '../db/engage-schema';
 import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
 import type { SyncDatabase } from '../db/sync-schema';
@@ -25,7 +26,6 @@ import { migrateTenantState, tenantSyncDb } from '../state/tenant-state';
 import { type Tenant, type TenantConnection, TenantRegistry } from '../state/tenants';
 import { PgRateSlots, rateSlotsKey } from '../state/visitor-rate-slots';
 import { workflowProbe } from '../temporal/workflow-probe';
-import { EngagePools, type PoolLease } from '../db/engage-pools';
 import { type BuiltEngine, TenantEngines } from './tenant-engines';
 
 export interface BuiltDeps {

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
-import type { EngageDatabase } from '../../db/engage-schema';
 import { EngagePools } from '../../db/engage-pools';
+import type { EngageDatabase } from '../../db/engage-schema';
 
 function fakePools(maxOpen: number, idleCloseMs = 60_000) {
   const destroyed: string[] = [];
