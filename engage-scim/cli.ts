@@ -2,9 +2,15 @@
 //   client create <name> [--scopes read,users,groups,admin_types] | client list | client revoke <clientId>
 //   token list | token revoke <tokenId>
 import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
+import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
+import type { SyncDatabase } from '../db/sync-schema';
+import { SecretBox } from '../state/secret-box';
+import { checkTenantId } from '../state/tenant-rules';
+import { TenantRegistry } from '../state/tenants';
 import { BadScope, DEFAULT_SCOPES, parseScopes, SCOPES, type Scope } from './auth/scopes';
 import { createClient, listClients, listTokens, revokeClient, revokeToken } from './auth/tokens';
 
@@ -17,10 +23,18 @@ const USAGE = `usage: npm run engage-scim -- <command>
   client list               list clients with their scopes
   client revoke <clientId>  revoke a client and all its tokens
   token list                list tokens (ids, client, created, expiry, last used; never the token)
-  token revoke <tokenId>    revoke one token`;
+  token revoke <tokenId>    revoke one token
+  --tenant <id>             any command, for that tenant of the registry (its own Engage database or
+                            schema; its clients use …/t/<id>/scim/api/V1)`;
 
 /** Refuses what it cannot run before touching the database: exit 2 with a message. */
-function parseCommand(): { group?: string; action?: string; arg?: string; scopes?: Scope[] } {
+function parseCommand(): {
+  group?: string;
+  action?: string;
+  arg?: string;
+  scopes?: Scope[];
+  tenant?: string;
+} {
   const usage = (message?: string): never => {
     if (message) console.error(message);
     console.error(USAGE);
@@ -30,7 +44,11 @@ function parseCommand(): { group?: string; action?: string; arg?: string; scopes
     try {
       return parseArgs({
         args: process.argv.slice(2),
-        options: { scopes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        options: {
+          scopes: { type: 'string' },
+          tenant: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
         allowPositionals: true,
         strict: true,
       });
@@ -55,16 +73,61 @@ function parseCommand(): { group?: string; action?: string; arg?: string; scopes
       usage(`--scopes: ${err.message} (known: ${SCOPES.join(', ')})`);
     }
   }
-  return { group, action, arg, scopes };
+  let tenant: string | undefined;
+  if (parsed.values.tenant !== undefined) {
+    try {
+      tenant = checkTenantId(parsed.values.tenant);
+    } catch (err) {
+      usage(`--tenant: ${(err as Error).message}`);
+    }
+  }
+  return { group, action, arg, scopes, ...(tenant ? { tenant } : {}) };
 }
 
-const { group, action, arg, scopes } = parseCommand();
+const { group, action, arg, scopes, tenant } = parseCommand();
 const config = loadConfigOrExit();
-const db = createDb<EngageDatabase>({
+const shared = createDb<EngageDatabase>({
   url: config.engageDatabase.url,
   poolSize: 2,
   applicationName: 'engage-scim-cli',
 });
+/** The Engage database the command works on: the configured one, or the --tenant's. */
+async function tenantDb(id: string): Promise<{ db: Kysely<EngageDatabase>; close(): Promise<void> }> {
+  const syncDb = createDb<SyncDatabase>({
+    url: config.database.url,
+    poolSize: 1,
+    applicationName: 'engage-scim-cli',
+  });
+  try {
+    const registry = new TenantRegistry(syncDb, {
+      ...(config.tenantSecretKeys ? { box: new SecretBox(config.tenantSecretKeys) } : {}),
+    });
+    const t = await registry.get(id);
+    if (!t || t.state === 'offboarded') throw new Error(`no tenant ${id} is served (npm run tenant -- list)`);
+    const conn = await registry.connection(id);
+    if (conn.engage.kind === 'schema') {
+      const db = shared.withPlugin(new SchemaRenamePlugin('engage', conn.engage.schema));
+      return { db, close: async () => {} };
+    }
+    const db = createDb<EngageDatabase>({
+      url: conn.engage.url.reveal(),
+      poolSize: 1,
+      applicationName: 'engage-scim-cli',
+    });
+    return { db, close: () => db.destroy() };
+  } finally {
+    await syncDb.destroy();
+  }
+}
+let target: { db: Kysely<EngageDatabase>; close(): Promise<void> };
+try {
+  target = tenant ? await tenantDb(tenant) : { db: shared, close: async () => {} };
+} catch (err) {
+  console.error(`error: ${(err as Error).message}`);
+  await shared.destroy();
+  process.exit(1);
+}
+const db = target.db;
 const iso = (d: Date | null) => (d ? d.toISOString() : '-');
 
 async function run(): Promise<number> {
@@ -132,5 +195,8 @@ async function run(): Promise<number> {
   return 2;
 }
 
-const code = await run().finally(() => db.destroy());
+const code = await run().finally(async () => {
+  await target.close();
+  await shared.destroy();
+});
 process.exit(code);

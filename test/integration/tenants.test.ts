@@ -4,6 +4,7 @@
 // passes its tenant to its children. A tenant that cannot run fails its own run at once and nobody
 // else's.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -359,6 +360,43 @@ describe('tenants on one deployment', () => {
       await sources.close();
       await pools.close();
     }
+  });
+
+  it("npm run engage-scim -- client create --tenant: the client is the tenant's, in its own Engage source", () => {
+    const env = {
+      ...process.env,
+      DATABASE_URL: h.sync.url,
+      ENGAGE_DATABASE_URL: h.engage.url,
+      TENANT_SECRETS_KEYS: KEYS,
+    };
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'engage-scim/cli.ts', ...args], {
+        env,
+        encoding: 'utf8',
+      });
+    const acme = cli('client', 'create', 'idp-acme', '--tenant', 'acme');
+    assert.equal(acme.status, 0, acme.stderr);
+    const gamma = cli('client', 'create', 'idp-gamma', '--tenant', 'gamma');
+    assert.equal(gamma.status, 0, gamma.stderr);
+    const bad = cli('client', 'list', '--tenant', 'Not A Tenant');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--tenant: tenant id must be/);
+    return (async () => {
+      const names = async (q: Promise<{ name: string }[]>) => (await q).map((r) => r.name).sort();
+      assert.ok(
+        (await names(acmeEngage.db.selectFrom('engage.scim_clients').select('name').execute())).includes(
+          'idp-acme',
+        ),
+      );
+      const gammaDb = h.engage.db.withPlugin(new SchemaRenamePlugin('engage', 'engage_gamma'));
+      assert.ok(
+        (await names(gammaDb.selectFrom('engage.scim_clients').select('name').execute())).includes(
+          'idp-gamma',
+        ),
+      );
+      const single = await names(h.engage.db.selectFrom('engage.scim_clients').select('name').execute());
+      assert.ok(!single.includes('idp-acme') && !single.includes('idp-gamma'), single.join(','));
+    })();
   });
 
   it('still runs the configured company without a tenant', async () => {
