@@ -28,3 +28,16 @@ export function createDb<DB>({
   pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
+
+/** Whether two PostgreSQL URLs name the same database (host, port and name; not the user). */
+export function sameDatabase(a: string, b: string): boolean {
+  const key = (u: string) => {
+    try {
+      const x = new URL(u);
+      return `${x.hostname.toLowerCase()}:${x.port || '5432'}/${decodeURIComponent(x.pathname.replace(/^\/+/, ''))}`;
+    } catch {
+      return u;
+    }
+  };
+  return key(a) === key(b);
+}

@@ -52,6 +52,7 @@ const tenants = config.tenantSecretKeys
         idleCloseMs: config.tenants.idleCloseMs,
       }),
       startPublisher: (tenantId, engage) => publishTo(engage, tenantId),
+      configuredEngageUrl: config.engageDatabase.url,
     })
   : undefined;
 const server = await startEngageScimServer({

@@ -126,22 +126,33 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     if (!url) return fail(res, new ScimError(400, 'the request target is not a URL', 'invalidSyntax'));
     const method = (req.method ?? 'GET').toUpperCase();
     // A tenant's requests: its database, its base URL, its clients' buckets.
-    let source: TenantScimSource = { db, ...(opts.publisher ? { publisher: opts.publisher } : {}) };
-    let scope = '';
-    let pathname = url.pathname;
     const tenantMatch = TENANT_PATH.exec(url.pathname);
-    if (tenantMatch) {
-      const tenantId = tenantMatch[1]!;
-      const found = opts.tenants ? await opts.tenants(tenantId) : undefined;
-      if (!found) return fail(res, new ScimError(404, `no tenant ${tenantId} is served here`));
-      source = found;
-      scope = `/t/${tenantId}`;
-      pathname = tenantMatch[2] ?? '/';
-    }
+    const tenantId = tenantMatch?.[1];
+    const scope = tenantId ? `/t/${tenantId}` : '';
+    const pathname = tenantMatch ? (tenantMatch[2] ?? '/') : url.pathname;
     const lowerPath = pathname.toLowerCase().replace(/\/+$/, '');
+    const resolve = async (): Promise<TenantScimSource | undefined> => {
+      if (!tenantId) return { db, ...(opts.publisher ? { publisher: opts.publisher } : {}) };
+      try {
+        const found = opts.tenants ? await opts.tenants(tenantId) : undefined;
+        if (!found) fail(res, new ScimError(404, 'not found'));
+        return found;
+      } catch (err) {
+        log(`tenant ${tenantId} cannot be served now: ${(err as Error).message}`);
+        fail(
+          res,
+          new ScimError(503, 'this tenant is unavailable now; try again later', undefined, {
+            'Retry-After': '30',
+          }),
+        );
+        return undefined;
+      }
+    };
 
-    if (TOKEN_PATHS.has(lowerPath)) return handleToken(req, res, method, source.db, scope);
+    if (TOKEN_PATHS.has(lowerPath)) return handleToken(req, res, method, resolve, scope);
 
+    const source = await resolve();
+    if (!source) return;
     const raw = await body(req, res);
     if (raw === undefined) return;
     if (lowerPath !== BASE_PATH.toLowerCase() && !lowerPath.startsWith(`${BASE_PATH.toLowerCase()}/`)) {
@@ -193,7 +204,7 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     req: IncomingMessage,
     res: ServerResponse,
     method: string,
-    tenantDb: Kysely<EngageDatabase>,
+    resolve: () => Promise<TenantScimSource | undefined>,
     scope: string,
   ) {
     if (method !== 'POST') return fail(res, new ScimError(405, 'use POST'));
@@ -212,7 +223,9 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
       const waitClient = tokenByClient?.take(clientId) ?? 0;
       if (waitClient > 0) return tooMany(res, waitClient);
     }
-    const r = await tokenRequest(tenantDb, fields, defaultExpiry);
+    const source = await resolve();
+    if (!source) return;
+    const r = await tokenRequest(source.db, fields, defaultExpiry);
     if (r.status === 200) provenCallers.prove(clientId, caller);
     return send(res, r.status, r.body, { 'Content-Type': 'application/json; charset=utf-8' });
   }

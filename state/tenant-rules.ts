@@ -42,6 +42,9 @@ export function checkEngageSchema(schema: string): string {
     throw new TenantRuleError(
       `Engage schema must be a lowercase identifier (letters, digits, _; at most 63), got "${schema}"`,
     );
+  // The shared database's own schema is the configured company's data (and its SCIM clients).
+  if (schema === 'engage' || schema.startsWith('pg_') || schema === 'information_schema')
+    throw new TenantRuleError(`Engage schema "${schema}" is not a tenant's own: give the tenant its own schema`);
   return schema;
 }
 

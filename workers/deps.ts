@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { ServiceConfig, SyncSettings } from '../config/service';
-import { createDb } from '../db/connect';
+import { createDb, sameDatabase } from '../db/connect';
 import { EngagePools, type PoolLease } from '../db/engage-pools';
 import type { EngageDatabase } from '../db/engage-schema';
 import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
@@ -151,6 +151,10 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
     if (!config.tenantSecretKeys)
       throw new TenantUnavailableError('TENANT_SECRETS_KEYS is not set: tenants’ secrets cannot be opened');
     const conn = await registry.connection(tenantId);
+    if (conn.engage.kind === 'database' && sameDatabase(conn.engage.url.reveal(), config.engageDatabase.url))
+      throw new TenantUnavailableError(
+        `tenant "${tenantId}"'s Engage database is the configured company's: give the tenant its own`,
+      );
     await migrateOnce(tenantId);
     const lease = conn.engage.kind === 'database' ? pools.acquire(conn.engage.url.reveal()) : undefined;
     try {

@@ -352,9 +352,27 @@ describe('tenants on one deployment', () => {
           }),
         });
       assert.equal((await tokenAt(acmeBase)).status, 200);
-      assert.ok((await tokenAt(gammaBase)).status >= 400);
-      // A tenant that is not served is not found; nor is a paused one.
+      assert.equal(
+        (await tokenAt(gammaBase)).status,
+        401,
+        "another tenant's token endpoint refuses its client",
+      );
+      // A tenant that is not served is not found; nor is a paused one (at the registry's next check).
       assert.equal((await call(`${origin}/t/ghost/scim/api/V1`, 'GET', '/Users', acmeToken)).status, 404);
+      await registry.pause('gamma', 'test');
+      try {
+        const pausedSources = new TenantScimSources({
+          registry,
+          sharedEngage: h.engage.db,
+          pools,
+          startPublisher: (tenantId, db) =>
+            startPublisher({ db, temporalClient: h.client, taskQueue: h.taskQueue, tenantId, log: () => {} }),
+        });
+        assert.equal(await pausedSources.get('gamma'), undefined);
+        await pausedSources.close();
+      } finally {
+        await registry.resume('gamma');
+      }
     } finally {
       await server.close();
       await sources.close();

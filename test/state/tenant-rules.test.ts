@@ -144,4 +144,10 @@ describe('tenant rules', () => {
     // The spread wraps past midnight into the next day's clock.
     assert.equal(dailyTimeProblem('23:50', 'UTC', 1_800_000, from), undefined);
   });
+
+  it("refuses the configured company's Engage schema (or a system one) as a tenant's", () => {
+    for (const schema of ['engage', 'pg_catalog', 'information_schema'])
+      assert.throws(() => checkEngageSchema(schema), /is not a tenant's own/);
+    assert.equal(checkEngageSchema('engage_acme'), 'engage_acme');
+  });
 });
