@@ -44,7 +44,9 @@ export function checkEngageSchema(schema: string): string {
     );
   // The shared database's own schema is the configured company's data (and its SCIM clients).
   if (schema === 'engage' || schema.startsWith('pg_') || schema === 'information_schema')
-    throw new TenantRuleError(`Engage schema "${schema}" is not a tenant's own: give the tenant its own schema`);
+    throw new TenantRuleError(
+      `Engage schema "${schema}" is not a tenant's own: give the tenant its own schema`,
+    );
   return schema;
 }
 
