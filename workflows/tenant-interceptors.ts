@@ -1,6 +1,7 @@
 // Carries a run's company (tenant) to everything it starts: its activities get it in a header (the
 // worker resolves that tenant's Engage source, Visitor and state from it: activities/tenant-scope.ts),
-// its children and its continued executions get the EvsTenant search attribute the run started with.
+// its children get the EvsTenant search attribute the run started with, and so does a continued
+// execution that sets search attributes of its own (otherwise the server carries the run's over).
 // A run without EvsTenant is the environment-configured single company's, and nothing is added.
 import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
 import {
@@ -52,12 +53,11 @@ const outbound: WorkflowOutboundCallsInterceptor = {
     next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>,
   ) => {
     const t = tenant();
-    if (t === undefined) return next(input);
-    // Given search attributes replace the run's: keep the run's (its kind, who started it) unless given.
-    const options = input.options.typedSearchAttributes
-      ? input.options
-      : { ...input.options, typedSearchAttributes: workflowInfo().typedSearchAttributes.getAll() };
-    return next({ ...input, options: withTenantAttribute(options, t) });
+    // Without search attributes of its own the continued run keeps the run's (the server carries them
+    // over, EvsTenant included; copying them here would resend the server's reserved ones); given
+    // ones replace them, so EvsTenant is added.
+    if (t === undefined || !input.options.typedSearchAttributes) return next(input);
+    return next({ ...input, options: withTenantAttribute(input.options, t) });
   },
 };
 

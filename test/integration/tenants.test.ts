@@ -185,6 +185,22 @@ describe('tenants on one deployment', () => {
     assert.equal(d.typedSearchAttributes.get(TENANT), 'acme');
   });
 
+  it("a tenant's run that continues as new stays the tenant's in every execution", async () => {
+    await addUsers(
+      acmeEngage.db,
+      Array.from({ length: 9 }, (_, i) => ({ username: `more${i}@acme.example` })),
+    );
+    const run = await start('acme', { kind: 'daily', pageSize: 2, historyBudget: 20 });
+    const result = (await run.result()) as SyncRunResult;
+    assert.equal(result.status, 'completed', result.reason);
+    const tenants: (string | undefined)[] = [];
+    for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${run.workflowId}"` }))
+      tenants.push(wf.typedSearchAttributes.get(TENANT));
+    assert.ok(tenants.length >= 2, `continued as new ${tenants.length - 1} times`);
+    assert.deepEqual(new Set(tenants), new Set(['acme']));
+    assert.ok((await visitorUsers(emulators.acme!)).includes('more8@acme.example'));
+  });
+
   it('fails the run of a tenant the registry does not know at once, naming it', async () => {
     const ghost = await start('ghost');
     await assert.rejects(ghost.result(), (err: Error) => {
