@@ -9,6 +9,7 @@ import {
   resumeSchedule,
   type ScheduleOpts,
   scheduleId,
+  tenantScheduleOpts,
   triggerSchedule,
   updateSchedule,
 } from '../temporal/schedule';
@@ -22,8 +23,7 @@ const ID = DEFAULT_SCHEDULE_ID;
 
 /** The schedule this command works on: the configured company's, or the --tenant's own. */
 const idOf = (ctx: CliContext) => scheduleId(tenantOf(ctx));
-const tenantOf = (ctx: CliContext): Pick<ScheduleOpts, 'tenant'> =>
-  ctx.tenant ? { tenant: { id: ctx.tenant.id, schedule: ctx.tenant.schedule } } : {};
+const tenantOf = (ctx: CliContext): Pick<ScheduleOpts, 'tenant'> => tenantScheduleOpts(ctx.tenant);
 const intervalOf = (ctx: CliContext, opts: ScheduleOpts) =>
   opts.intervalMs ?? ctx.tenant?.schedule.intervalMs ?? ctx.config.sync.scheduleIntervalMs;
 

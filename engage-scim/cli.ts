@@ -6,9 +6,9 @@ import type { Kysely } from 'kysely';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
-import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
 import type { SyncDatabase } from '../db/sync-schema';
 import { SecretBox } from '../state/secret-box';
+import { openTenantEngage } from '../state/tenant-engage';
 import { checkTenantId } from '../state/tenant-rules';
 import { TenantRegistry } from '../state/tenants';
 import { BadScope, DEFAULT_SCOPES, parseScopes, SCOPES, type Scope } from './auth/scopes';
@@ -105,16 +105,18 @@ async function tenantDb(id: string): Promise<{ db: Kysely<EngageDatabase>; close
     const t = await registry.get(id);
     if (!t || t.state === 'offboarded') throw new Error(`no tenant ${id} is served (npm run tenant -- list)`);
     const conn = await registry.connection(id);
-    if (conn.engage.kind === 'schema') {
-      const db = shared.withPlugin(new SchemaRenamePlugin('engage', conn.engage.schema));
-      return { db, close: async () => {} };
-    }
-    const db = createDb<EngageDatabase>({
-      url: conn.engage.url.reveal(),
-      poolSize: 1,
-      applicationName: 'engage-scim-cli',
+    // A one-off connection for a tenant's own database (nothing to share in a CLI).
+    let own: Kysely<EngageDatabase> | undefined;
+    const { db } = openTenantEngage(conn.engage, {
+      shared,
+      pools: {
+        acquire: (url) => {
+          own = createDb<EngageDatabase>({ url, poolSize: 1, applicationName: 'engage-scim-cli' });
+          return { db: own, release: () => {} };
+        },
+      },
     });
-    return { db, close: () => db.destroy() };
+    return { db, close: async () => own?.destroy() };
   } finally {
     await syncDb.destroy();
   }

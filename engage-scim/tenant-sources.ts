@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { sameDatabase } from '../db/connect';
 import type { PoolLease } from '../db/engage-pools';
 import type { EngageDatabase } from '../db/engage-schema';
-import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
+import { openTenantEngage } from '../state/tenant-engage';
 import type { Tenant, TenantConnection, TenantRegistry } from '../state/tenants';
 import type { Publisher } from './publisher';
 import type { TenantScimSource } from './server';
@@ -176,16 +176,13 @@ export class TenantScimSources {
     } catch (err) {
       throw new TenantUnavailable(`tenant ${tenantId} cannot be opened: ${(err as Error).message}`);
     }
-    if (conn.engage.kind === 'schema')
-      return {
-        db: this.o.sharedEngage.withPlugin(new SchemaRenamePlugin('engage', conn.engage.schema)),
-        lease: undefined,
-      };
-    const url = conn.engage.url.reveal();
-    if (this.o.configuredEngageUrl && sameDatabase(url, this.o.configuredEngageUrl))
+    if (
+      conn.engage.kind === 'database' &&
+      this.o.configuredEngageUrl &&
+      sameDatabase(conn.engage.url.reveal(), this.o.configuredEngageUrl)
+    )
       throw new TenantUnavailable(`tenant ${tenantId}'s Engage database is the configured company's`);
-    const lease = this.o.pools.acquire(url);
-    return { db: lease.db, lease };
+    return openTenantEngage(conn.engage, { shared: this.o.sharedEngage, pools: this.o.pools });
   }
 
   async #drop(tenantId: string, p: Promise<Entry | undefined>, e: Entry): Promise<void> {

@@ -29,6 +29,12 @@ export interface ScheduleOpts {
   tenant?: { id: string; schedule: TenantSchedule };
 }
 
+/** The schedule options of a tenant (none: the configured company's schedule). */
+export const tenantScheduleOpts = (t?: {
+  id: string;
+  schedule: TenantSchedule;
+}): Pick<ScheduleOpts, 'tenant'> => (t ? { tenant: { id: t.id, schedule: t.schedule } } : {});
+
 export const scheduleId = (opts: Pick<ScheduleOpts, 'scheduleId' | 'tenant'> = {}) =>
   opts.scheduleId ?? (opts.tenant ? `${opts.tenant.id}.${DEFAULT_SCHEDULE_ID}` : DEFAULT_SCHEDULE_ID);
 

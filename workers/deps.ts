@@ -8,7 +8,6 @@ import type { ServiceConfig, SyncSettings } from '../config/service';
 import { createDb, sameDatabase } from '../db/connect';
 import { EngagePools, type PoolLease } from '../db/engage-pools';
 import type { EngageDatabase } from '../db/engage-schema';
-import { SchemaRenamePlugin } from '../db/schema-rename-plugin';
 import type { SyncDatabase } from '../db/sync-schema';
 import { createEngageReader } from '../engage/reader';
 import { systemClock } from '../engine/defaults';
@@ -21,6 +20,7 @@ import { PgAttemptFences } from '../state/activity-fences';
 import { PgDeletionGuard } from '../state/deletion-guard';
 import { SecretBox } from '../state/secret-box';
 import { PgSyncStore } from '../state/sync-store';
+import { openTenantEngage } from '../state/tenant-engage';
 import { resolveTenantSettings } from '../state/tenant-rules';
 import { migrateTenantState, tenantSyncDb } from '../state/tenant-state';
 import { type Tenant, type TenantConnection, TenantRegistry } from '../state/tenants';
@@ -156,9 +156,9 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
         `tenant "${tenantId}"'s Engage database is the configured company's: give the tenant its own`,
       );
     await migrateOnce(tenantId);
-    const lease = conn.engage.kind === 'database' ? pools.acquire(conn.engage.url.reveal()) : undefined;
+    const { db: engage, lease } = openTenantEngage(conn.engage, { shared: engageDb, pools });
     try {
-      return buildWith(tenantId, tenant.options, conn, lease);
+      return buildWith(tenantId, tenant.options, conn, engage, lease);
     } catch (err) {
       lease?.release();
       throw err;
@@ -168,11 +168,9 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
     tenantId: string,
     options: Tenant['options'],
     conn: TenantConnection,
+    engage: Kysely<EngageDatabase>,
     lease: PoolLease | undefined,
   ): BuiltEngine => {
-    const engage =
-      lease?.db ??
-      engageDb.withPlugin(new SchemaRenamePlugin('engage', (conn.engage as { schema: string }).schema));
     const resolved = resolveTenantSettings(
       {
         sync: config.sync,

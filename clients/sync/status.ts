@@ -1,6 +1,6 @@
 // `status`: recent runs from the runs table and when the schedule runs next.
 
-import { describeSchedule, scheduleId } from '../../temporal/schedule';
+import { describeSchedule, scheduleId, tenantScheduleOpts } from '../../temporal/schedule';
 import { boolFlag, intFlag } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
@@ -103,7 +103,7 @@ type ScheduleState =
   | { id: string; error: string };
 
 async function scheduleState(ctx: CliContext): Promise<ScheduleState> {
-  const id = scheduleId(ctx.tenant ? { tenant: { id: ctx.tenant.id, schedule: ctx.tenant.schedule } } : {});
+  const id = scheduleId(tenantScheduleOpts(ctx.tenant));
   try {
     const d = await describeSchedule(await ctx.temporal(), id);
     if (!d) return { id, exists: false };

@@ -40,7 +40,7 @@ import {
   type SecretIo,
   secretSource,
 } from './secret-input';
-import { pauseTenantSchedule, resumeTenantSchedule, stopTenant } from './temporal-effects';
+import { setTenantSchedulePaused, stopTenant } from './temporal-effects';
 
 export const TENANT_INTRO =
   'Keep the registry of companies (tenants) this deployment serves: their Engage source, Visitor\n' +
@@ -281,9 +281,10 @@ export function tenantCommands(io: SecretIo = processIo): Command[] {
         const note = stringFlag(p, 'note');
         const current = await guarded(() => requireTenant(ctx, id));
         // Temporal first: should it fail, nothing changed and the command is typed again.
-        const schedule = await pauseTenantSchedule(
+        const schedule = await setTenantSchedulePaused(
           await ctx.temporal(),
           current,
+          true,
           note ?? `tenant paused by ${ctx.actor}`,
         );
         const t = await guarded(() => registry(ctx, false).pause(id, note));
@@ -304,9 +305,10 @@ export function tenantCommands(io: SecretIo = processIo): Command[] {
         const id = tenantArg(p);
         const ctx = getCtx();
         const t = await guarded(() => registry(ctx, false).resume(id));
-        const schedule = await resumeTenantSchedule(
+        const schedule = await setTenantSchedulePaused(
           await ctx.temporal(),
           t,
+          false,
           `tenant resumed by ${ctx.actor}`,
         );
         console.log(`Tenant ${t.id} is active${schedule === 'resumed' ? '; its schedule runs again' : ''}.`);

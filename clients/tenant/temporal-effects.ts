@@ -9,32 +9,23 @@ import {
   pauseSchedule,
   resumeSchedule,
   scheduleId,
+  tenantScheduleOpts,
 } from '../../temporal/schedule';
 import { TENANT } from '../../workflows/search-attributes';
 
-const idOf = (t: Tenant) => scheduleId({ tenant: { id: t.id, schedule: t.schedule } });
+const idOf = (t: Tenant) => scheduleId(tenantScheduleOpts(t));
 
-/** 'paused', or 'none' when the tenant has no schedule. */
-export async function pauseTenantSchedule(
+/** Pauses or resumes the tenant's schedule; 'none' when it has none. */
+export async function setTenantSchedulePaused(
   client: Client,
   t: Tenant,
+  paused: boolean,
   note: string,
-): Promise<'paused' | 'none'> {
+): Promise<'paused' | 'resumed' | 'none'> {
   const d = await describeSchedule(client, idOf(t));
   if (!d) return 'none';
-  if (!d.state.paused) await pauseSchedule(client, idOf(t), note);
-  return 'paused';
-}
-
-export async function resumeTenantSchedule(
-  client: Client,
-  t: Tenant,
-  note: string,
-): Promise<'resumed' | 'none'> {
-  const d = await describeSchedule(client, idOf(t));
-  if (!d) return 'none';
-  if (d.state.paused) await resumeSchedule(client, idOf(t), note);
-  return 'resumed';
+  if (d.state.paused !== paused) await (paused ? pauseSchedule : resumeSchedule)(client, idOf(t), note);
+  return paused ? 'paused' : 'resumed';
 }
 
 /** Deletes the tenant's schedule and asks every running workflow of the tenant to stop. */
