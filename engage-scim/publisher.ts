@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { type Kysely, sql } from 'kysely';
 import type { EngageDatabase } from '../db/engage-schema';
+import { tenantFairness } from '../domain/tenant-fairness';
 import { provisionUserWorkflowId } from '../workflows/ids';
 import { userChangedSignal } from '../workflows/messages';
 import { TENANT } from '../workflows/search-attributes';
@@ -99,7 +100,9 @@ export function startPublisher(opts: PublisherOptions): Publisher {
           await c.workflow.signalWithStart('provisionUserWorkflow', {
             workflowId: `${prefix}${provisionUserWorkflowId(userId)}`,
             taskQueue,
-            ...(tenantAttributes.length ? { typedSearchAttributes: tenantAttributes } : {}),
+            ...(opts.tenantId
+              ? { typedSearchAttributes: tenantAttributes, priority: tenantFairness(opts.tenantId) }
+              : {}),
             args: [{ engageUserId: userId, startedBy: SOURCE }],
             signal: userChangedSignal,
             signalArgs: [{ source: SOURCE }],

@@ -2,16 +2,20 @@
 // worker resolves that tenant's Engage source, Visitor and state from it: activities/tenant-scope.ts),
 // its children get the EvsTenant search attribute the run started with, and so does a continued
 // execution that sets search attributes of its own (otherwise the server carries the run's over).
-// A run without EvsTenant is the environment-configured single company's, and nothing is added.
+// Its activities and children also get the tenant as their fairness key (domain/tenant-fairness.ts),
+// whoever started the run (a schedule's action cannot set one). A run without EvsTenant is the
+// environment-configured single company's, and nothing is added.
 import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
 import {
   type ContinueAsNewInput,
   type Next,
+  patched,
   type StartChildWorkflowExecutionInput,
   type WorkflowInterceptorsFactory,
   type WorkflowOutboundCallsInterceptor,
   workflowInfo,
 } from '@temporalio/workflow';
+import { tenantFairness } from '../domain/tenant-fairness';
 import { TENANT_HEADER } from '../domain/workflow-ids';
 import { TENANT } from './search-attributes';
 
@@ -38,15 +42,33 @@ function withTenantAttribute<O extends { typedSearchAttributes?: unknown }>(opti
   };
 }
 
+/**
+ * The options with the tenant's fairness key, unless they name one. Guarded: a tenant's run started
+ * before it replays its activities and children as they were scheduled.
+ */
+function withFairness<O extends { priority?: { fairnessKey?: string } }>(options: O, t: string): O {
+  if (options.priority?.fairnessKey || !patched('tenant-fairness-key')) return options;
+  return { ...options, priority: { ...options.priority, ...tenantFairness(t) } };
+}
+
 const outbound: WorkflowOutboundCallsInterceptor = {
-  scheduleActivity: (input, next) => next({ ...input, headers: withTenantHeader(input.headers) }),
+  scheduleActivity: (input, next) => {
+    const t = tenant();
+    return next({
+      ...input,
+      headers: withTenantHeader(input.headers),
+      ...(t === undefined ? {} : { options: withFairness(input.options, t) }),
+    });
+  },
   scheduleLocalActivity: (input, next) => next({ ...input, headers: withTenantHeader(input.headers) }),
   startChildWorkflowExecution: (
     input: StartChildWorkflowExecutionInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
   ) => {
     const t = tenant();
-    return next(t === undefined ? input : { ...input, options: withTenantAttribute(input.options, t) });
+    return next(
+      t === undefined ? input : { ...input, options: withFairness(withTenantAttribute(input.options, t), t) },
+    );
   },
   continueAsNew: (
     input: ContinueAsNewInput,

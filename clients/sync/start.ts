@@ -1,6 +1,7 @@
 // `initial` and `daily`: start a bulk run (after checking no other one is going), then watch it.
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { tenantFairness } from '../../domain/tenant-fairness';
 import { DRY_RUN, RUN_KIND, RUN_STATUS, STARTED_BY } from '../../workflows/search-attributes';
 import type { syncRunWorkflow } from '../../workflows/sync-run';
 import type { InvitationPolicy, SyncRunInput } from '../../workflows/types';
@@ -188,6 +189,7 @@ async function startBulkRun(
         { key: RUN_STATUS, value: 'running' },
         ...ctx.tenantAttributes(),
       ],
+      ...(ctx.tenant ? { priority: tenantFairness(ctx.tenant.id) } : {}),
       memo: { startedBy: ctx.actor, invitations: run.invitationsLabel, dryRun },
     });
   } catch (err) {

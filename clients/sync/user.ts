@@ -1,5 +1,6 @@
 // `user <engageId>`: provision one user now and show each step the run logged.
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { tenantFairness } from '../../domain/tenant-fairness';
 import { userChangedSignal } from '../../workflows/messages';
 import type { provisionUserWorkflow } from '../../workflows/provision-user';
 import { ENGAGE_USER_ID, RUN_KIND, STARTED_BY } from '../../workflows/search-attributes';
@@ -63,6 +64,7 @@ async function start(
       { key: ENGAGE_USER_ID, value: String(input.engageUserId) },
       ...ctx.tenantAttributes(),
     ],
+    ...(ctx.tenant ? { priority: tenantFairness(ctx.tenant.id) } : {}),
   };
   // A dry run gets its own id: joining a real provisioning would write, and a real change arriving
   // later must never be absorbed by a dry run holding the per-user id.

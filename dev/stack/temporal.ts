@@ -11,6 +11,12 @@ import { isPortOpen, runningPid, StackError, startDetached, stopProcess, waitFor
 /** v1.5.1 is the newest tag whose go.mod has no replace directive, so `go install …@tag` works. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 export const TEST_NAMESPACE = 'evs-test';
+/** The dynamic config a self-hosted Temporal needs for fairness keys (on by default in Temporal Cloud). */
+export const TEMPORAL_FAIRNESS_CONFIG = [
+  'matching.useNewMatcher=true',
+  'matching.enableFairness=true',
+  'matching.enableMigration=true',
+];
 const NAME = 'temporal';
 
 function onPath(cmd: string): string | undefined {
@@ -99,6 +105,9 @@ export async function startTemporal(log: (msg: string) => void = console.log): P
     'frontend.namespaceRPS=20000',
     '--dynamic-config-value',
     'frontend.namespaceCount=20000',
+    // Tenants' tasks share the queues by fairness key (domain/tenant-fairness.ts); migration drains
+    // the backlog a queue had before fairness was on.
+    ...TEMPORAL_FAIRNESS_CONFIG.flatMap((v) => ['--dynamic-config-value', v]),
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   log(`Starting the Temporal dev server on 127.0.0.1:${temporalPort} (UI :${temporalUiPort})…`);

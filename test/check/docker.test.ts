@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureDockerCompose } from '../../dev/stack/compose';
+import { TEMPORAL_FAIRNESS_CONFIG } from '../../dev/stack/temporal';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -131,7 +132,7 @@ describe('docker-compose.yml (validated by docker-compose config)', () => {
     assert.match(String(open.json!.services.postgres.ports[0]), /^0\.0\.0\.0:55432:5432/);
   });
 
-  it('Temporal: the CLI dev server image (not the deprecated auto-setup), with every search attribute', () => {
+  it('Temporal: the CLI dev server image (not the deprecated auto-setup), with every search attribute and fairness', () => {
     const images = Object.values(compose.services).map((s) => String(s.image ?? ''));
     assert.ok(!images.some((i) => i.includes('auto-setup')), 'temporalio/auto-setup is deprecated');
     const t = compose.services.temporal;
@@ -149,6 +150,12 @@ describe('docker-compose.yml (validated by docker-compose config)', () => {
         .sort(),
       'the compose Temporal registers other search attributes than the workflows set',
     );
+    const dynamic = t.command.filter((_: string, i: number) => t.command[i - 1] === '--dynamic-config-value');
+    for (const v of TEMPORAL_FAIRNESS_CONFIG)
+      assert.ok(
+        dynamic.includes(v),
+        `the compose Temporal lacks ${v}: tenants' fairness keys would be ignored`,
+      );
     // Its state: a named volume at the image user's home (uid 1000 owns it, so the volume is writable).
     const db = t.command[t.command.indexOf('--db-filename') + 1];
     const volume = t.volumes.find((v: string) => /^temporal-data:/.test(String(v)));

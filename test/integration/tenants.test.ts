@@ -185,6 +185,26 @@ describe('tenants on one deployment', () => {
     assert.equal(d.typedSearchAttributes.get(TENANT), 'acme');
   });
 
+  it("gives a tenant's activities and children its fairness key, so its backlog shares the queues", async () => {
+    const acmeRuns = await sql<{ id: string }>`select id from sync_acme.runs`.execute(h.sync.db);
+    const history = await h.client.workflow.getHandle(acmeRuns.rows[0]!.id).fetchHistory();
+    const keys = (history.events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      const c = e.startChildWorkflowExecutionInitiatedEventAttributes;
+      if (a) return [`${a.activityType?.name}:${a.priority?.fairnessKey ?? ''}`];
+      return c ? [`${c.workflowType?.name}:${c.priority?.fairnessKey ?? ''}`] : [];
+    });
+    assert.ok(
+      keys.some((k) => k.startsWith('syncUserPage:')),
+      keys.join(' '),
+    );
+    assert.deepEqual(
+      keys.filter((k) => !k.endsWith(':acme')),
+      [],
+      'every task the run scheduled carries its tenant as the fairness key',
+    );
+  });
+
   it("a tenant's run that continues as new stays the tenant's in every execution", async () => {
     await addUsers(
       acmeEngage.db,
@@ -436,6 +456,15 @@ describe('tenants on one deployment', () => {
   it('still runs the configured company without a tenant', async () => {
     const single = await start(undefined);
     assert.equal(((await single.result()) as SyncRunResult).status, 'completed');
+    const scheduled = ((await single.fetchHistory()).events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : [],
+    );
+    assert.ok(scheduled.length > 0);
+    assert.deepEqual(
+      scheduled.filter((a) => a.priority?.fairnessKey),
+      [],
+      "the configured company's tasks keep the default fairness key",
+    );
     assert.deepEqual(await visitorUsers(h.emulator), ['zed@single.example']);
   });
 });

@@ -4,7 +4,8 @@
 // It ends with record-continue-as-new.ts (a run that really continues as new, one file per execution)
 // and record-provision-user-continues-as-new.ts (a per-user workflow past its cap of passes), and
 // record-deletion-guard.ts (the branches of the deletion guard, stop and cancel), and
-// record-scale-out.ts (pages on their own queue, returning at a time budget, across continue-as-new).
+// record-scale-out.ts (pages on their own queue, returning at a time budget, across continue-as-new),
+// and record-tenant-run.ts (a tenant's run: its header, search attribute and fairness key).
 
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RunProgress } from '../../workflows/types';
@@ -18,6 +19,7 @@ import { recordPlanningFailure } from './record-planning-failure';
 import { recordProvisionUserContinuesAsNew } from './record-provision-user-continues-as-new';
 import { recordReviewedPlan } from './record-reviewed-plan';
 import { recordScaleOut } from './record-scale-out';
+import { recordTenantRun } from './record-tenant-run';
 import { showHistory, writeHistory } from './save-history';
 
 async function save(name: string, handle: WorkflowHandle) {
@@ -126,4 +128,5 @@ await recordProvisionUserContinuesAsNew();
 await recordPlanningFailure();
 await recordDeletionGuard();
 await recordScaleOut();
+await recordTenantRun();
 await recordReviewedPlan();
