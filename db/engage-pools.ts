@@ -1,46 +1,64 @@
-// The Engage databases of tenants that have their own: one small pool per database, opened when a run
-// needs it and closed when idle. At most `maxOpen` stay open; a pool in use is never closed under its
-// user, so the bound is exceeded only while more tenants than that have activities running here.
+// The Engage databases of tenants that have their own: one small pool per database, opened when a query
+// needs a connection and closed when idle. A pool is pinned only while one of its connections is
+// checked out (not while a tenant's engine is cached), so at most `maxOpen` idle pools stay open and the
+// rest are pools some query is using right now — bounded by the queries the worker runs at once.
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import { createDb } from './connect';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import pg from 'pg';
 import type { EngageDatabase } from './engage-schema';
+
+/** What a database's pool must do (pg.Pool; tests use fakes). */
+export interface RawPool {
+  connect(): Promise<PostgresPoolClient>;
+  end(): Promise<void>;
+}
 
 export interface EngagePoolsOptions {
   /** Connections per tenant database. */
   poolSize: number;
-  /** Pools kept open at once (idle ones close first, least recently used first). */
+  /** Pools kept open while none of their connections is in use (least recently used close first). */
   maxOpen: number;
-  /** A pool nobody used for this long closes. */
+  /** A pool none of whose connections was used for this long closes. */
   idleCloseMs: number;
-  /** Tests: how a pool is made. */
-  create?: (url: string, poolSize: number) => Kysely<EngageDatabase>;
+  /** Tests: how a database's pool is made. */
+  create?: (url: string, poolSize: number) => RawPool;
 }
 
 interface Entry {
-  db: Kysely<EngageDatabase>;
+  pool: RawPool;
+  /** Connections checked out now. */
   refs: number;
+  /** Order of last use (a counter: uses within one millisecond still order). */
   lastUsed: number;
   idle: NodeJS.Timeout | undefined;
 }
 
-export interface PoolLease {
-  db: Kysely<EngageDatabase>;
-  release(): void;
+function pgPool(url: string, poolSize: number): RawPool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    application_name: 'engage-visitor-sync (tenant reader)',
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // As in connect.ts: a client erroring while idle or checked out must not crash the worker.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool as unknown as RawPool;
 }
 
 export class EngagePools {
   readonly #open = new Map<string, Entry>();
-  readonly #create: (url: string, poolSize: number) => Kysely<EngageDatabase>;
+  readonly #create: (url: string, poolSize: number) => RawPool;
+  #uses = 0;
   /** Pools opened so far (for the benchmark and tests). */
   opened = 0;
+  /** The most pools open at once so far. */
+  peakOpen = 0;
 
   constructor(private readonly o: EngagePoolsOptions) {
     if (!(o.poolSize >= 1) || !(o.maxOpen >= 1)) throw new RangeError('poolSize and maxOpen must be ≥ 1');
-    this.#create =
-      o.create ??
-      ((url, poolSize) =>
-        createDb<EngageDatabase>({ url, poolSize, applicationName: 'engage-visitor-sync (tenant reader)' }));
+    this.#create = o.create ?? pgPool;
   }
 
   /** Pools open now. */
@@ -48,41 +66,66 @@ export class EngagePools {
     return this.#open.size;
   }
 
-  acquire(url: string): PoolLease {
+  /**
+   * A Kysely on the database's pool: each connection it checks out opens the pool if it is closed and
+   * pins it until released. Destroying it closes nothing (the pools are this object's).
+   */
+  db(url: string): Kysely<EngageDatabase> {
     // The URL holds a password: only its digest is kept as the key.
     const key = createHash('sha256').update(url).digest('hex');
+    const pool: PostgresPool = {
+      connect: () => this.#checkout(key, url),
+      end: async () => {},
+    };
+    return new Kysely<EngageDatabase>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#open.keys()].map((k) => this.#close(k)));
+  }
+
+  async #checkout(key: string, url: string): Promise<PostgresPoolClient> {
     let e = this.#open.get(key);
     if (!e) {
       this.#evictIdle(this.o.maxOpen - 1);
-      e = { db: this.#create(url, this.o.poolSize), refs: 0, lastUsed: Date.now(), idle: undefined };
+      e = { pool: this.#create(url, this.o.poolSize), refs: 0, lastUsed: ++this.#uses, idle: undefined };
       this.opened++;
       this.#open.set(key, e);
+      this.peakOpen = Math.max(this.peakOpen, this.#open.size);
     }
     const entry = e;
     if (entry.idle) clearTimeout(entry.idle);
     entry.idle = undefined;
     entry.refs++;
-    entry.lastUsed = Date.now();
+    entry.lastUsed = ++this.#uses;
+    let client: PostgresPoolClient;
+    try {
+      client = await entry.pool.connect();
+    } catch (err) {
+      this.#unpin(key, entry);
+      throw err;
+    }
+    // pg sets release() afresh at every checkout; this one also unpins the pool, once.
+    const release = client.release.bind(client) as (err?: unknown) => void;
     let released = false;
-    return {
-      db: entry.db,
-      release: () => {
-        if (released) return;
-        released = true;
-        entry.refs--;
-        entry.lastUsed = Date.now();
-        if (entry.refs > 0) return;
-        if (this.#open.size > this.o.maxOpen) this.#evictIdle(this.o.maxOpen);
-        else {
-          entry.idle = setTimeout(() => this.#close(key), this.o.idleCloseMs);
-          entry.idle.unref();
-        }
-      },
-    };
+    client.release = ((err?: unknown) => {
+      release(err);
+      if (released) return;
+      released = true;
+      this.#unpin(key, entry);
+    }) as PostgresPoolClient['release'];
+    return client;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.#open.keys()].map((k) => this.#close(k)));
+  #unpin(key: string, entry: Entry): void {
+    entry.refs--;
+    entry.lastUsed = ++this.#uses;
+    if (entry.refs > 0 || this.#open.get(key) !== entry) return;
+    if (this.#open.size > this.o.maxOpen) this.#evictIdle(this.o.maxOpen);
+    else {
+      entry.idle = setTimeout(() => void this.#close(key), this.o.idleCloseMs);
+      entry.idle.unref();
+    }
   }
 
   /** Closes unused pools, least recently used first, until at most `keep` are open. */
@@ -101,6 +144,6 @@ export class EngagePools {
     if (!e || e.refs > 0) return;
     this.#open.delete(key);
     if (e.idle) clearTimeout(e.idle);
-    await e.db.destroy().catch(() => {});
+    await e.pool.end().catch(() => {});
   }
 }

@@ -107,12 +107,12 @@ async function tenantDb(id: string): Promise<{ db: Kysely<EngageDatabase>; close
     const conn = await registry.connection(id);
     // A one-off connection for a tenant's own database (nothing to share in a CLI).
     let own: Kysely<EngageDatabase> | undefined;
-    const { db } = openTenantEngage(conn.engage, {
+    const db = openTenantEngage(conn.engage, {
       shared,
       pools: {
-        acquire: (url) => {
+        db: (url) => {
           own = createDb<EngageDatabase>({ url, poolSize: 1, applicationName: 'engage-scim-cli' });
-          return { db: own, release: () => {} };
+          return own;
         },
       },
     });

@@ -7,7 +7,6 @@
 // registry cannot be read, the tenants already open go on being served.
 import type { Kysely } from 'kysely';
 import { sameDatabase } from '../db/connect';
-import type { PoolLease } from '../db/engage-pools';
 import type { EngageDatabase } from '../db/engage-schema';
 import { openTenantEngage } from '../state/tenant-engage';
 import type { Tenant, TenantConnection, TenantRegistry } from '../state/tenants';
@@ -16,7 +15,6 @@ import type { TenantScimSource } from './server';
 
 interface Entry {
   source: TenantScimSource;
-  lease: PoolLease | undefined;
   publisher: Publisher;
   /** The registry row's version the entry was opened from. */
   version: number;
@@ -28,7 +26,7 @@ export interface TenantScimSourcesOptions {
   registry: Pick<TenantRegistry, 'get' | 'connection' | 'list'>;
   /** The shared Engage database (tenants whose Engage source is a schema of it). */
   sharedEngage: Kysely<EngageDatabase>;
-  pools: { acquire(url: string): PoolLease };
+  pools: { db(url: string): Kysely<EngageDatabase> };
   startPublisher(tenantId: string, db: Kysely<EngageDatabase>): Publisher;
   /** The configured company's Engage database: never a tenant's. */
   configuredEngageUrl?: string;
@@ -95,8 +93,7 @@ export class TenantScimSources {
     for (const t of await this.o.registry.list({ states: ['active', 'onboarding'] })) {
       const peek = await this.#connect(t.id).catch(() => undefined);
       if (!peek) continue;
-      const pending = await hasPending(peek.db).catch(() => false);
-      peek.lease?.release();
+      const pending = await hasPending(peek).catch(() => false);
       if (pending && (await this.get(t.id).catch(() => undefined))) resumed.push(t.id);
     }
     return resumed;
@@ -124,7 +121,6 @@ export class TenantScimSources {
         const e = await p.catch(() => undefined);
         if (e) {
           await e.publisher.stop();
-          e.lease?.release();
         }
       }),
     );
@@ -156,12 +152,11 @@ export class TenantScimSources {
       return undefined;
     }
     this.#notServed.delete(tenantId);
-    const { db, lease } = await this.#connect(tenantId);
+    const db = await this.#connect(tenantId);
     const publisher = this.o.startPublisher(tenantId, db);
     const now = this.#now();
     return {
       source: { db, publisher },
-      lease,
       publisher,
       version: t.updatedAt.getTime(),
       checkedAt: now,
@@ -169,7 +164,7 @@ export class TenantScimSources {
     };
   }
 
-  async #connect(tenantId: string): Promise<{ db: Kysely<EngageDatabase>; lease: PoolLease | undefined }> {
+  async #connect(tenantId: string): Promise<Kysely<EngageDatabase>> {
     let conn: TenantConnection;
     try {
       conn = await this.o.registry.connection(tenantId);
@@ -189,7 +184,6 @@ export class TenantScimSources {
     // Only this entry: a newer one opened meanwhile stays.
     if (this.#entries.get(tenantId) === p) this.#entries.delete(tenantId);
     await e.publisher.stop();
-    e.lease?.release();
   }
 }
 

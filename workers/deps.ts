@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { ServiceConfig, SyncSettings } from '../config/service';
 import { createDb, sameDatabase } from '../db/connect';
-import { EngagePools, type PoolLease } from '../db/engage-pools';
+import { EngagePools } from '../db/engage-pools';
 import type { EngageDatabase } from '../db/engage-schema';
 import type { SyncDatabase } from '../db/sync-schema';
 import { createEngageReader } from '../engage/reader';
@@ -156,20 +156,14 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
         `tenant "${tenantId}"'s Engage database is the configured company's: give the tenant its own`,
       );
     await migrateOnce(tenantId);
-    const { db: engage, lease } = openTenantEngage(conn.engage, { shared: engageDb, pools });
-    try {
-      return buildWith(tenantId, tenant.options, conn, engage, lease);
-    } catch (err) {
-      lease?.release();
-      throw err;
-    }
+    const engage = openTenantEngage(conn.engage, { shared: engageDb, pools });
+    return buildWith(tenantId, tenant.options, conn, engage);
   };
   const buildWith = (
     tenantId: string,
     options: Tenant['options'],
     conn: TenantConnection,
     engage: Kysely<EngageDatabase>,
-    lease: PoolLease | undefined,
   ): BuiltEngine => {
     const resolved = resolveTenantSettings(
       {
@@ -200,7 +194,6 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
       }),
       async close() {
         visitor.close();
-        lease?.release();
       },
     };
   };

@@ -1,5 +1,5 @@
-// engage-scim/tenant-sources.ts with a fake registry: a served tenant is opened once (one pool lease,
-// one publisher); a change in the registry (state, Engage source) drops or reopens it at the next
+// engage-scim/tenant-sources.ts with a fake registry: a served tenant is opened once (one Engage
+// handle, one publisher); a change in the registry (state, Engage source) drops or reopens it at the next
 // check; the registry failing leaves open tenants served; an idle tenant with an empty outbox is
 // closed; an unknown id is remembered a while instead of asking the registry on every request.
 import assert from 'node:assert/strict';
@@ -47,10 +47,10 @@ function world() {
     },
     sharedEngage: {} as Kysely<EngageDatabase>,
     pools: {
-      acquire: (url) => {
+      db: (url) => {
         const n = ++opened;
-        log.push(`acquire ${url} #${n}`);
-        return { db: fakeDb(`db#${n}`, () => pending), release: () => log.push(`release #${n}`) };
+        log.push(`open ${url} #${n}`);
+        return fakeDb(`db#${n}`, () => pending);
       },
     },
     startPublisher: (id) => {
@@ -86,12 +86,12 @@ describe('TenantScimSources', () => {
     const [a, b] = await Promise.all([w.sources.get('acme'), w.sources.get('acme')]);
     assert.equal(nameOf(a), 'db#1');
     assert.equal(nameOf(b), 'db#1');
-    assert.deepEqual(w.log, ['acquire postgres://h/acme #1', 'publisher acme']);
+    assert.deepEqual(w.log, ['open postgres://h/acme #1', 'publisher acme']);
     w.rows.acme!.state = 'paused';
     assert.ok(await w.sources.get('acme'), 'served until the next check');
     w.at(1500);
     assert.equal(await w.sources.get('acme'), undefined);
-    assert.deepEqual(w.log.slice(2), ['stop', 'release #1']);
+    assert.deepEqual(w.log.slice(2), ['stop']);
     await w.sources.close();
   });
 
@@ -121,7 +121,7 @@ describe('TenantScimSources', () => {
     assert.ok(!w.log.includes('stop'), 'kept while its outbox holds changes');
     w.outbox(false);
     await w.sources.sweep();
-    assert.ok(w.log.includes('stop') && w.log.includes('release #1'));
+    assert.ok(w.log.includes('stop'));
     await w.sources.close();
   });
 
