@@ -2,8 +2,9 @@
 // Visitor target, options, schedule and state. Secrets go in and out only as Secret, sealed at rest
 // by the SecretBox; what the registry returns for display (Tenant) says whether a secret is set and
 // under which key, never its value. The engine opens a tenant's secrets with connection().
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Secret } from '../config/secret';
+import { sameDatabase } from '../db/connect';
 import type { SyncDatabase, TenantStateName, TenantsTable } from '../db/sync-schema';
 import { type SecretBox, sealedKeyId } from './secret-box';
 import {
@@ -161,30 +162,33 @@ export class TenantRegistry {
     const schedule = { ...DEFAULT_SCHEDULE, ...t.schedule };
     const now = this.#now();
     checkSchedule(id, schedule, now);
-    const row = await this.#db
-      .insertInto('sync.tenants')
-      .values({
-        id,
-        display_name: checkDisplayName(t.displayName),
-        engage_kind: t.engage.kind,
-        engage_database_url_sealed:
-          t.engage.kind === 'database'
-            ? box.seal(this.#checkedUrl(t.engage.url), context(id, 'engage_database_url'))
-            : null,
-        engage_schema: t.engage.kind === 'schema' ? checkEngageSchema(t.engage.schema) : null,
-        visitor_scim_url: checkVisitorUrl(t.visitor.url),
-        visitor_token_sealed: box.seal(this.#checkedToken(t.visitor.token), context(id, 'visitor_token')),
-        options: JSON.stringify(checkTenantOptions(t.options ?? {})),
-        schedule_time: schedule.time,
-        schedule_time_zone: schedule.timeZone,
-        schedule_interval_ms: schedule.intervalMs,
-        schedule_jitter_ms: scheduleJitterMs(id, schedule.intervalMs),
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.#db.transaction().execute(async (trx) => {
+      await this.#refuseSharedSource(trx, id, t.engage);
+      return trx
+        .insertInto('sync.tenants')
+        .values({
+          id,
+          display_name: checkDisplayName(t.displayName),
+          engage_kind: t.engage.kind,
+          engage_database_url_sealed:
+            t.engage.kind === 'database'
+              ? box.seal(this.#checkedUrl(t.engage.url), context(id, 'engage_database_url'))
+              : null,
+          engage_schema: t.engage.kind === 'schema' ? checkEngageSchema(t.engage.schema) : null,
+          visitor_scim_url: checkVisitorUrl(t.visitor.url),
+          visitor_token_sealed: box.seal(this.#checkedToken(t.visitor.token), context(id, 'visitor_token')),
+          options: JSON.stringify(checkTenantOptions(t.options ?? {})),
+          schedule_time: schedule.time,
+          schedule_time_zone: schedule.timeZone,
+          schedule_interval_ms: schedule.intervalMs,
+          schedule_jitter_ms: scheduleJitterMs(id, schedule.intervalMs),
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+    });
     if (!row) throw new TenantError(`tenant ${id} exists already (update it, or choose another id)`);
     // Its state schema, so its runs and every --tenant command find their tables from the start.
     await migrateTenantState(this.#db, id);
@@ -203,8 +207,9 @@ export class TenantRegistry {
   }
 
   async update(id: string, change: TenantChange): Promise<Tenant> {
-    return this.#change(id, 'update', async (row) => {
+    return this.#change(id, 'update', async (row, trx) => {
       const set: Partial<Record<keyof TenantsTable, unknown>> = {};
+      if (change.engage) await this.#refuseSharedSource(trx, id, change.engage);
       if (change.displayName !== undefined) set.display_name = checkDisplayName(change.displayName);
       if (change.engage || change.visitorToken) this.#requireBox();
       if (change.engage?.kind === 'database') {
@@ -251,11 +256,12 @@ export class TenantRegistry {
 
   /** Starts an onboarding tenant, restarts a paused one, or undoes remove within the grace period. */
   async resume(id: string): Promise<Tenant> {
-    return this.#change(id, 'resume', async () => ({
-      state_note: null,
-      offboarded_at: null,
-      purge_after: null,
-    }));
+    return this.#change(id, 'resume', async (row, trx) => {
+      // Back from offboarding: its source may have gone to another tenant meanwhile.
+      if (row.state === 'offboarded' && !row.secrets_purged_at)
+        await this.#refuseSharedSource(trx, id, this.#sourceOf(row));
+      return { state_note: null, offboarded_at: null, purge_after: null };
+    });
   }
 
   /**
@@ -370,7 +376,7 @@ export class TenantRegistry {
   async #change(
     id: string,
     action: 'update' | 'pause' | 'resume' | 'remove',
-    build: (row: Row) => Promise<Partial<Record<keyof TenantsTable, unknown>>>,
+    build: (row: Row, trx: Kysely<SyncDatabase>) => Promise<Partial<Record<keyof TenantsTable, unknown>>>,
   ): Promise<Tenant> {
     return this.#db.transaction().execute(async (trx) => {
       const row = await trx
@@ -381,7 +387,7 @@ export class TenantRegistry {
         .executeTakeFirst();
       if (!row) throw new TenantError(`no tenant ${id} (npm run tenant -- list)`);
       const state = nextTenantState(row.state, action, { id, secretsPurged: row.secrets_purged_at !== null });
-      const set = { ...(await build(row)), state, updated_at: this.#now() };
+      const set = { ...(await build(row, trx)), state, updated_at: this.#now() };
       const updated = await trx
         .updateTable('sync.tenants')
         .set(set as never)
@@ -390,6 +396,58 @@ export class TenantRegistry {
         .executeTakeFirstOrThrow();
       return toTenant(updated);
     });
+  }
+
+  /**
+   * Refuses an Engage source another tenant (not offboarded) reads already: one company's people
+   * would be provisioned into two Visitor companies. Databases compare by host, port and name (not the
+   * user); a transaction-scoped lock keeps two adds from both passing.
+   */
+  async #refuseSharedSource(trx: Kysely<SyncDatabase>, id: string, source: EngageSourceInput): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtext('engage-visitor-sync:tenant-engage-sources'))`.execute(
+      trx,
+    );
+    const others = await trx
+      .selectFrom('sync.tenants')
+      .select(['id', 'engage_kind', 'engage_schema', 'engage_database_url_sealed'])
+      .where('id', '<>', id)
+      .where('state', '<>', 'offboarded')
+      .where('engage_kind', '=', source.kind)
+      .execute();
+    for (const o of others) {
+      let same: boolean;
+      if (source.kind === 'schema') same = o.engage_schema === source.schema;
+      else {
+        if (!o.engage_database_url_sealed) continue;
+        let theirs: string;
+        try {
+          theirs = this.#requireBox()
+            .open(o.engage_database_url_sealed, context(o.id, 'engage_database_url'))
+            .reveal();
+        } catch (err) {
+          throw new TenantError(
+            `tenant ${o.id}'s Engage source cannot be compared with this one: ${(err as Error).message}`,
+          );
+        }
+        same = sameDatabase(theirs, source.url.reveal());
+      }
+      if (same)
+        throw new TenantError(
+          `tenant ${o.id} reads this Engage ${source.kind === 'schema' ? `schema ${source.schema}` : 'database'} already: two tenants on one Engage source would provision one company's people into two Visitor companies`,
+        );
+    }
+  }
+
+  #sourceOf(row: Row): EngageSourceInput {
+    return row.engage_kind === 'database'
+      ? {
+          kind: 'database',
+          url: this.#requireBox().open(
+            row.engage_database_url_sealed!,
+            context(row.id, 'engage_database_url'),
+          ),
+        }
+      : { kind: 'schema', schema: row.engage_schema! };
   }
 
   #checkedUrl(url: Secret): Secret {

@@ -66,10 +66,13 @@ describe('tenants on one deployment', () => {
       SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'engage' AND table_type = 'BASE TABLE'`.execute(
       h.engage.db,
     );
+    // broken: an empty schema of its own (two tenants may not share an Engage source).
+    await sql`CREATE SCHEMA IF NOT EXISTS engage_broken`.execute(h.engage.db);
     for (const { t } of tables.rows)
-      await sql`CREATE TABLE ${sql.table(`engage_gamma.${t}`)} (LIKE ${sql.table(`engage.${t}`)} INCLUDING ALL)`.execute(
-        h.engage.db,
-      );
+      for (const schema of ['engage_gamma', 'engage_broken'])
+        await sql`CREATE TABLE ${sql.table(`${schema}.${t}`)} (LIKE ${sql.table(`engage.${t}`)} INCLUDING ALL)`.execute(
+          h.engage.db,
+        );
     const gammaDb = h.engage.db.withPlugin(new SchemaRenamePlugin('engage', 'engage_gamma'));
     await addLocations(gammaDb, ['Gamma Office']);
     await addUsers(
@@ -106,7 +109,7 @@ describe('tenants on one deployment', () => {
     await registry.add({
       id: 'broken',
       displayName: 'Broken',
-      engage: { kind: 'database', url: new Secret(acmeEngage.url) },
+      engage: { kind: 'schema', schema: 'engage_broken' },
       // Not the emulator's token: every request is refused.
       visitor: { url: emulators.broken!.baseUrl, token: new Secret('not-the-token') },
     });

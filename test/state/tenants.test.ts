@@ -22,10 +22,13 @@ const k2 = key('k2');
 const TOKEN = 'visitor-token-7f3a9c';
 const ENGAGE_URL = 'postgres://reader:pa55word-9d2e@engage-db:5432/engage_acme';
 
+/** Each tenant's own Engage database (acme's is ENGAGE_URL): two tenants may not share one. */
+const engageUrlOf = (id: string) => ENGAGE_URL.replace('engage_acme', `engage_${id.replace(/-/g, '_')}`);
+
 const tenant = (id: string, over: Partial<NewTenant> = {}): NewTenant => ({
   id,
   displayName: `Company ${id}`,
-  engage: { kind: 'database', url: new Secret(ENGAGE_URL) },
+  engage: { kind: 'database', url: new Secret(engageUrlOf(id)) },
   visitor: { url: 'https://visitor.example/scim/v1', token: new Secret(TOKEN) },
   ...over,
 });
@@ -77,7 +80,7 @@ describe('TenantRegistry', () => {
     assert.match(String(raw.rows[0]!.visitor_token_sealed), /^evs1:k1:/);
     const c = await reg.connection('sealed-co');
     assert.equal(c.visitor.token.reveal(), TOKEN);
-    assert.equal(c.engage.kind === 'database' && c.engage.url.reveal(), ENGAGE_URL);
+    assert.equal(c.engage.kind === 'database' && c.engage.url.reveal(), engageUrlOf('sealed-co'));
     assert.ok(!JSON.stringify(c).includes(TOKEN) && !inspect(c, { depth: 10 }).includes(TOKEN));
     // One tenant's sealed token copied into another row does not open there.
     await reg.add(tenant('other-co', { engage: { kind: 'schema', schema: 'engage_other' } }));
@@ -225,6 +228,41 @@ describe('TenantRegistry', () => {
     assert.equal(d.purgeAfter!.getTime() - d.offboardedAt!.getTime(), 30 * 86_400_000);
   });
 
+  it('refuses an Engage source another tenant reads (same database under another user, same schema), until that tenant is offboarded', async () => {
+    const reg = new TenantRegistry(db(), { box: new SecretBox([k1]) });
+    await reg.add(tenant('src-a'));
+    await reg.add(tenant('src-s', { engage: { kind: 'schema', schema: 'engage_src' } }));
+    // The same database, reached as another user with another password: still src-a's.
+    const sameDb = new Secret(engageUrlOf('src-a').replace('reader:pa55word-9d2e', 'other:pw2'));
+    await assert.rejects(
+      reg.add(tenant('src-b', { engage: { kind: 'database', url: sameDb } })),
+      (err: Error) => {
+        assert.ok(err instanceof TenantError);
+        assert.match(err.message, /tenant src-a reads this Engage database already/);
+        assert.ok(
+          !err.message.includes('pw2') && !err.message.includes('pa55word'),
+          'no secret in the message',
+        );
+        return true;
+      },
+    );
+    await assert.rejects(
+      reg.add(tenant('src-t', { engage: { kind: 'schema', schema: 'engage_src' } })),
+      /tenant src-s reads this Engage schema engage_src already/,
+    );
+    assert.equal(await reg.get('src-b'), undefined, 'nothing was added');
+    // An update cannot move a tenant onto another's source either.
+    await reg.add(tenant('src-c'));
+    await assert.rejects(
+      reg.update('src-c', { engage: { kind: 'database', url: sameDb } }),
+      /tenant src-a reads this Engage database already/,
+    );
+    // Once src-a is offboarded its source may go to another tenant; then src-a cannot come back on it.
+    await reg.remove('src-a');
+    await reg.add(tenant('src-b', { engage: { kind: 'database', url: sameDb } }));
+    await assert.rejects(reg.resume('src-a'), /tenant src-b reads this Engage database already/);
+  });
+
   it('rotate-secrets re-seals every secret under the first key; then the old key can go', async () => {
     const scoped = await freshRegistry();
     const old = new TenantRegistry(scoped.db, { box: new SecretBox([k1]) });
@@ -240,7 +278,10 @@ describe('TenantRegistry', () => {
       assert.equal((await onlyNew.get(id))!.visitor.token.keyId, 'k2');
     }
     // A secret no listed key opens fails the rotation as a whole, naming the tenant, and changes nothing.
-    await new TenantRegistry(scoped.db, { box: new SecretBox([key('k9')]) }).add(tenant('rot-d'));
+    // (Its Engage source is a schema: a database URL would be compared with the others', which k9 cannot open.)
+    await new TenantRegistry(scoped.db, { box: new SecretBox([key('k9')]) }).add(
+      tenant('rot-d', { engage: { kind: 'schema', schema: 'engage_d' } }),
+    );
     await assert.rejects(onlyNew.rotateSecrets(), /tenant:rot-d:.*key "k9"/);
     await scoped.drop();
   });
