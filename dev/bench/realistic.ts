@@ -1545,12 +1545,3 @@ Engage figures) and pg_stat_database:`,
  * The doc with the section put in: in place of its previous version, else before the notes appended
  * from NOTES.md (`notesStart`, their first line), else at the end. Everything else is kept.
  */
-export function spliceRealistic(doc: string, section: string, notesStart: string | undefined): string {
-  const from = doc.indexOf(REALISTIC_BEGIN);
-  const to = doc.indexOf(REALISTIC_END);
-  if (from >= 0 && to > from)
-    return doc.slice(0, from) + section.trimEnd() + doc.slice(to + REALISTIC_END.length);
-  const at = notesStart ? doc.indexOf(notesStart) : -1;
-  if (at >= 0) return `${doc.slice(0, at)}${section}\n${doc.slice(at)}`;
-  return `${doc.trimEnd()}\n\n${section}`;
-}

@@ -3,11 +3,12 @@
 // syncs of 10k and 100k users (500 locations), a daily run at 100k after 1 % churn, and a rate-limited
 // target. Everything runs isolated: its own Temporal dev server, emulator and worker processes, fresh
 // databases in the local PostgreSQL. Then the section "A realistic Visitor" (dev/bench/realistic.ts: WAN
-// latency, Visitor's rate limit, several worker processes; ~12 min). Writes bench-results.json and
-// docs/benchmarks.md.
+// latency, Visitor's rate limit, several worker processes; ~12 min) and "Many companies on one
+// deployment" (dev/bench/tenants.ts: fairness and pool bounds over 61 tenants; ~10 min). Writes
+// bench-results.json and docs/benchmarks.md.
 //   tsx dev/bench/run.ts [--small 10000] [--large 100000] [--locations 500] [--rate 200] [--rate-users 4000]
 //                    [--concurrency 16] [--page-size 500] [--cpu-prof] [--no-write]
-//                    [--only loopback|realistic] [--realistic-full] [--realistic-push-users 10000]
+//                    [--only loopback|realistic|tenants] [--realistic-full] [--realistic-push-users 10000]
 //                    [--realistic-scale 0.1] [--realistic-items rate,full5,measured,latency,push]
 // --only runs one part; the other part's figures stay in docs/benchmarks.md (and bench-results.json).
 import fs from 'node:fs';
@@ -43,15 +44,23 @@ import {
 import { applyChurn, USER_CHURN_KINDS } from '../engage-generator/churn';
 import { seedCompany } from '../engage-generator/seed';
 import { startPostgres } from '../stack/postgres';
+import { currentSection, writeSection } from './doc-sections';
 import {
   REALISTIC_BEGIN,
   REALISTIC_END,
   type RealisticResults,
   renderRealistic,
   runRealistic,
-  spliceRealistic,
 } from './realistic';
 import { measureScimToVisitor, type ScimE2eResult } from './scim-e2e';
+import {
+  renderTenants,
+  runTenants,
+  TENANTS_BEGIN,
+  TENANTS_DEFAULTS,
+  TENANTS_END,
+  type TenantsResults,
+} from './tenants';
 
 const { values } = parseArgs({
   options: {
@@ -67,7 +76,7 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     /** Only re-render docs/benchmarks.md from bench-results.json (after editing the notes). */
     'doc-only': { type: 'boolean', default: false },
-    /** One part only: 'loopback' (the sections above the realistic one) or 'realistic'. */
+    /** One part only: 'loopback' (the sections above the realistic one), 'realistic' or 'tenants'. */
     only: { type: 'string' },
     /** The realistic section's measured case at full size (600 users at 0.6 req/s): ~35 min more. */
     'realistic-full': { type: 'boolean', default: false },
@@ -79,8 +88,8 @@ const { values } = parseArgs({
     'realistic-items': { type: 'string' },
   },
 });
-if (values.only !== undefined && values.only !== 'loopback' && values.only !== 'realistic') {
-  console.error(`bench: --only ${values.only}: want loopback or realistic`);
+if (values.only !== undefined && !['loopback', 'realistic', 'tenants'].includes(values.only)) {
+  console.error(`bench: --only ${values.only}: want loopback, realistic or tenants`);
   process.exit(2);
 }
 const PUSH_USERS =
@@ -129,6 +138,9 @@ const t0 = Date.now();
 const log = (m: string) =>
   console.log(`${new Date().toISOString().slice(11, 19)} [+${Math.round((Date.now() - t0) / 1000)}s] ${m}`);
 
+const TENANTS = { begin: TENANTS_BEGIN, end: TENANTS_END };
+const TENANTS_COMMAND = 'npm run bench -- --only tenants';
+
 if (values['doc-only']) {
   const saved = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench-results.json'), 'utf8'));
   if (saved.initialSmall) writeDoc(saved, saved.command);
@@ -144,6 +156,23 @@ const runRealisticSection = (): Promise<RealisticResults> =>
     ...(PUSH_USERS !== undefined ? { pushUsers: PUSH_USERS } : {}),
     ...(values['realistic-items'] ? { items: values['realistic-items'].split(',') } : {}),
   });
+
+const runTenantsSection = (): Promise<TenantsResults> => runTenants({ ...TENANTS_DEFAULTS, log });
+
+if (values.only === 'tenants') {
+  await startPostgres(log);
+  const tenants = await runTenantsSection();
+  const file = path.join(ROOT, 'bench-results.json');
+  const saved = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  saved.tenants = tenants;
+  fs.writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
+  console.log(JSON.stringify(tenants, null, 2));
+  if (!values['no-write']) {
+    writeSection(TENANTS, renderTenants(tenants, TENANTS_COMMAND));
+    console.log('wrote the tenants section of docs/benchmarks.md');
+  }
+  process.exit(0);
+}
 
 if (values.only === 'realistic') {
   // Only this section: the other sections' figures stay as they are, in the results file and the doc.
@@ -606,6 +635,15 @@ if (values.only !== 'loopback') {
     results.realisticError = String((err as Error).stack ?? err);
   }
 }
+if (values.only !== 'loopback') {
+  try {
+    results.tenants = await runTenantsSection();
+  } catch (err) {
+    exitCode = 1;
+    console.error(err);
+    results.tenantsError = String((err as Error).stack ?? err);
+  }
+}
 results.totalMinutes = round((Date.now() - t0) / 60_000);
 console.log(JSON.stringify(results, null, 2));
 fs.writeFileSync(path.join(ROOT, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -729,30 +767,20 @@ ${e.withAccess} of ${e.users} arrived with their location access.
   const realistic =
     r.realistic && (r.realistic as RealisticResults).errors.length === 0
       ? renderRealistic(r.realistic as RealisticResults, String(r.realisticCommand ?? REALISTIC_COMMAND))
-      : currentRealisticSection();
+      : currentSection({ begin: REALISTIC_BEGIN, end: REALISTIC_END });
+  const tenants = r.tenants
+    ? `${renderTenants(r.tenants as TenantsResults, TENANTS_COMMAND)}\n`
+    : currentSection(TENANTS);
   fs.writeFileSync(
     path.join(ROOT, 'docs', 'benchmarks.md'),
-    `${doc}${realistic ? `\n${realistic}` : ''}${notes()}`,
+    `${doc}${realistic ? `\n${realistic}` : ''}${tenants ? `\n${tenants}` : ''}${notes()}`,
   );
   console.log('wrote docs/benchmarks.md');
 }
 
-/** The realistic section as docs/benchmarks.md has it now, markers included; undefined when none. */
-function currentRealisticSection(): string | undefined {
-  const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
-  const doc = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '';
-  const from = doc.indexOf(REALISTIC_BEGIN);
-  const to = doc.indexOf(REALISTIC_END);
-  return from >= 0 && to > from ? `${doc.slice(from, to + REALISTIC_END.length)}\n` : undefined;
-}
-
 /** Puts the realistic section into docs/benchmarks.md, leaving the rest of the doc as it is. */
 function writeRealisticDoc(r: RealisticResults, command: string) {
-  const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
-  const doc = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '# Benchmarks\n';
-  const notesFile = path.join(ROOT, 'dev', 'bench', 'NOTES.md');
-  const notesStart = fs.existsSync(notesFile) ? fs.readFileSync(notesFile, 'utf8').split('\n')[0] : undefined;
-  fs.writeFileSync(DOC, spliceRealistic(doc, renderRealistic(r, command), notesStart || undefined));
+  writeSection({ begin: REALISTIC_BEGIN, end: REALISTIC_END }, renderRealistic(r, command));
   console.log('wrote the realistic section of docs/benchmarks.md');
 }
 

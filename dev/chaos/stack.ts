@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { findPostgresBin } from '../stack/postgres';
 import { isPortOpen, waitFor } from '../stack/processes';
-import { ensureTemporalCli } from '../stack/temporal';
+import { ensureTemporalCli, TEMPORAL_FAIRNESS_CONFIG } from '../stack/temporal';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const CHAOS_DIR = path.join(ROOT, '.data', 'chaos');
@@ -134,17 +134,19 @@ export class TemporalServer {
     readonly port: number,
     readonly uiPort: number,
     readonly dbFile: string,
+    readonly fairness: boolean,
   ) {}
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(name: string): Promise<TemporalServer> {
+  /** `fairness: false`: a server that dispatches tenants' tasks first in, first out (the bench's baseline). */
+  static async start(name: string, opts: { fairness?: boolean } = {}): Promise<TemporalServer> {
     fs.mkdirSync(CHAOS_DIR, { recursive: true });
     const dbFile = path.join(CHAOS_DIR, `temporal-${name}.db`);
     for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
-    const s = new TemporalServer(name, await freePort(), await freePort(), dbFile);
+    const s = new TemporalServer(name, await freePort(), await freePort(), dbFile, opts.fairness ?? true);
     await s.restart();
     return s;
   }
@@ -172,6 +174,7 @@ export class TemporalServer {
       'frontend.enableServerVersionCheck=false',
       '--dynamic-config-value',
       'frontend.namespaceRPS=20000',
+      ...(this.fairness ? TEMPORAL_FAIRNESS_CONFIG.flatMap((v) => ['--dynamic-config-value', v]) : []),
       ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([n, t]) => ['--search-attribute', `${n}=${t}`]),
     ];
     this.proc = spawnProc(`temporal-${this.name}`, cli, args, process.env);
