@@ -8,6 +8,7 @@ import type { EngageDatabase } from '../db/engage-schema';
 import { tenantFairness } from '../domain/tenant-fairness';
 import { provisionUserWorkflowId } from '../workflows/ids';
 import { userChangedSignal } from '../workflows/messages';
+import { runSummary } from '../workflows/run-details';
 import { TENANT } from '../workflows/search-attributes';
 
 export const SOURCE = 'engage-scim';
@@ -104,6 +105,12 @@ export function startPublisher(opts: PublisherOptions): Publisher {
               ? { typedSearchAttributes: tenantAttributes, priority: tenantFairness(opts.tenantId) }
               : {}),
             args: [{ engageUserId: userId, startedBy: SOURCE }],
+            staticSummary: runSummary({
+              kind: 'user',
+              engageUserId: userId,
+              tenant: opts.tenantId,
+              startedBy: SOURCE,
+            }),
             signal: userChangedSignal,
             signalArgs: [{ source: SOURCE }],
           });

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import type { ServiceConfig } from '../config/service';
 import type { TenantSchedule } from '../state/tenant-rules';
+import { runSummary } from '../workflows/run-details';
 import { RUN_KIND, STARTED_BY, TENANT } from '../workflows/search-attributes';
 import type { syncRunWorkflow } from '../workflows/sync-run';
 
@@ -71,6 +72,7 @@ export function desiredSchedule(config: ServiceConfig, opts: ScheduleOpts = {}):
       workflowId: t ? `${t.id}.${SCHEDULED_WORKFLOW_ID}` : SCHEDULED_WORKFLOW_ID,
       taskQueue: config.temporal.taskQueue,
       args: [{ kind: 'daily', startedBy: 'schedule' }],
+      staticSummary: runSummary({ kind: 'daily', tenant: t?.id, startedBy: 'schedule' }),
       typedSearchAttributes: [
         { key: RUN_KIND, value: 'daily' },
         { key: STARTED_BY, value: 'schedule' },

@@ -5,6 +5,7 @@ import { ActivityFailure, ApplicationFailure, setHandler } from '@temporalio/wor
 import { addCounts } from '../domain/run-math';
 import { decideDeletionsUpdate, progressQuery, stopRunSignal } from './messages';
 import { progressOf } from './progress';
+import { runDetails } from './run-details';
 import type { Counts, DeletionDecision, Phase, RunKind, RunProgress, SyncRunInput } from './types';
 
 export class SyncRunState {
@@ -12,15 +13,18 @@ export class SyncRunState {
   readonly kind: RunKind;
   readonly dryRun: boolean;
   readonly startedAtMs: number;
-  phase: Phase;
+  #phase: Phase;
   counts: Counts;
-  pagesDone: number;
+  #pagesDone: number;
   /** Upper Engage user ids of the pages; the last page is open-ended. */
   boundaries: number[];
   /** Known once the deletions phase has read the summary. */
-  deletionsPending: number | undefined;
+  #deletionsPending: number | undefined;
   /** Why an operator stopped the run; set by the `stop` signal. */
   stopRequested: string | undefined;
+  /** Where the run's current details go (the Temporal UI's; tests collect them). */
+  readonly #publish: (details: string) => void;
+  readonly #tenant: string | undefined;
   /** The operator's answer to held deletions; set by the `decideDeletions` update. */
   decision: DeletionDecision | undefined;
   /** Page activities under way (the window, and what a cancelled run waits for). */
@@ -29,15 +33,55 @@ export class SyncRunState {
   invitationsWorkflowId: string | undefined;
 
   /** A continued run picks up its id, start time, cursor and counts from `input.carry`. */
-  constructor(input: SyncRunInput, workflowId: string, nowMs: number) {
+  constructor(
+    input: SyncRunInput,
+    workflowId: string,
+    nowMs: number,
+    o: { publish?: (details: string) => void; tenant?: string | undefined } = {},
+  ) {
     this.runId = input.carry?.runId ?? workflowId;
     this.kind = input.kind;
     this.dryRun = input.dryRun ?? false;
     this.startedAtMs = input.carry?.startedAtMs ?? nowMs;
-    this.phase = input.carry ? 'users' : 'starting';
+    this.#phase = input.carry ? 'users' : 'starting';
     this.counts = input.carry?.counts ?? {};
-    this.pagesDone = input.carry?.pagesDone ?? 0;
+    this.#pagesDone = input.carry?.pagesDone ?? 0;
     this.boundaries = input.carry?.boundaries ?? [];
+    this.#publish = o.publish ?? (() => {});
+    this.#tenant = o.tenant;
+    this.publishDetails();
+  }
+
+  get phase(): Phase {
+    return this.#phase;
+  }
+
+  set phase(p: Phase) {
+    this.#phase = p;
+    this.publishDetails();
+  }
+
+  get pagesDone(): number {
+    return this.#pagesDone;
+  }
+
+  set pagesDone(n: number) {
+    this.#pagesDone = n;
+    this.publishDetails();
+  }
+
+  get deletionsPending(): number | undefined {
+    return this.#deletionsPending;
+  }
+
+  set deletionsPending(n: number | undefined) {
+    this.#deletionsPending = n;
+    this.publishDetails();
+  }
+
+  /** Puts the run's current details where operators see them (phase, pages, counts, what to do). */
+  publishDetails(): void {
+    this.#publish(runDetails(this.progress(), { tenant: this.#tenant }));
   }
 
   /** Registers the query, signal and update handlers on the current workflow. */
@@ -56,6 +100,7 @@ export class SyncRunState {
   /** Adds a page's (or a deletion batch's) counts. */
   addCounts(counts: Counts): void {
     this.counts = addCounts(this.counts, counts);
+    this.publishDetails();
   }
 
   progress(nowMs?: number): RunProgress {
@@ -77,6 +122,7 @@ export class SyncRunState {
   /** Pages in flight finish; no new page starts and the run ends as `stopped`. */
   stop({ by, reason }: { by: string; reason?: string }): void {
     this.stopRequested = `stopped by ${by}${reason ? `: ${reason}` : ''}`;
+    this.publishDetails();
   }
 
   /** Refuses a decision the run is not waiting for, before it reaches the history. */

@@ -14,6 +14,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  setCurrentDetails,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -22,7 +23,8 @@ import type { SyncActivities } from '../activities/sync';
 import { shouldStopForFailures } from '../domain/run-math';
 import { LOCATIONS_ACTIVITY, PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
 import { invitationsWorkflowId, pageTaskQueue, planCheckWorkflowId } from './ids';
-import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
+import { pageSummary } from './run-details';
+import { DRY_RUN, FAILED_USERS, RUN_KIND, RUN_STATUS, STARTED_BY, TENANT } from './search-attributes';
 import { ensureDeletionDecision } from './start-decision';
 import { startInvitations } from './start-invitations';
 import { fatalReason, SyncRunState } from './sync-run-state';
@@ -76,6 +78,7 @@ const stoppablePage = proxyActivities<SyncActivities>({
  *   PAGE_WINDOW pages on the workflows' queue, each running to its end).
  * - 'reviewed-plan': a run given a reviewed dry run checks a fresh plan against it before writing
  *   (runs started before it had no such input).
+ * - 'page-summaries': each page activity carries the id range it covers as its summary in the UI.
  */
 const PATCHES = {
   pagesScaleOut: 'pages-scale-out',
@@ -87,13 +90,17 @@ const PATCHES = {
   locationsHeartbeat: 'locations-heartbeat',
   recordedCounts: 'recorded-counts',
   reviewedPlan: 'reviewed-plan',
+  pageSummaries: 'page-summaries',
 } as const;
 
 /** What the run decided before its first page; a continued run carries it over. */
 type RunSetup = Omit<SyncRunCarry, 'boundaries' | 'nextPage' | 'counts' | 'pagesDone' | 'rests'>;
 
 export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResult> {
-  const run = new SyncRunState(input, workflowInfo().workflowId, Date.now());
+  const run = new SyncRunState(input, workflowInfo().workflowId, Date.now(), {
+    publish: setCurrentDetails,
+    tenant: workflowInfo().typedSearchAttributes.get(TENANT),
+  });
   run.setHandlers();
   let setup: RunSetup | undefined = input.carry;
   try {
@@ -297,6 +304,7 @@ async function syncUsers(
   const scaledWindow = Math.max(1, Math.min(SCALE_OUT_WINDOW, Math.floor(historyBudget / EVENTS_PER_PAGE)));
   const pageWindow = scaleOut ? scaledWindow : patched('page-window-4') ? PAGE_WINDOW : LEGACY_PAGE_WINDOW;
   const stopCancels = patched(PATCHES.stopCancelsPages);
+  const summaries = patched(PATCHES.pageSummaries);
   const pageActivities = scaleOut
     ? proxyActivities<SyncActivities>({
         ...PAGE_ACTIVITY,
@@ -323,17 +331,19 @@ async function syncUsers(
     run.pagesInFlight++;
     try {
       const result = await pages.run(() =>
-        pageActivities.syncUserPage({
-          runId: run.runId,
-          kind: run.kind,
-          afterId: range.afterId,
-          upToId: range.upToId,
-          dryRun: run.dryRun,
-          full: setup.full,
-          invitations: setup.invitations,
-          defaultLocationId: setup.defaultLocationId,
-          ...(scaleOut ? { timeBudgetMs: input.pageTimeBudgetMs ?? PAGE_TIME_BUDGET_MS } : {}),
-        }),
+        pageActivities.syncUserPage.executeWithOptions(summaries ? { summary: pageSummary(range) } : {}, [
+          {
+            runId: run.runId,
+            kind: run.kind,
+            afterId: range.afterId,
+            upToId: range.upToId,
+            dryRun: run.dryRun,
+            full: setup.full,
+            invitations: setup.invitations,
+            defaultLocationId: setup.defaultLocationId,
+            ...(scaleOut ? { timeBudgetMs: input.pageTimeBudgetMs ?? PAGE_TIME_BUDGET_MS } : {}),
+          },
+        ]),
       );
       run.addCounts(result.counts);
       if (result.fatal) fatal ??= result.fatal;

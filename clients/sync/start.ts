@@ -2,6 +2,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tenantFairness } from '../../domain/tenant-fairness';
+import { runSummary } from '../../workflows/run-details';
 import { DRY_RUN, RUN_KIND, RUN_STATUS, STARTED_BY } from '../../workflows/search-attributes';
 import type { syncRunWorkflow } from '../../workflows/sync-run';
 import type { InvitationPolicy, SyncRunInput } from '../../workflows/types';
@@ -190,6 +191,14 @@ async function startBulkRun(
         ...ctx.tenantAttributes(),
       ],
       ...(ctx.tenant ? { priority: tenantFairness(ctx.tenant.id) } : {}),
+      staticSummary: runSummary({
+        kind: run.kind,
+        full: input.full,
+        tenant: ctx.tenant?.id,
+        dryRun,
+        invitations: run.invitationsLabel,
+        startedBy: ctx.actor,
+      }),
       memo: { startedBy: ctx.actor, invitations: run.invitationsLabel, dryRun },
     });
   } catch (err) {

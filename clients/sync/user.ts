@@ -3,6 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { tenantFairness } from '../../domain/tenant-fairness';
 import { userChangedSignal } from '../../workflows/messages';
 import type { provisionUserWorkflow } from '../../workflows/provision-user';
+import { runSummary } from '../../workflows/run-details';
 import { ENGAGE_USER_ID, RUN_KIND, STARTED_BY } from '../../workflows/search-attributes';
 import type { ProvisionUserInput } from '../../workflows/types';
 import { boolFlag, positiveInt } from '../args';
@@ -65,6 +66,13 @@ async function start(
       ...ctx.tenantAttributes(),
     ],
     ...(ctx.tenant ? { priority: tenantFairness(ctx.tenant.id) } : {}),
+    staticSummary: runSummary({
+      kind: 'user',
+      engageUserId: input.engageUserId,
+      tenant: ctx.tenant?.id,
+      dryRun: input.dryRun,
+      startedBy: input.startedBy,
+    }),
   };
   // A dry run gets its own id: joining a real provisioning would write, and a real change arriving
   // later must never be absorbed by a dry run holding the per-user id.

@@ -279,6 +279,23 @@ describe('tenants on one deployment', () => {
       handles.push(handle);
       assert.equal(((await handle.result()) as SyncRunResult).status, 'completed');
       assert.equal((await handle.describe()).typedSearchAttributes.get(TENANT), 'gamma');
+
+      // What the UI shows of it: a summary of what it is, details of where it got, its pages' ranges.
+      const d = await handle.describe();
+      assert.match(
+        (await d.staticSummary()) ?? '',
+        /^Initial sync \(dry run\) · company gamma · invitations: .+ · started by \S+/,
+      );
+      const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      assert.match(meta.currentDetails ?? '', /\*\*Phase:\*\* finished \(dry run/);
+      assert.match(meta.currentDetails ?? '', /\*\*Pages:\*\* 1 of 1 done/);
+      const pageSummaries = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+        const data = e.userMetadata?.summary?.data;
+        return e.activityTaskScheduledEventAttributes?.activityType?.name === 'syncUserPage' && data
+          ? [JSON.parse(Buffer.from(data).toString('utf8'))]
+          : [];
+      });
+      assert.deepEqual(pageSummaries, ['Engage users: all']);
     } finally {
       await ctx.close();
     }

@@ -1,0 +1,93 @@
+// What a run shows in the Temporal UI beside its id: a one-line summary fixed at start (set by whoever
+// starts it) and details the run keeps current (markdown, rendered in the UI's "User Metadata"). Ids,
+// counts and commands only — never a person's data, never a secret. Pure: tested alone.
+import { type Counts, OUTCOMES } from '../domain/run-types';
+import type { RunKind, RunProgress } from './types';
+
+const KIND_LABEL: Record<RunKind, string> = {
+  initial: 'Initial sync',
+  daily: 'Daily sync',
+  user: 'Provisioning of one user',
+};
+
+export interface RunSummaryInput {
+  kind: RunKind;
+  /** A daily run that re-reads every user (`sync full`). */
+  full?: boolean | undefined;
+  /** The tenant's id; none for the environment-configured company. */
+  tenant?: string | undefined;
+  dryRun?: boolean | undefined;
+  /** How invitations are handled, as the CLI labels it (e.g. "delay 24h"). */
+  invitations?: string | undefined;
+  startedBy: string;
+  /** A per-user run's Engage user id. */
+  engageUserId?: number | undefined;
+}
+
+/** "Daily sync · acme · invitations: send · started by schedule" (one line, at most 200 characters). */
+export function runSummary(i: RunSummaryInput): string {
+  const parts = [
+    `${i.full ? 'Full reconcile' : KIND_LABEL[i.kind]}${i.engageUserId !== undefined ? ` (Engage id ${i.engageUserId})` : ''}${i.dryRun ? ' (dry run)' : ''}`,
+    i.tenant ? `company ${i.tenant}` : 'configured company',
+    ...(i.invitations ? [`invitations: ${i.invitations}`] : []),
+    `started by ${i.startedBy}`,
+  ];
+  return oneLine(parts.join(' · '), 200);
+}
+
+/** "1,000 created · 200 updated · 34 failed" (zero counts left out). */
+export function countsLine(counts: Counts): string {
+  const shown = OUTCOMES.flatMap((k) => {
+    const n = counts[k] ?? 0;
+    return n > 0 ? [`${n.toLocaleString('en')} ${k}`] : [];
+  });
+  return shown.length ? shown.join(' · ') : 'none yet';
+}
+
+export interface RunDetailsContext {
+  tenant?: string | undefined;
+}
+
+/** The run's current details: its phase, pages, counts, rate, and what an operator can do now. */
+export function runDetails(p: RunProgress, c: RunDetailsContext = {}): string {
+  const tenantFlag = c.tenant ? ` --tenant ${c.tenant}` : '';
+  const lines = [`**Phase:** ${p.phase}${p.dryRun ? ' (dry run: nothing is written to Visitor)' : ''}`];
+  if (p.pagesTotal > 0 && p.phase !== 'starting')
+    lines.push(`**Pages:** ${p.pagesDone} of ${p.pagesTotal} done`);
+  lines.push(
+    `**Users:** ${p.usersProcessed.toLocaleString('en')} processed — ${countsLine(p.counts)}` +
+      (p.usersPerSecond > 0 ? ` (${p.usersPerSecond} users/s)` : '') +
+      (p.etaSeconds !== null ? ` · about ${duration(p.etaSeconds)} left` : ''),
+  );
+  if ((p.counts.failed ?? 0) > 0)
+    lines.push(`**Failed users:** see \`npm run log -- --run ${p.runId} --status failed${tenantFlag}\``);
+  if (p.phase === 'awaiting-approval')
+    lines.push(
+      `**Waiting for an operator:** ${p.deletionsPending ?? 'some'} deletions exceed the deletion budget. ` +
+        `Approve: \`npm run sync -- approve ${p.runId}${tenantFlag}\` · reject: \`npm run sync -- reject ${p.runId}${tenantFlag}\``,
+    );
+  else if (p.deletionsPending) lines.push(`**Deletions:** ${p.deletionsPending} pending`);
+  if (p.reason) lines.push(`**Stopping:** ${oneLine(p.reason, 300)}`);
+  else if (p.phase !== 'finished')
+    lines.push(`**Stop it:** \`npm run sync -- stop ${p.runId}${tenantFlag} --reason "…"\``);
+  return lines.join('\n\n');
+}
+
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 360) / 10} h`;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** A page activity's summary in the UI: the Engage id range it covers. */
+export function pageSummary(range: { afterId: number | null; upToId: number | null }): string {
+  if (range.afterId === null && range.upToId === null) return 'Engage users: all';
+  if (range.afterId === null) return `Engage users with id ≤ ${range.upToId}`;
+  if (range.upToId === null) return `Engage users with id > ${range.afterId} (the last page)`;
+  return `Engage users with id ${range.afterId + 1}–${range.upToId}`;
+}
