@@ -12,6 +12,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -20,7 +21,8 @@ import type { SyncActivities } from '../activities/sync';
 import { SHORT_ACTIVITY } from './activity-options';
 import { invitationsWorkflowId } from './ids';
 import { userChangedSignal } from './messages';
-import { ENGAGE_USER_ID, RUN_KIND, RUN_STATUS, STARTED_BY } from './search-attributes';
+import { userRunDetails } from './run-details';
+import { ENGAGE_USER_ID, RUN_KIND, RUN_STATUS, STARTED_BY, TENANT } from './search-attributes';
 import { ensureDeletionDecision } from './start-decision';
 import { startInvitations } from './start-invitations';
 import type { Outcome, ProvisionUserInput, ProvisionUserResult } from './types';
@@ -37,6 +39,12 @@ const DRAIN_PATCH = 'provision-user-drain';
 
 /** Versioned: a per-user deletion held past the deletion budget starts (or updates) its decision. */
 const DELETION_GUARD_PATCH = 'per-user-deletion-guard';
+
+/**
+ * Versioned: an execution that continues as new closes with EvsRunStatus 'continued-as-new' (before
+ * it, closed executions kept 'running').
+ */
+const STATUS_PATCH = 'status-across-continue-as-new';
 
 const acts = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
 
@@ -58,6 +66,19 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
   let outcome: Outcome = 'unchanged';
   let passes = 0;
   let invitationDueAtMs: number | null = null;
+  // The UI's details (no history event): ids, passes and the outcome only.
+  const tenant = workflowInfo().typedSearchAttributes.get(TENANT);
+  const details = (ended = false) =>
+    setCurrentDetails(
+      userRunDetails({
+        engageUserId: input.engageUserId,
+        passes,
+        ...(passes > 0 ? { outcome } : {}),
+        ended,
+        tenant,
+      }),
+    );
+  details();
   // Bounded: a burst of signals collapses into at most one extra pass each time round.
   const syncWhileChanged = async () => {
     while (pendingChange && passes < MAX_PASSES) {
@@ -69,6 +90,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
         dryRun: input.dryRun ?? false,
       });
       outcome = r.outcome;
+      details();
       invitationDueAtMs = r.invitationDueAtMs ?? invitationDueAtMs;
       // The deletion past the budget is held: its decision's workflow must run. Only activities that
       // know the deletion guard return this, so older histories never reach the marker.
@@ -77,6 +99,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
   };
   const finish = (): ProvisionUserResult => {
     upsertSearchAttributes([{ key: RUN_STATUS, value: outcome === 'failed' ? 'failed' : 'completed' }]);
+    details(true);
     return { engageUserId: input.engageUserId, runId, outcome, passes };
   };
 
@@ -99,6 +122,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
     await condition(allHandlersFinished);
     if (!pendingChange) return finish();
     if (passes >= MAX_PASSES) {
+      if (patched(STATUS_PATCH)) upsertSearchAttributes([{ key: RUN_STATUS, value: 'continued-as-new' }]);
       // Ids and flags only: the continued execution reads the user afresh.
       await continueAsNew<typeof provisionUserWorkflow>({
         engageUserId: input.engageUserId,

@@ -1,7 +1,7 @@
 // What a run shows in the Temporal UI beside its id: a one-line summary fixed at start (set by whoever
 // starts it) and details the run keeps current (markdown, rendered in the UI's "User Metadata"). Ids,
 // counts and commands only — never a person's data, never a secret. Pure: tested alone.
-import { type Counts, OUTCOMES } from '../domain/run-types';
+import { type Counts, OUTCOMES, type RunStatus } from '../domain/run-types';
 import type { RunKind, RunProgress } from './types';
 
 const KIND_LABEL: Record<RunKind, string> = {
@@ -46,12 +46,19 @@ export function countsLine(counts: Counts): string {
 
 export interface RunDetailsContext {
   tenant?: string | undefined;
+  /** Set once the run has ended. */
+  outcome?: { status: RunStatus; reason?: string | undefined } | undefined;
 }
 
 /** The run's current details: its phase, pages, counts, rate, and what an operator can do now. */
 export function runDetails(p: RunProgress, c: RunDetailsContext = {}): string {
   const tenantFlag = c.tenant ? ` --tenant ${c.tenant}` : '';
-  const lines = [`**Phase:** ${p.phase}${p.dryRun ? ' (dry run: nothing is written to Visitor)' : ''}`];
+  const lines: string[] = [];
+  if (c.outcome)
+    lines.push(
+      `**Outcome:** ${c.outcome.status}${c.outcome.reason ? ` — ${oneLine(c.outcome.reason, 300)}` : ''}`,
+    );
+  lines.push(`**Phase:** ${p.phase}${p.dryRun ? ' (dry run: nothing is written to Visitor)' : ''}`);
   if (p.pagesTotal > 0 && p.phase !== 'starting')
     lines.push(`**Pages:** ${p.pagesDone} of ${p.pagesTotal} done`);
   lines.push(
@@ -67,8 +74,8 @@ export function runDetails(p: RunProgress, c: RunDetailsContext = {}): string {
         `Approve: \`npm run sync -- approve ${p.runId}${tenantFlag}\` · reject: \`npm run sync -- reject ${p.runId}${tenantFlag}\``,
     );
   else if (p.deletionsPending) lines.push(`**Deletions:** ${p.deletionsPending} pending`);
-  if (p.reason) lines.push(`**Stopping:** ${oneLine(p.reason, 300)}`);
-  else if (p.phase !== 'finished')
+  if (p.reason && !c.outcome) lines.push(`**Stopping:** ${oneLine(p.reason, 300)}`);
+  else if (p.phase !== 'finished' && !c.outcome)
     lines.push(`**Stop it:** \`npm run sync -- stop ${p.runId}${tenantFlag} --reason "…"\``);
   return lines.join('\n\n');
 }
@@ -90,4 +97,27 @@ export function pageSummary(range: { afterId: number | null; upToId: number | nu
   if (range.afterId === null) return `Engage users with id ≤ ${range.upToId}`;
   if (range.upToId === null) return `Engage users with id > ${range.afterId} (the last page)`;
   return `Engage users with id ${range.afterId + 1}–${range.upToId}`;
+}
+
+export interface UserRunDetailsInput {
+  engageUserId: number;
+  passes: number;
+  /** The last pass's outcome; none before the first pass ends. */
+  outcome?: string | undefined;
+  /** Set once the run has ended. */
+  ended?: boolean | undefined;
+  tenant?: string | undefined;
+}
+
+/** A per-user run's current details: its passes, the last outcome, and where its log entries are. */
+export function userRunDetails(i: UserRunDetailsInput): string {
+  const tenantFlag = i.tenant ? ` --tenant ${i.tenant}` : '';
+  const lines = [
+    i.ended
+      ? `**Outcome:** ${i.outcome ?? 'unchanged'}`
+      : `**Phase:** ${i.passes === 0 ? 'starting' : 'provisioning'}`,
+    `**Passes:** ${i.passes}${i.outcome && !i.ended ? ` · last: ${i.outcome}` : ''}`,
+    `**Log:** \`npm run log -- --user ${i.engageUserId}${tenantFlag}\``,
+  ];
+  return lines.join('\n\n');
 }

@@ -6,7 +6,7 @@ import { addCounts } from '../domain/run-math';
 import { decideDeletionsUpdate, progressQuery, stopRunSignal } from './messages';
 import { progressOf } from './progress';
 import { runDetails } from './run-details';
-import type { Counts, DeletionDecision, Phase, RunKind, RunProgress, SyncRunInput } from './types';
+import type { Counts, DeletionDecision, Phase, RunKind, RunProgress, RunStatus, SyncRunInput } from './types';
 
 export class SyncRunState {
   readonly runId: string;
@@ -25,6 +25,7 @@ export class SyncRunState {
   /** Where the run's current details go (the Temporal UI's; tests collect them). */
   readonly #publish: (details: string) => void;
   readonly #tenant: string | undefined;
+  #outcome: { status: RunStatus; reason?: string | undefined } | undefined;
   /** The operator's answer to held deletions; set by the `decideDeletions` update. */
   decision: DeletionDecision | undefined;
   /** Page activities under way (the window, and what a cancelled run waits for). */
@@ -81,7 +82,13 @@ export class SyncRunState {
 
   /** Puts the run's current details where operators see them (phase, pages, counts, what to do). */
   publishDetails(): void {
-    this.#publish(runDetails(this.progress(), { tenant: this.#tenant }));
+    this.#publish(runDetails(this.progress(), { tenant: this.#tenant, outcome: this.#outcome }));
+  }
+
+  /** The run has ended: its details lead with how, and why. */
+  ended(status: RunStatus, reason?: string): void {
+    this.#outcome = { status, reason };
+    this.phase = 'finished';
   }
 
   /** Registers the query, signal and update handlers on the current workflow. */

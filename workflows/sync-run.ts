@@ -79,6 +79,8 @@ const stoppablePage = proxyActivities<SyncActivities>({
  * - 'reviewed-plan': a run given a reviewed dry run checks a fresh plan against it before writing
  *   (runs started before it had no such input).
  * - 'page-summaries': each page activity carries the id range it covers as its summary in the UI.
+ * - 'status-across-continue-as-new': an execution that continues as new closes with EvsRunStatus
+ *   'continued-as-new' and the next one sets 'running' (before it, closed executions kept 'running').
  */
 const PATCHES = {
   pagesScaleOut: 'pages-scale-out',
@@ -91,6 +93,7 @@ const PATCHES = {
   recordedCounts: 'recorded-counts',
   reviewedPlan: 'reviewed-plan',
   pageSummaries: 'page-summaries',
+  statusAcrossContinueAsNew: 'status-across-continue-as-new',
 } as const;
 
 /** What the run decided before its first page; a continued run carries it over. */
@@ -127,6 +130,9 @@ async function runPhases(
   input: SyncRunInput,
   started: (setup: RunSetup) => void,
 ): Promise<SyncRunResult> {
+  // A continued execution starts with the status its predecessor closed with ('continued-as-new').
+  if (input.carry && patched(PATCHES.statusAcrossContinueAsNew))
+    upsertSearchAttributes([{ key: RUN_STATUS, value: 'running' }]);
   const setup = input.carry ?? (await begin(run, input));
   if ('status' in setup) return setup; // refused, or the locations failed
   started(setup);
@@ -173,9 +179,9 @@ async function begin(run: SyncRunState, input: SyncRunInput): Promise<RunSetup |
     full: input.full ?? null,
   });
   if (begun.status === 'refused') {
-    run.phase = 'finished';
-    setStatus(run, 'skipped');
     const reason = `another sync is running (${begun.activeRunId})`;
+    run.ended('skipped', reason);
+    setStatus(run, 'skipped');
     upsertMemo({ reason });
     return { runId: run.runId, status: 'skipped', reason, counts: run.counts };
   }
@@ -376,6 +382,9 @@ async function syncUsers(
       // A page failure or stop that arrived while waiting ends the run here, not in the next one.
       if ((fatal || run.stopRequested) && patched(PATCHES.stopBeforeContinueAsNew)) break;
       await condition(allHandlersFinished);
+      // The execution that closes here is not running any more: `EvsRunStatus="running"` lists live runs only.
+      if (patched(PATCHES.statusAcrossContinueAsNew))
+        upsertSearchAttributes([{ key: RUN_STATUS, value: 'continued-as-new' }]);
       await continueAsNew<typeof syncRunWorkflow>({
         ...input,
         carry: {
@@ -559,6 +568,7 @@ async function finish(
   });
   // Runs recorded before finishRun answered got nothing back here.
   if (recorded && patched(PATCHES.recordedCounts)) run.counts = recorded.counts;
+  run.ended(status, reason);
   setStatus(run, status);
   if (reason) upsertMemo({ reason });
   return {

@@ -29,7 +29,7 @@ import { TenantScimSources } from '../../engage-scim/tenant-sources';
 import { SecretBox } from '../../state/secret-box';
 import { TenantRegistry } from '../../state/tenants';
 import { invitationsWorkflowId } from '../../workflows/ids';
-import { RUN_KIND, STARTED_BY, TENANT } from '../../workflows/search-attributes';
+import { RUN_KIND, RUN_STATUS, STARTED_BY, TENANT } from '../../workflows/search-attributes';
 import type { SyncRunInput, SyncRunResult } from '../../workflows/types';
 import { addLocations, addUsers } from '../support/engage-fixtures';
 import { SyncHarness } from '../support/sync-harness';
@@ -217,10 +217,21 @@ describe('tenants on one deployment', () => {
     const result = (await run.result()) as SyncRunResult;
     assert.equal(result.status, 'completed', result.reason);
     const tenants: (string | undefined)[] = [];
-    for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${run.workflowId}"` }))
+    const statuses: string[] = [];
+    for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${run.workflowId}"` })) {
       tenants.push(wf.typedSearchAttributes.get(TENANT));
+      statuses.push(`${wf.status.name}:${wf.typedSearchAttributes.get(RUN_STATUS)}`);
+    }
     assert.ok(tenants.length >= 2, `continued as new ${tenants.length - 1} times`);
     assert.deepEqual(new Set(tenants), new Set(['acme']));
+    // Each execution closed by continue-as-new says so; only the last says how the run ended.
+    assert.deepEqual(
+      statuses.sort(),
+      [
+        'COMPLETED:completed',
+        ...Array.from({ length: statuses.length - 1 }, () => 'CONTINUED_AS_NEW:continued-as-new'),
+      ].sort(),
+    );
     assert.ok((await visitorUsers(emulators.acme!)).includes('more8@acme.example'));
   });
 
@@ -287,6 +298,7 @@ describe('tenants on one deployment', () => {
         /^Initial sync \(dry run\) · company gamma · invitations: .+ · started by \S+/,
       );
       const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      assert.match(meta.currentDetails ?? '', /^\*\*Outcome:\*\* completed\n/);
       assert.match(meta.currentDetails ?? '', /\*\*Phase:\*\* finished \(dry run/);
       assert.match(meta.currentDetails ?? '', /\*\*Pages:\*\* 1 of 1 done/);
       const pageSummaries = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {

@@ -2,7 +2,7 @@
 // in the Temporal UI — what they say in each phase, and that they stay one line / carry the commands.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countsLine, pageSummary, runDetails, runSummary } from '../../workflows/run-details';
+import { countsLine, pageSummary, runDetails, runSummary, userRunDetails } from '../../workflows/run-details';
 import type { RunProgress } from '../../workflows/types';
 
 const progress = (over: Partial<RunProgress> = {}): RunProgress => ({
@@ -77,6 +77,19 @@ describe('runDetails', () => {
     assert.ok(!finished.includes('Stop it') && !finished.includes('left'), finished);
   });
 
+  it('an ended run leads with its outcome and why, and offers no stop', () => {
+    const d = runDetails(progress({ phase: 'finished', etaSeconds: null, reason: 'stopped by bob: x' }), {
+      outcome: { status: 'stopped', reason: 'stopped by bob: x' },
+    });
+    assert.ok(d.startsWith('**Outcome:** stopped — stopped by bob: x'), d);
+    assert.ok(!d.includes('Stop it') && !d.includes('Stopping'), d);
+    assert.ok(
+      runDetails(progress({ phase: 'finished' }), { outcome: { status: 'completed' } }).startsWith(
+        '**Outcome:** completed\n',
+      ),
+    );
+  });
+
   it('counts line: outcomes in a fixed order, "none yet" when empty', () => {
     assert.equal(countsLine({ failed: 2, created: 1, held: 3 }), '1 created · 3 held · 2 failed');
     assert.equal(countsLine({}), 'none yet');
@@ -89,5 +102,18 @@ describe('pageSummary', () => {
     assert.equal(pageSummary({ afterId: null, upToId: 1000 }), 'Engage users with id ≤ 1000');
     assert.equal(pageSummary({ afterId: 2000, upToId: null }), 'Engage users with id > 2000 (the last page)');
     assert.equal(pageSummary({ afterId: null, upToId: null }), 'Engage users: all');
+  });
+});
+
+describe('userRunDetails', () => {
+  it('shows the passes and the last outcome while it runs, the outcome once ended, and where its log is', () => {
+    const running = userRunDetails({ engageUserId: 3016, passes: 2, outcome: 'updated', tenant: 'acme' });
+    assert.match(running, /\*\*Phase:\*\* provisioning/);
+    assert.match(running, /\*\*Passes:\*\* 2 · last: updated/);
+    assert.match(running, /`npm run log -- --user 3016 --tenant acme`/);
+    const ended = userRunDetails({ engageUserId: 3016, passes: 1, outcome: 'failed', ended: true });
+    assert.ok(ended.startsWith('**Outcome:** failed'), ended);
+    assert.ok(!ended.includes('--tenant'));
+    assert.match(userRunDetails({ engageUserId: 7, passes: 0 }), /\*\*Phase:\*\* starting/);
   });
 });
