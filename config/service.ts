@@ -176,6 +176,9 @@ export function parseInvitationPolicy(value: string): InvitationPolicySetting {
   );
 }
 
+/** Variables whose values are never echoed in an error: tokens, keys, passwords, URLs (they may carry one). */
+const SECRET_LIKE = /TOKEN|KEY|SECRET|PASSWORD|URL|DSN/;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -186,7 +189,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => {
+      const name = i.path.join('.') || '(root)';
+      const raw = cleaned[name];
+      // The value as typed (zod's coercion would say NaN), unless the variable may hold a secret.
+      if (raw === undefined || SECRET_LIKE.test(name)) return `  ${name}: ${i.message}`;
+      const message = /received NaN/.test(i.message)
+        ? 'expected a number'
+        : /expected int\b/.test(i.message)
+          ? 'expected a whole number'
+          : i.message;
+      return `  ${name}: ${message}, got ${JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)}`;
+    });
     throw new ConfigError(
       `Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`,
     );

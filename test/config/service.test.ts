@@ -46,6 +46,25 @@ test('a bad value is refused with a message naming the variable, never its secre
   );
 });
 
+test('a refused value is quoted as typed (never NaN), except where it may hold a secret', () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        SYNC_PAGE_SIZE: 'abc',
+        WORKER_PAGE_SLOTS: '2.5',
+        DATABASE_URL: 'mysql://u:hunter2@h/db',
+      }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /SYNC_PAGE_SIZE: expected a number, got "abc"/);
+      assert.match(err.message, /WORKER_PAGE_SLOTS: expected a whole number, got "2\.5"/);
+      assert.ok(!/NaN/.test(err.message), err.message);
+      assert.ok(!/hunter2/.test(err.message), 'a URL may hold a password: not echoed');
+      return true;
+    },
+  );
+});
+
 test('sync rule options: country admins off and long values shortened by default, both validated', () => {
   const d = loadConfig({}).sync.options;
   assert.equal(d.countryAdminsAdministerTheirCountries, false);
