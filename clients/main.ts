@@ -1,11 +1,14 @@
 // Exit codes and error printing shared by the CLIs: 0 done, 1 the operation failed, 2 bad command line.
 // Operators get one sentence, not a stack trace (DEBUG=1 shows it).
+
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/service';
 import { UsageError } from './args';
+import { exitQuietlyWhenOutputCloses } from './closed-pipe';
 import { type CliContext, CliError, cliContext, explainDbError } from './context';
 
 export async function runMain(fn: (ctx: () => CliContext) => Promise<number>): Promise<never> {
+  exitQuietlyWhenOutputCloses();
   let ctx: CliContext | undefined;
   // Configuration is read only once a command needs it, so --help and flag errors never depend on it.
   const getCtx = () => {

@@ -1,21 +1,28 @@
 // `npm run migrate [-- --engage]`: applies the sync schema's migrations to DATABASE_URL, and with
 // --engage (or on the local stack) the Engage schema to ENGAGE_DATABASE_URL.
-import { parseArgs } from 'node:util';
+import { type CommandSpec, commandHelp, parseCommand, UsageError } from '../clients/args';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from './connect';
 import { type MigrationSet, migrateAllTenantStates, migrateToLatest } from './migrate';
 
-const { values } = parseArgs({
-  options: {
-    engage: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (values.help) {
-  console.log(
-    "Usage: npm run migrate [-- --engage]\n\nApplies the sync state migrations to DATABASE_URL (every tenant's state schema too). With --engage, also creates the\nEngage demo schema in ENGAGE_DATABASE_URL (never do this on a real Engage database).",
-  );
-  process.exit(0);
+const SPEC: CommandSpec = {
+  name: '',
+  summary:
+    "Applies the sync state migrations to DATABASE_URL (every tenant's state schema too). With --engage, also creates the Engage demo schema in ENGAGE_DATABASE_URL (never do this on a real Engage database).",
+  flags: { engage: { type: 'boolean', description: 'also the Engage demo schema' } },
+};
+let values: Record<string, string | boolean | undefined>;
+try {
+  const parsed = parseCommand(SPEC, process.argv.slice(2), 'migrate');
+  if (parsed.help) {
+    console.log(commandHelp(SPEC, 'migrate'));
+    process.exit(0);
+  }
+  values = parsed.values;
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`error: ${err.message}\n\n${commandHelp(SPEC, 'migrate')}`);
+  process.exit(2);
 }
 const config = loadConfigOrExit();
 const targets: [MigrationSet, string][] = [['sync', config.database.url]];

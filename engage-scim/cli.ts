@@ -3,6 +3,7 @@
 //   token list | token revoke <tokenId>
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
+import { exitQuietlyWhenOutputCloses } from '../clients/closed-pipe';
 import { loadConfigOrExit } from '../config/service';
 import { createDb } from '../db/connect';
 import type { EngageDatabase } from '../db/engage-schema';
@@ -84,6 +85,7 @@ function parseCommand(): {
   return { group, action, arg, scopes, ...(tenant ? { tenant } : {}) };
 }
 
+exitQuietlyWhenOutputCloses();
 const { group, action, arg, scopes, tenant } = parseCommand();
 const config = loadConfigOrExit();
 const shared = createDb<EngageDatabase>({

@@ -1,6 +1,7 @@
 // `npm run stack:up | stack:down | stack:status [--json]`: the local stack (Temporal dev server,
 // PostgreSQL, Visitor emulator, background worker). Pieces configured to external services are skipped.
-import { parseArgs } from 'node:util';
+import { type CommandSpec, parseCommand, UsageError } from '../../clients/args';
+import { exitQuietlyWhenOutputCloses } from '../../clients/closed-pipe';
 import { loadConfigOrExit, type ServiceConfig } from '../../config/service';
 import { emulatorRunning, stopEmulator } from './emulator';
 import { ENGAGE_SCIM_PORT, engageScimRunning, stopEngageScim } from './engage-scim';
@@ -20,6 +21,18 @@ Commands:
 
 Services configured through TEMPORAL_ADDRESS, DATABASE_URL / ENGAGE_DATABASE_URL or VISITOR_SCIM_URL
 are used as they are and never started or stopped here.`;
+
+/** The flags every stack command accepts (bad ones are refused with exit 2, like the product's CLIs). */
+const SPEC: CommandSpec = {
+  name: '',
+  summary: 'the local stack',
+  positionals: [{ name: 'command', required: false, description: 'setup, up, down or status' }],
+  flags: {
+    json: { type: 'boolean', description: 'status as JSON' },
+    quiet: { type: 'boolean', description: 'setup without progress lines' },
+    worker: { type: 'boolean', description: 'also a background worker' },
+  },
+};
 
 function maskUrl(url: string): string {
   try {
@@ -67,15 +80,16 @@ export async function status(config: ServiceConfig) {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      worker: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  exitQuietlyWhenOutputCloses();
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseCommand(SPEC, process.argv.slice(2), 'stack'));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`error: ${err.message}\n\n${HELP}`);
+    process.exit(2);
+  }
   const [command] = positionals;
   if (values.help || !command) {
     console.log(HELP);
@@ -86,10 +100,10 @@ async function main() {
   switch (command) {
     case 'setup':
       if (config.temporal.local) ensureTemporalCli(console.log);
-      await up(config, log, values.worker);
+      await up(config, log, values.worker === true);
       break;
     case 'up':
-      await up(config, console.log, values.worker);
+      await up(config, console.log, values.worker === true);
       printStatus(await status(config));
       break;
     case 'down': {

@@ -53,6 +53,11 @@ const spawned: [string, string[], RegExp][] = [
     /--interval must be a duration like 30m, 24h or 2d, got "daily"/,
   ],
   ['log-cli.ts', ['--run', 'r1', '--status', 'broken'], /--status must be one of created, .* got "broken"/],
+  // The stack and migrate commands too (npm run stack:up -- --bogus, npm run migrate -- --bogus).
+  ['../dev/stack/cli.ts', ['up', '--bogus'], /unknown flag --bogus\b.*\n[\s\S]*Usage: /],
+  ['../dev/stack/cli.ts', ['status', '--json=yes'], /--json/],
+  ['../db/migrate-cli.ts', ['--bogus'], /unknown flag --bogus\b[\s\S]*Usage: npm run migrate/],
+  ['../db/migrate-cli.ts', ['extra'], /unexpected argument "extra"/],
 ];
 
 test('bad command lines exit with 2 and say what is wrong', async () => {
