@@ -20,6 +20,11 @@ export interface EngagePoolsOptions {
   maxOpen: number;
   /** A pool none of whose connections was used for this long closes. */
   idleCloseMs: number;
+  /**
+   * A pool released while more than maxOpen are open closes after this grace (default 1 s), so an
+   * activity's next query finds it still open instead of paying a new connection.
+   */
+  overBoundGraceMs?: number;
   /** Tests: how a database's pool is made. */
   create?: (url: string, poolSize: number) => RawPool;
 }
@@ -103,6 +108,8 @@ export class EngagePools {
       client = await entry.pool.connect();
     } catch (err) {
       this.#unpin(key, entry);
+      // An unreachable database keeps no slot: its retries would push healthy idle pools out.
+      if (entry.refs === 0) void this.#close(key);
       throw err;
     }
     // pg sets release() afresh at every checkout; this one also unpins the pool, once.
@@ -121,11 +128,11 @@ export class EngagePools {
     entry.refs--;
     entry.lastUsed = ++this.#uses;
     if (entry.refs > 0 || this.#open.get(key) !== entry) return;
-    if (this.#open.size > this.o.maxOpen) this.#evictIdle(this.o.maxOpen);
-    else {
-      entry.idle = setTimeout(() => void this.#close(key), this.o.idleCloseMs);
-      entry.idle.unref();
-    }
+    entry.idle =
+      this.#open.size > this.o.maxOpen
+        ? setTimeout(() => this.#evictIdle(this.o.maxOpen), this.o.overBoundGraceMs ?? 1000)
+        : setTimeout(() => void this.#close(key), this.o.idleCloseMs);
+    entry.idle.unref();
   }
 
   /** Closes unused pools, least recently used first, until at most `keep` are open. */

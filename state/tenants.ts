@@ -404,6 +404,9 @@ export class TenantRegistry {
    * user); a transaction-scoped lock keeps two adds from both passing.
    */
   async #refuseSharedSource(trx: Kysely<SyncDatabase>, id: string, source: EngageSourceInput): Promise<void> {
+    // A bad value is refused for what it is, before it is compared with anything.
+    if (source.kind === 'schema') checkEngageSchema(source.schema);
+    else this.#checkedUrl(source.url);
     await sql`select pg_advisory_xact_lock(hashtext('engage-visitor-sync:tenant-engage-sources'))`.execute(
       trx,
     );

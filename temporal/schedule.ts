@@ -10,6 +10,7 @@ import {
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import type { ServiceConfig } from '../config/service';
+import { tenantFairness } from '../domain/tenant-fairness';
 import type { TenantSchedule } from '../state/tenant-rules';
 import { runSummary } from '../workflows/run-details';
 import { RUN_KIND, STARTED_BY, TENANT } from '../workflows/search-attributes';
@@ -73,6 +74,9 @@ export function desiredSchedule(config: ServiceConfig, opts: ScheduleOpts = {}):
       taskQueue: config.temporal.taskQueue,
       args: [{ kind: 'daily', startedBy: 'schedule' }],
       staticSummary: runSummary({ kind: 'daily', tenant: t?.id, startedBy: 'schedule' }),
+      // The tenant's fairness key on the run's own tasks. The SDK's type for a new schedule's action
+      // leaves `priority` out, but it sends it (and describe() returns it).
+      ...(t ? ({ priority: tenantFairness(t.id) } as object) : {}),
       typedSearchAttributes: [
         { key: RUN_KIND, value: 'daily' },
         { key: STARTED_BY, value: 'schedule' },

@@ -3,7 +3,7 @@
 // its children get the EvsTenant search attribute the run started with, and so does a continued
 // execution that sets search attributes of its own (otherwise the server carries the run's over).
 // Its activities and children also get the tenant as their fairness key (domain/tenant-fairness.ts),
-// whoever started the run (a schedule's action cannot set one). A run without EvsTenant is the
+// whoever started the run and whatever priority it started with. A run without EvsTenant is the
 // environment-configured single company's, and nothing is added.
 import { defaultPayloadConverter, type SearchAttributePair } from '@temporalio/common';
 import {

@@ -111,6 +111,12 @@ test("a tenant's schedule: its own id, its time of day in its zone plus its spre
     const attrs = d.action.type === 'startWorkflow' ? d.action.typedSearchAttributes : undefined;
     assert.ok(attrs instanceof TypedSearchAttributes);
     assert.equal(attrs.get(TENANT), tenantId);
+    // Its runs' own tasks carry the tenant's fairness key, and the UI shows what the run is.
+    assert.equal(d.action.type === 'startWorkflow' && d.action.priority?.fairnessKey, tenantId);
+    assert.equal(
+      d.action.type === 'startWorkflow' && d.action.staticSummary,
+      `Daily sync · company ${tenantId} · started by schedule`,
+    );
     const next = d.info.nextActionTimes.slice(0, 3);
     assert.equal(next.length, 3);
     // Each next run at 02:00 Paris time plus the tenant's spread, 24 h apart (no DST change in 3 days
