@@ -48,7 +48,7 @@ export const planCommand: Command = {
       return 0;
     }
     const total = summary.reduce((n, s) => n + s.count, 0);
-    console.log(`Dry run ${runId} plans ${formatNumber(total)} changes:`);
+    console.log(planHeadline(runId, summary));
     console.log(
       table(summary, [
         { header: 'action', value: (s) => s.action },
@@ -105,4 +105,22 @@ async function planDiff(db: Db, reviewedRunId: string, runId: string, limit: num
     console.log(`… ${formatNumber(diff.total - diff.first.length)} more (--limit)`);
   console.log(`What each plans for one of them: npm run log -- --run ${runId} --user <engageId>`);
   return 1;
+}
+
+/** Plan actions that write nothing to Visitor: counted apart from the changes. */
+const NOT_CHANGES: Record<string, string> = {
+  skip: 'skipped',
+  fail: 'would fail',
+  quarantine: 'quarantined',
+  'propose-match': 'location matches proposed',
+};
+
+/** "Dry run r plans 120 changes to Visitor (and 3 skipped, 2 would fail):" */
+export function planHeadline(runId: string, summary: { action: string; count: number }[]): string {
+  const changes = summary.filter((s) => !(s.action in NOT_CHANGES)).reduce((n, s) => n + s.count, 0);
+  const others = summary
+    .filter((s) => s.action in NOT_CHANGES)
+    .map((s) => `${formatNumber(s.count)} ${NOT_CHANGES[s.action]}`);
+  const head = `Dry run ${runId} plans ${formatNumber(changes)} change${changes === 1 ? '' : 's'} to Visitor`;
+  return `${head}${others.length ? ` (and ${others.join(', ')})` : ''}:`;
 }
