@@ -31,14 +31,12 @@ const RUN_COLUMNS = [
 ] as const;
 
 /** Newest first. */
-export async function recentRuns(db: Db, limit: number): Promise<RunRow[]> {
-  return db
-    .selectFrom('sync.runs')
-    .select(RUN_COLUMNS)
-    .orderBy('started_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+/** Newest first; `kind` keeps one kind of run (`initial` includes its dry runs, `initial-dry-run`). */
+export async function recentRuns(db: Db, limit: number, kind?: string): Promise<RunRow[]> {
+  let q = db.selectFrom('sync.runs').select(RUN_COLUMNS);
+  if (kind !== undefined)
+    q = q.where((eb) => eb.or([eb('kind', '=', kind), eb('kind', 'like', `${kind}-%`)]));
+  return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
 export async function runById(db: Db, id: string): Promise<RunRow | undefined> {

@@ -1,7 +1,10 @@
 // `status`: recent runs from the runs table and when the schedule runs next.
 
 import { describeSchedule, scheduleId, tenantScheduleOpts } from '../../temporal/schedule';
-import { boolFlag, intFlag } from '../args';
+import { boolFlag, intFlag, oneOf, stringFlag } from '../args';
+
+const RUN_KINDS = ['initial', 'daily', 'user'] as const;
+
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { countsSummary, formatDuration, formatTime, table } from '../format';
@@ -20,15 +23,18 @@ export const statusCommand: Command = {
     summary: 'List recent sync runs, newest first, and when the daily schedule runs next.',
     flags: {
       limit: { type: 'string', value: 'N', description: 'how many runs, 1–500 (default 10)' },
+      kind: { type: 'string', value: 'initial|daily|user', description: 'only runs of this kind' },
       json: { type: 'boolean', description: 'one JSON object instead of tables' },
     },
   },
   async run(p, getCtx) {
     const limit = intFlag(p, 'limit', 10, 500);
+    const kindFlag = stringFlag(p, 'kind');
+    const kind = kindFlag === undefined ? undefined : oneOf('--kind', kindFlag, RUN_KINDS);
     const json = boolFlag(p, 'json');
     const ctx = getCtx();
     const [runs, schedule, failing, decision] = await Promise.all([
-      recentRuns(ctx.db(), limit).then((rows) => confirmActive(ctx, rows)),
+      recentRuns(ctx.db(), limit, kind).then((rows) => confirmActive(ctx, rows)),
       scheduleState(ctx),
       failingUsers(ctx.db()),
       deletionDecision(ctx.db()),

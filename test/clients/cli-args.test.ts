@@ -99,6 +99,7 @@ const inProcess: [Command[], string[], RegExp][] = [
   [SYNC_COMMANDS, ['approve', 'run 1'], /"run 1" is not a run id/],
   [SYNC_COMMANDS, ['status', 'extra'], /unexpected argument "extra"/],
   [SYNC_COMMANDS, ['status', '--limit', 'ten'], /--limit must be a whole number from 1 to 500, got "ten"/],
+  [SYNC_COMMANDS, ['status', '--kind', 'weekly'], /--kind must be one of initial, daily, user, got "weekly"/],
   [SYNC_COMMANDS, ['plan', 'r1', '--limit', '100001'], /--limit must be a whole number from 1 to 10000/],
   [
     SYNC_COMMANDS,

@@ -124,11 +124,20 @@ after(async () => {
   await database.drop();
 });
 
-test('recentRuns lists newest first, limited; runById and runsByIds find runs', async () => {
+test('recentRuns lists newest first, limited, of one kind if asked; runById and runsByIds find runs', async () => {
   const runs = await recentRuns(db(), 3);
   assert.deepEqual(
     runs.map((r) => r.id),
     ['user-1', 'dry-1', 'daily-1'],
+  );
+  assert.deepEqual(
+    (await recentRuns(db(), 10, 'initial')).map((r) => r.id),
+    ['dry-1', 'initial-1'],
+    'one kind, its dry runs included',
+  );
+  assert.deepEqual(
+    (await recentRuns(db(), 10, 'user')).map((r) => r.id),
+    ['user-1'],
   );
   const initial = await runById(db(), 'initial-1');
   assert.deepEqual(initial?.counts, { created: 5 });
