@@ -16,6 +16,8 @@ export interface SingleUserInput {
   runId: string;
   engageUserId: number;
   dryRun: boolean;
+  /** Who started the run (engage-scim, cli:<user>); absent from workflows older than it. */
+  startedBy?: string;
 }
 
 export interface SingleUserResult {
@@ -27,7 +29,7 @@ export interface SingleUserResult {
 
 export async function reconcileSingleUser(
   engine: Engine,
-  { runId, engageUserId, dryRun }: SingleUserInput,
+  { runId, engageUserId, dryRun, startedBy }: SingleUserInput,
   attempt: number,
   progress: Progress,
 ): Promise<SingleUserResult> {
@@ -48,7 +50,7 @@ export async function reconcileSingleUser(
     id: runId,
     kind: dryRun ? 'user-dry-run' : 'user',
     workflowId: runId.split('@')[0]!,
-    startedBy: 'provision-user',
+    startedBy: startedBy ?? 'provision-user',
     dryRun,
   });
   if (lookup.status === 'invalid') {

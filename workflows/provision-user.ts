@@ -84,10 +84,12 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
     while (pendingChange && passes < MAX_PASSES) {
       pendingChange = false;
       passes++;
+      // startedBy is only in the activity's input, which replay does not compare: no patch needed.
       const r = await acts.syncSingleUser({
         runId,
         engageUserId: input.engageUserId,
         dryRun: input.dryRun ?? false,
+        startedBy: input.startedBy,
       });
       outcome = r.outcome;
       details();

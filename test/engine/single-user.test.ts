@@ -15,10 +15,18 @@ const RUN = 'provision-user-10@1';
 
 function world(s: Partial<SyncSettings> = {}) {
   const w = fakeWorld({ settings: s });
-  const single = (o: { runId?: string; engageUserId?: number; dryRun?: boolean } = {}, attempt = 1) =>
+  const single = (
+    o: { runId?: string; engageUserId?: number; dryRun?: boolean; startedBy?: string } = {},
+    attempt = 1,
+  ) =>
     reconcileSingleUser(
       w.engine,
-      { runId: o.runId ?? RUN, engageUserId: o.engageUserId ?? 10, dryRun: o.dryRun ?? false },
+      {
+        runId: o.runId ?? RUN,
+        engageUserId: o.engageUserId ?? 10,
+        dryRun: o.dryRun ?? false,
+        ...(o.startedBy ? { startedBy: o.startedBy } : {}),
+      },
       attempt,
       noProgress,
     );
@@ -34,6 +42,13 @@ function world(s: Partial<SyncSettings> = {}) {
 }
 
 describe('reconcileSingleUser', () => {
+  it('records who started the run (the Engage SCIM API, an operator), not the workflow type', async () => {
+    const w = world();
+    w.engage.add(engageUser(10));
+    await w.single({ startedBy: 'engage-scim' });
+    assert.equal(w.store.runs.get(RUN)!.startedBy, 'engage-scim');
+  });
+
   it('opens a "user" run, creates the user, logs it, completes the run with counts, reports metrics', async () => {
     const w = world();
     w.engage.add(engageUser(10));
@@ -42,7 +57,7 @@ describe('reconcileSingleUser', () => {
     const run = w.store.runs.get(RUN)!;
     assert.equal(run.kind, 'user');
     assert.equal(run.workflowId, 'provision-user-10');
-    assert.equal(run.startedBy, 'provision-user');
+    assert.equal(run.startedBy, 'provision-user', 'an activity of an older workflow names no starter');
     assert.equal(run.dryRun, false);
     assert.equal(run.status, 'completed');
     assert.deepEqual(run.counts, { created: 1 });
