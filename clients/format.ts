@@ -22,7 +22,11 @@ export function formatTime(d: Date | string | null | undefined, utc = false): st
   if (Number.isNaN(date.getTime())) return '-';
   if (utc) return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
+  // Local time with its offset, so a time pasted elsewhere still says when it was.
+  const off = -date.getTimezoneOffset();
+  const zone =
+    off === 0 ? 'UTC' : `${off > 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())} ${zone}`;
 }
 
 export const formatNumber = (n: number) => n.toLocaleString('en-US');

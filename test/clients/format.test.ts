@@ -5,6 +5,7 @@ import {
   countsSummary,
   formatDuration,
   formatInterval,
+  formatTime,
   renderProgress,
   table,
   workflowUrl,
@@ -170,4 +171,29 @@ test('the CLI addresses per-user and invitation workflows by the ids the workflo
     invitationsWorkflowId('initial-sync-20250101-120000'),
     'invitations-initial-sync-20250101-120000',
   );
+});
+
+test('times carry their zone: UTC, or the local offset', () => {
+  const d = new Date('2026-12-03T15:16:26Z');
+  const off = -d.getTimezoneOffset();
+  const shown = formatTime(d);
+  if (off === 0) assert.equal(shown, '2026-12-03 15:16:26 UTC');
+  else assert.match(shown, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{2}:\d{2}$/);
+  assert.equal(formatTime(d, true), '2026-12-03 15:16:26Z');
+  assert.equal(formatTime(null), '-');
+});
+
+test('a local offset is shown as ±hh:mm (TZ=Asia/Kolkata in a child process)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      "import('./clients/format.ts').then((m) => console.log(m.formatTime(new Date('2026-12-03T15:16:26Z'))))",
+    ],
+    { env: { ...process.env, TZ: 'Asia/Kolkata' }, encoding: 'utf8' },
+  );
+  assert.equal(r.stdout.trim(), '2026-12-03 20:46:26 +05:30', r.stderr);
 });
