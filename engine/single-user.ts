@@ -23,6 +23,8 @@ export interface SingleUserInput {
 export interface SingleUserResult {
   outcome: Outcome;
   invitationDueAtMs: number | null;
+  /** The id is in neither Engage nor the sync state: no such user (the CLI says so). */
+  unknownUser?: true;
   /** The decision the user's deletion is held for (its workflow must run); absent when none. */
   deletionHeld?: DecisionRef;
 }
@@ -104,6 +106,7 @@ export async function reconcileSingleUser(
   const s = engine.settings.invitations;
   return {
     outcome,
+    ...(lookup.status === 'missing' && state === null ? { unknownUser: true as const } : {}),
     ...(deletionHeld ? { deletionHeld } : {}),
     // From the state, not the result: a retried attempt finds the user it created "unchanged".
     invitationDueAtMs:

@@ -66,6 +66,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
   let outcome: Outcome = 'unchanged';
   let passes = 0;
   let invitationDueAtMs: number | null = null;
+  let unknownUser = false;
   // The UI's details (no history event): ids, passes and the outcome only.
   const tenant = workflowInfo().typedSearchAttributes.get(TENANT);
   const details = (ended = false) =>
@@ -92,6 +93,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
         startedBy: input.startedBy,
       });
       outcome = r.outcome;
+      unknownUser = r.unknownUser === true;
       details();
       invitationDueAtMs = r.invitationDueAtMs ?? invitationDueAtMs;
       // The deletion past the budget is held: its decision's workflow must run. Only activities that
@@ -102,7 +104,13 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
   const finish = (): ProvisionUserResult => {
     upsertSearchAttributes([{ key: RUN_STATUS, value: outcome === 'failed' ? 'failed' : 'completed' }]);
     details(true);
-    return { engageUserId: input.engageUserId, runId, outcome, passes };
+    return {
+      engageUserId: input.engageUserId,
+      runId,
+      outcome,
+      passes,
+      ...(unknownUser ? { unknownUser: true as const } : {}),
+    };
   };
 
   await syncWhileChanged();

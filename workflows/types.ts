@@ -164,6 +164,8 @@ export interface ProvisionUserResult {
   runId: string;
   outcome: Outcome;
   passes: number;
+  /** The last pass found the id in neither Engage nor the sync state. */
+  unknownUser?: true;
 }
 
 export interface InvitationsInput {

@@ -8,7 +8,7 @@ import { ENGAGE_USER_ID, RUN_KIND, STARTED_BY } from '../../workflows/search-att
 import type { ProvisionUserInput } from '../../workflows/types';
 import { boolFlag, positiveInt } from '../args';
 import { type Command, utcStamp } from '../command';
-import { type CliContext, refuseIfPaused, slowAnswerHint } from '../context';
+import { type CliContext, CliError, refuseIfPaused, slowAnswerHint } from '../context';
 import { userWorkflowId } from '../ids';
 import { logTable } from '../log-table';
 import { logEntries } from '../runs';
@@ -36,6 +36,10 @@ export const userCommand: Command = {
     );
     const answered = slowAnswerHint(ctx, handle);
     const result = await handle.result().finally(answered);
+    if (result.unknownUser)
+      throw new CliError(
+        `no Engage user ${engageUserId}: Engage has no such id and the sync never provisioned one (nothing was done)`,
+      );
     const steps = await logEntries(ctx.db(), { runId: result.runId, user: String(engageUserId), limit: 100 });
     console.log(
       `Outcome: ${result.outcome}${result.passes > 1 ? ` after ${result.passes} passes (changes arrived meanwhile)` : ''}`,

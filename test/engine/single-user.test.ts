@@ -42,6 +42,15 @@ function world(s: Partial<SyncSettings> = {}) {
 }
 
 describe('reconcileSingleUser', () => {
+  it('a user gone from Engage whom the sync provisioned is a leaver, not an unknown id', async () => {
+    const w = world();
+    w.engage.add(engageUser(10));
+    await w.single();
+    w.engage.users.delete(10);
+    const gone = await w.single({ runId: 'provision-user-10@2' });
+    assert.equal(gone.unknownUser, undefined, 'it has a sync state: a leaver, not an unknown id');
+  });
+
   it('records who started the run (the Engage SCIM API, an operator), not the workflow type', async () => {
     const w = world();
     w.engage.add(engageUser(10));
@@ -145,10 +154,10 @@ describe('reconcileSingleUser', () => {
     );
   });
 
-  it('a user Engage does not know and the sync never linked is skipped', async () => {
+  it('a user Engage does not know and the sync never linked is skipped and reported unknown', async () => {
     const w = world();
     const r = await w.single({ engageUserId: 42 });
-    assert.deepEqual(r, { outcome: 'skipped', invitationDueAtMs: null });
+    assert.deepEqual(r, { outcome: 'skipped', invitationDueAtMs: null, unknownUser: true });
     assert.deepEqual(w.writes(), []);
     assert.deepEqual(w.store.runs.get(RUN)!.counts, { skipped: 1 });
   });

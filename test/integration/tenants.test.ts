@@ -492,6 +492,18 @@ describe('tenants on one deployment', () => {
     })();
   });
 
+  it('sync user with an id Engage does not have and the sync never provisioned is an error, not "skipped"', async () => {
+    const ctx = cliContext(h.config);
+    try {
+      await assert.rejects(
+        dispatch('sync', SYNC_INTRO, SYNC_COMMANDS, ['user', '987654', '--tenant', 'acme'], () => ctx),
+        /no Engage user 987654: Engage has no such id and the sync never provisioned one/,
+      );
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('still runs the configured company without a tenant', async () => {
     const single = await start(undefined);
     assert.equal(((await single.result()) as SyncRunResult).status, 'completed');
