@@ -8,12 +8,15 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
 import { INVITATION_PAGE_ACTIVITY } from './activity-options';
 import { cancelInvitationsSignal, invitationsStatusQuery, releaseInvitationsSignal } from './messages';
+import { invitationsDetails } from './run-details';
+import { TENANT } from './search-attributes';
 import type { InvitationsInput, InvitationsResult } from './types';
 
 const acts = proxyActivities<SyncActivities>(INVITATION_PAGE_ACTIVITY);
@@ -46,6 +49,21 @@ export async function invitationsWorkflow(
   let skipped = input.skipped ?? 0;
   let cancelledCount = 0;
   let pageInFlight: CancellationScope | undefined;
+  // The UI's details (no history event): when the batch goes, how many went, what to type.
+  const tenant = workflowInfo().typedSearchAttributes.get(TENANT);
+  const details = (cancelledNow?: number) =>
+    setCurrentDetails(
+      invitationsDetails({
+        runId: input.runId,
+        state,
+        dueAtMs: input.dueAtMs,
+        sent,
+        skipped,
+        ...(cancelledNow !== undefined ? { cancelled: cancelledNow } : {}),
+        tenant,
+      }),
+    );
+  details();
 
   setHandler(releaseInvitationsSignal, () => {
     released = true;
@@ -59,6 +77,7 @@ export async function invitationsWorkflow(
   const cancelRest = async (): Promise<InvitationsResult> => {
     cancelledCount = (await acts.cancelPendingInvitations({ runId: input.runId })).cancelled;
     state = 'done';
+    details(cancelledCount);
     return { runId: input.runId, status: 'cancelled', sent, skipped, cancelled: cancelledCount };
   };
 
@@ -68,6 +87,7 @@ export async function invitationsWorkflow(
   }
   if (cancelled) return cancelRest();
   state = 'sending';
+  details();
   const honourCancel = patched(CANCEL_WHILE_SENDING_PATCH);
   for (;;) {
     let page: Page | undefined;
@@ -84,6 +104,7 @@ export async function invitationsWorkflow(
     if (page) {
       sent += page.sent;
       skipped += page.skipped;
+      details();
       if (page.remaining === 0) break;
     }
     if (honourCancel && cancelled) return cancelRest();
@@ -92,6 +113,7 @@ export async function invitationsWorkflow(
     }
   }
   state = 'done';
+  details();
   return { runId: input.runId, status: 'sent', sent, skipped, cancelled: 0 };
 }
 

@@ -121,3 +121,37 @@ export function userRunDetails(i: UserRunDetailsInput): string {
   ];
   return lines.join('\n\n');
 }
+
+export interface InvitationsDetailsInput {
+  runId: string;
+  state: 'waiting' | 'sending' | 'done';
+  dueAtMs: number;
+  sent: number;
+  skipped: number;
+  /** Set once the batch was cancelled (with how many were dropped). */
+  cancelled?: number | undefined;
+  tenant?: string | undefined;
+}
+
+/** A run's held invitations: when they go, how many went, and how to send or drop them now. */
+export function invitationsDetails(i: InvitationsDetailsInput): string {
+  const tenantFlag = i.tenant ? ` --tenant ${i.tenant}` : '';
+  const lines = [`**Invitations of run** \`${i.runId}\``];
+  if (i.state === 'waiting')
+    lines.push(
+      `**Held until** ${new Date(i.dueAtMs).toISOString().replace('.000Z', 'Z')}`,
+      `Send now: \`npm run sync -- invitations release ${i.runId}${tenantFlag}\` · never send: \`npm run sync -- invitations cancel ${i.runId}${tenantFlag}\``,
+    );
+  else if (i.state === 'sending')
+    lines.push(
+      `**Sending:** ${i.sent.toLocaleString('en')} sent, ${i.skipped.toLocaleString('en')} skipped so far`,
+      `Stop: \`npm run sync -- invitations cancel ${i.runId}${tenantFlag}\``,
+    );
+  else
+    lines.push(
+      i.cancelled !== undefined
+        ? `**Outcome:** cancelled — ${i.cancelled.toLocaleString('en')} not sent, ${i.sent.toLocaleString('en')} sent before`
+        : `**Outcome:** sent — ${i.sent.toLocaleString('en')} sent, ${i.skipped.toLocaleString('en')} skipped`,
+    );
+  return lines.join('\n\n');
+}

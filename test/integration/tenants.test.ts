@@ -186,6 +186,10 @@ describe('tenants on one deployment', () => {
     handles.push(child);
     assert.ok(d.typedSearchAttributes instanceof TypedSearchAttributes);
     assert.equal(d.typedSearchAttributes.get(TENANT), 'acme');
+    // Its details say when the batch goes and what to type, for acme.
+    const meta = await child.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    assert.match(meta.currentDetails ?? '', /\*\*Held until\*\* /);
+    assert.match(meta.currentDetails ?? '', /invitations release \S+ --tenant acme`/);
   });
 
   it("gives a tenant's activities and children its fairness key, so its backlog shares the queues", async () => {

@@ -2,7 +2,14 @@
 // in the Temporal UI — what they say in each phase, and that they stay one line / carry the commands.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countsLine, pageSummary, runDetails, runSummary, userRunDetails } from '../../workflows/run-details';
+import {
+  countsLine,
+  invitationsDetails,
+  pageSummary,
+  runDetails,
+  runSummary,
+  userRunDetails,
+} from '../../workflows/run-details';
 import type { RunProgress } from '../../workflows/types';
 
 const progress = (over: Partial<RunProgress> = {}): RunProgress => ({
@@ -115,5 +122,29 @@ describe('userRunDetails', () => {
     assert.ok(ended.startsWith('**Outcome:** failed'), ended);
     assert.ok(!ended.includes('--tenant'));
     assert.match(userRunDetails({ engageUserId: 7, passes: 0 }), /\*\*Phase:\*\* starting/);
+  });
+});
+
+describe('invitationsDetails', () => {
+  const base = { runId: 'r1', dueAtMs: Date.parse('2026-12-05T02:00:00Z'), sent: 0, skipped: 0 };
+  it('waiting: when the batch goes and how to send or drop it now', () => {
+    const d = invitationsDetails({ ...base, state: 'waiting', tenant: 'acme' });
+    assert.match(d, /\*\*Held until\*\* 2026-12-05T02:00:00Z/);
+    assert.match(d, /`npm run sync -- invitations release r1 --tenant acme`/);
+    assert.match(d, /`npm run sync -- invitations cancel r1 --tenant acme`/);
+  });
+  it('sending, then its outcome: sent or cancelled with the counts', () => {
+    assert.match(
+      invitationsDetails({ ...base, state: 'sending', sent: 1500, skipped: 2 }),
+      /1,500 sent, 2 skipped so far/,
+    );
+    assert.match(
+      invitationsDetails({ ...base, state: 'done', sent: 7, skipped: 1 }),
+      /\*\*Outcome:\*\* sent — 7 sent, 1 skipped/,
+    );
+    assert.match(
+      invitationsDetails({ ...base, state: 'done', sent: 3, skipped: 0, cancelled: 40 }),
+      /\*\*Outcome:\*\* cancelled — 40 not sent, 3 sent before/,
+    );
   });
 });
