@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -13,7 +14,8 @@ import {
 import type { SyncActivities } from '../activities/sync';
 import { PAGE_ACTIVITY, SHORT_ACTIVITY } from './activity-options';
 import { decideDeletionsUpdate, decisionStatusQuery } from './messages';
-import { RUN_KIND, RUN_STATUS } from './search-attributes';
+import { decisionDetails } from './run-details';
+import { RUN_KIND, RUN_STATUS, TENANT } from './search-attributes';
 import { ensureDeletionDecision } from './start-decision';
 import type { DeletionDecision, DeletionDecisionInput, DeletionDecisionResult } from './types';
 
@@ -38,6 +40,13 @@ export async function deletionDecisionWorkflow(
   let stale = input.stale ?? 0;
 
   let approvedAtMs = 0;
+  // The UI's details (no history event): counts, the deadline and the commands that answer.
+  const tenant = workflowInfo().typedSearchAttributes.get(TENANT);
+  const details = (outcome?: string) =>
+    setCurrentDetails(
+      decisionDetails({ decisionId, state, held: remaining, expiresAtMs, applied, stale, outcome, tenant }),
+    );
+  details();
   setHandler(decisionStatusQuery, () => ({
     decisionId,
     state,
@@ -78,6 +87,7 @@ export async function deletionDecisionWorkflow(
   const close = async (status: 'approved' | 'rejected' | 'expired', by: string) => {
     const { dropped } = await short.closeDeletionDecision({ decisionId, status, by });
     state = 'done';
+    details(`${status} by ${by}`);
     upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
     upsertMemo({ outcome: `${status} by ${by}`, applied, stale, dropped });
     return { decisionId, status, applied, stale, dropped };
@@ -92,12 +102,14 @@ export async function deletionDecisionWorkflow(
     if (begun.successor) await ensureDeletionDecision(begun.successor);
   }
   state = 'applying';
+  details();
   upsertSearchAttributes([{ key: RUN_STATUS, value: 'applying' }]);
   for (;;) {
     const r = await paged.applyHeldDeletions({ decisionId, limit: BATCH });
     applied += r.applied;
     stale += r.stale;
     remaining = r.remaining;
+    details();
     if (r.remaining === 0) break;
     if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested)
       await continueAsNew<typeof deletionDecisionWorkflow>({

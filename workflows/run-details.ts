@@ -155,3 +155,35 @@ export function invitationsDetails(i: InvitationsDetailsInput): string {
     );
   return lines.join('\n\n');
 }
+
+export interface DecisionDetailsInput {
+  decisionId: number;
+  state: 'waiting' | 'applying' | 'done';
+  held: number;
+  expiresAtMs: number;
+  applied: number;
+  stale: number;
+  /** Once closed: approved / rejected / expired. */
+  outcome?: string | undefined;
+  tenant?: string | undefined;
+}
+
+/** A deletion decision: how many wait, until when, and the commands that answer it. */
+export function decisionDetails(i: DecisionDetailsInput): string {
+  const tenantFlag = i.tenant ? ` --tenant ${i.tenant}` : '';
+  const lines = [`**Deletion decision** ${i.decisionId}`];
+  if (i.state === 'waiting')
+    lines.push(
+      `**Waiting for an operator:** ${i.held.toLocaleString('en')} deletions held past the deletion budget; unanswered by ${new Date(i.expiresAtMs).toISOString().replace('.000Z', 'Z')} they are rejected`,
+      `Approve: \`npm run sync -- approve${tenantFlag}\` · reject: \`npm run sync -- reject${tenantFlag}\` (each lists them first)`,
+    );
+  else if (i.state === 'applying')
+    lines.push(
+      `**Applying:** ${i.applied.toLocaleString('en')} deleted, ${i.stale.toLocaleString('en')} back in Engage (kept), ${i.held.toLocaleString('en')} to go`,
+    );
+  else
+    lines.push(
+      `**Outcome:** ${i.outcome ?? 'closed'} — ${i.applied.toLocaleString('en')} deleted, ${i.stale.toLocaleString('en')} kept`,
+    );
+  return lines.join('\n\n');
+}

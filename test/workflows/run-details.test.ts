@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   countsLine,
+  decisionDetails,
   invitationsDetails,
   pageSummary,
   runDetails,
@@ -145,6 +146,32 @@ describe('invitationsDetails', () => {
     assert.match(
       invitationsDetails({ ...base, state: 'done', sent: 3, skipped: 0, cancelled: 40 }),
       /\*\*Outcome:\*\* cancelled — 40 not sent, 3 sent before/,
+    );
+  });
+});
+
+describe('decisionDetails', () => {
+  const base = {
+    decisionId: 7,
+    held: 147,
+    expiresAtMs: Date.parse('2026-12-10T00:00:00Z'),
+    applied: 0,
+    stale: 0,
+  };
+  it('waiting: how many, until when, and the commands that answer (with --tenant)', () => {
+    const d = decisionDetails({ ...base, state: 'waiting', tenant: 'acme' });
+    assert.match(d, /147 deletions held past the deletion budget; unanswered by 2026-12-10T00:00:00Z/);
+    assert.match(d, /`npm run sync -- approve --tenant acme`/);
+    assert.match(d, /`npm run sync -- reject --tenant acme`/);
+  });
+  it('applying, then closed with who decided', () => {
+    assert.match(
+      decisionDetails({ ...base, state: 'applying', applied: 100, stale: 2, held: 45 }),
+      /100 deleted, 2 back in Engage \(kept\), 45 to go/,
+    );
+    assert.match(
+      decisionDetails({ ...base, state: 'done', applied: 145, stale: 2, outcome: 'approved by cli:ann' }),
+      /\*\*Outcome:\*\* approved by cli:ann — 145 deleted, 2 kept/,
     );
   });
 });
