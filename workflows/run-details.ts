@@ -2,7 +2,7 @@
 // starts it) and details the run keeps current (markdown, rendered in the UI's "User Metadata"). Ids,
 // counts and commands only — never a person's data, never a secret. Pure: tested alone.
 import { type Counts, OUTCOMES, type RunStatus } from '../domain/run-types';
-import type { RunKind, RunProgress } from './types';
+import type { DecisionStatus, RunKind, RunProgress } from './types';
 
 const KIND_LABEL: Record<RunKind, string> = {
   initial: 'Initial sync',
@@ -156,14 +156,9 @@ export function invitationsDetails(i: InvitationsDetailsInput): string {
   return lines.join('\n\n');
 }
 
-export interface DecisionDetailsInput {
-  decisionId: number;
-  state: 'waiting' | 'applying' | 'done';
-  held: number;
-  expiresAtMs: number;
-  applied: number;
-  stale: number;
-  /** Once closed: approved / rejected / expired. */
+/** The decision's status (as its query answers it) and, once closed, how. */
+export interface DecisionDetailsInput extends DecisionStatus {
+  /** Once closed: approved / rejected / expired, and by whom. */
   outcome?: string | undefined;
   tenant?: string | undefined;
 }
