@@ -32,7 +32,8 @@ describe('SlotPacer', () => {
     let turns = 0;
     await Promise.all(Array.from({ length: 30 }, () => pacer.turn('bulk').then(() => turns++)));
     assert.equal(turns, 30);
-    assert.equal(slots.length, 30);
+    // A turn whose timer fired late (a loaded machine) gave its slot up and booked another.
+    assert.equal(slots.length, 30 + pacer.forfeited);
     assert.ok(maxInWindow(slots, 1000) <= 20, `at most 20 in a second, saw ${maxInWindow(slots, 1000)}`);
     const span = Math.max(...slots) - Math.min(...slots);
     // 30 slots 1000/(20·headroom) ms apart span 29 spacings.
