@@ -8,11 +8,12 @@ export interface DbOptions {
   applicationName?: string;
 }
 
-export function createDb<DB>({
+/** A node-postgres pool with the project's time-outs and error handling (createDb's, tenant pools'). */
+export function createPool({
   url,
   poolSize = 10,
   applicationName = 'engage-visitor-sync',
-}: DbOptions): Kysely<DB> {
+}: DbOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -26,7 +27,11 @@ export function createDb<DB>({
   // listener that killed the worker (chaos scenario 4). Its query fails and the pool drops it.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return pool;
+}
+
+export function createDb<DB>(o: DbOptions): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(o) }) });
 }
 
 /** Whether two PostgreSQL URLs name the same database (host, port and name; not the user). */

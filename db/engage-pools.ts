@@ -4,7 +4,7 @@
 // rest are pools some query is using right now — bounded by the queries the worker runs at once.
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
-import pg from 'pg';
+import { createPool } from './connect';
 import type { EngageDatabase } from './engage-schema';
 
 /** What a database's pool must do (pg.Pool; tests use fakes). */
@@ -39,17 +39,11 @@ interface Entry {
 }
 
 function pgPool(url: string, poolSize: number): RawPool {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    application_name: 'engage-visitor-sync (tenant reader)',
-    connectionTimeoutMillis: 10_000,
-    idleTimeoutMillis: 30_000,
-  });
-  // As in connect.ts: a client erroring while idle or checked out must not crash the worker.
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
-  return pool as unknown as RawPool;
+  return createPool({
+    url,
+    poolSize,
+    applicationName: 'engage-visitor-sync (tenant reader)',
+  }) as unknown as RawPool;
 }
 
 export class EngagePools {

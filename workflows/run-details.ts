@@ -52,7 +52,7 @@ export interface RunDetailsContext {
 
 /** The run's current details: its phase, pages, counts, rate, and what an operator can do now. */
 export function runDetails(p: RunProgress, c: RunDetailsContext = {}): string {
-  const tenantFlag = c.tenant ? ` --tenant ${c.tenant}` : '';
+  const tenantFlag = tenantFlagOf(c.tenant);
   const lines: string[] = [];
   if (c.outcome)
     lines.push(
@@ -79,6 +79,11 @@ export function runDetails(p: RunProgress, c: RunDetailsContext = {}): string {
     lines.push(`**Stop it:** \`npm run sync -- stop ${p.runId}${tenantFlag} --reason "…"\``);
   return lines.join('\n\n');
 }
+
+/** What a command needs to act on this company's run (nothing for the configured company). */
+const tenantFlagOf = (tenant: string | undefined) => (tenant ? ` --tenant ${tenant}` : '');
+
+const isoSecond = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 function duration(seconds: number): string {
   if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
@@ -111,7 +116,7 @@ export interface UserRunDetailsInput {
 
 /** A per-user run's current details: its passes, the last outcome, and where its log entries are. */
 export function userRunDetails(i: UserRunDetailsInput): string {
-  const tenantFlag = i.tenant ? ` --tenant ${i.tenant}` : '';
+  const tenantFlag = tenantFlagOf(i.tenant);
   const lines = [
     i.ended
       ? `**Outcome:** ${i.outcome ?? 'unchanged'}`
@@ -135,11 +140,11 @@ export interface InvitationsDetailsInput {
 
 /** A run's held invitations: when they go, how many went, and how to send or drop them now. */
 export function invitationsDetails(i: InvitationsDetailsInput): string {
-  const tenantFlag = i.tenant ? ` --tenant ${i.tenant}` : '';
+  const tenantFlag = tenantFlagOf(i.tenant);
   const lines = [`**Invitations of run** \`${i.runId}\``];
   if (i.state === 'waiting')
     lines.push(
-      `**Held until** ${new Date(i.dueAtMs).toISOString().replace('.000Z', 'Z')}`,
+      `**Held until** ${isoSecond(i.dueAtMs)}`,
       `Send now: \`npm run sync -- invitations release ${i.runId}${tenantFlag}\` · never send: \`npm run sync -- invitations cancel ${i.runId}${tenantFlag}\``,
     );
   else if (i.state === 'sending')
@@ -165,11 +170,11 @@ export interface DecisionDetailsInput extends DecisionStatus {
 
 /** A deletion decision: how many wait, until when, and the commands that answer it. */
 export function decisionDetails(i: DecisionDetailsInput): string {
-  const tenantFlag = i.tenant ? ` --tenant ${i.tenant}` : '';
+  const tenantFlag = tenantFlagOf(i.tenant);
   const lines = [`**Deletion decision** ${i.decisionId}`];
   if (i.state === 'waiting')
     lines.push(
-      `**Waiting for an operator:** ${i.held.toLocaleString('en')} deletions held past the deletion budget; unanswered by ${new Date(i.expiresAtMs).toISOString().replace('.000Z', 'Z')} they are rejected`,
+      `**Waiting for an operator:** ${i.held.toLocaleString('en')} deletions held past the deletion budget; unanswered by ${isoSecond(i.expiresAtMs)} they are rejected`,
       `Approve: \`npm run sync -- approve${tenantFlag}\` · reject: \`npm run sync -- reject${tenantFlag}\` (each lists them first)`,
     );
   else if (i.state === 'applying')

@@ -548,7 +548,7 @@ function deferred(): Deferred {
   return { promise, resolve };
 }
 
-function round(x: number, d = 1): number {
+export function round(x: number, d = 1): number {
   return Math.round(x * 10 ** d) / 10 ** d;
 }
 

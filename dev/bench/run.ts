@@ -50,6 +50,7 @@ import {
   REALISTIC_END,
   type RealisticResults,
   renderRealistic,
+  round,
   runRealistic,
 } from './realistic';
 import { measureScimToVisitor, type ScimE2eResult } from './scim-e2e';
@@ -438,10 +439,6 @@ async function rawBaseline(engageDb: Kysely<EngageDatabase>) {
     requests: after.total - before.total,
     statuses,
   };
-}
-
-function round(x: number, d = 1): number {
-  return Math.round(x * 10 ** d) / 10 ** d;
 }
 
 // --- the scenarios -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import { sleep, TemporalServer, WorkerProcess } from '../chaos/stack';
 import { startVisitorEmulator, type VisitorEmulator } from '../emulator/server';
 import { seedCompany } from '../engage-generator/seed';
 import { adminUrl } from '../harness/db';
+import { round } from './realistic';
 
 export const TENANTS_BEGIN = '<!-- tenants-section:begin -->';
 export const TENANTS_END = '<!-- tenants-section:end -->';
@@ -443,9 +444,4 @@ function worstOther(s: Scenario): string {
   const others = Object.entries(s.besideBigWaits.activities).filter(([t]) => t !== 'syncUserPage');
   const worst = others.sort((a, b) => b[1].p95 - a[1].p95)[0];
   return worst ? `${worst[0]}: ${worst[1].p95} s · ${worst[1].max} s` : '–';
-}
-
-function round(x: number, d = 1): number {
-  const f = 10 ** d;
-  return Math.round(x * f) / f;
 }
