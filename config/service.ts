@@ -15,6 +15,7 @@ export const LOCAL_DEFAULTS = {
   emulatorPort: 8790,
   emulatorToken: 'dev-visitor-token',
   metricsPort: 9464,
+  logPagePort: 8795,
   /**
    * The local stack's tenant secrets key (used only when DATABASE_URL is unset, like the password and
    * token above): it lets the demo keep a second company. Never a real deployment's key.
@@ -90,6 +91,15 @@ const schema = z.object({
   // Worker probes (workers/health.ts): GET /healthz and /readyz on this port; unset = off.
   HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // The provisioning-log page (npm run log-page): loopback unless told, a token required when not.
+  LOG_PAGE_HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_PAGE_PORT: port.default(LOCAL_DEFAULTS.logPagePort),
+  LOG_PAGE_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  // Alerts (alerts/): webhook URLs (comma-separated; Slack and Teams incoming webhooks accept the body),
+  // how often the worker looks, and the margin past the schedule interval before "no success" alerts.
+  ALERT_WEBHOOK_URLS: z.string().optional(),
+  ALERT_CHECK_INTERVAL: durationMs.default(60_000),
+  ALERT_STALE_MARGIN: durationMs.default(3_600_000),
   // Tenant registry: keys that encrypt tenants' secrets at rest (parsed by parseSecretKeys).
   TENANT_SECRETS_KEYS: z.string().optional(),
   // Tenants with an Engage database of their own: connections per database, pools open at once per
@@ -131,6 +141,9 @@ export interface ServiceConfig {
   /** TENANT_SECRETS_KEYS: the first encrypts, all decrypt; unset = the tenant registry cannot hold secrets. */
   tenantSecretKeys?: SecretKey[];
   tenants: { engagePoolSize: number; maxEngagePools: number; idleCloseMs: number };
+  /** The provisioning-log page; a token is required unless it listens on loopback only. */
+  logPage: { host: string; port: number; token?: Secret<string> };
+  alerts: { webhookUrls: string[]; checkIntervalMs: number; staleMarginMs: number };
 }
 
 export type InvitationPolicySetting =
@@ -229,6 +242,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     throw new ConfigError(`Invalid configuration:\n  TENANT_SECRETS_KEYS: ${(err as Error).message}`);
   }
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(e.LOG_PAGE_HOST);
+  if (!loopback && !e.LOG_PAGE_TOKEN) {
+    throw new ConfigError(
+      `Invalid configuration:\n  LOG_PAGE_TOKEN: required when LOG_PAGE_HOST is not loopback (got ${JSON.stringify(e.LOG_PAGE_HOST)})`,
+    );
+  }
+  const webhookUrls = (e.ALERT_WEBHOOK_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  webhookUrls.forEach((u, i) => {
+    if (!httpUrl.safeParse(u).success || !/^https?:/.test(u))
+      throw new ConfigError(
+        `Invalid configuration:\n  ALERT_WEBHOOK_URLS: entry ${i + 1} is not an http(s) URL`,
+      );
+  });
   const localTemporal = !e.TEMPORAL_ADDRESS;
   return {
     temporal: {
@@ -292,6 +321,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       engagePoolSize: e.TENANT_ENGAGE_POOL_SIZE,
       maxEngagePools: e.TENANT_MAX_ENGAGE_POOLS,
       idleCloseMs: e.TENANT_POOL_IDLE,
+    },
+    logPage: {
+      host: e.LOG_PAGE_HOST,
+      port: e.LOG_PAGE_PORT,
+      ...(e.LOG_PAGE_TOKEN ? { token: new Secret(e.LOG_PAGE_TOKEN) } : {}),
+    },
+    alerts: {
+      webhookUrls,
+      checkIntervalMs: e.ALERT_CHECK_INTERVAL,
+      staleMarginMs: e.ALERT_STALE_MARGIN,
     },
   };
 }

@@ -87,3 +87,44 @@ test('sync rule options: country admins off and long values shortened by default
       /SYNC_COUNTRY_ADMINS_ADMINISTER_THEIR_COUNTRIES: expected true or false/.test(err.message),
   );
 });
+
+test('the log page listens on loopback unless told, and needs a token anywhere else', () => {
+  const d = loadConfig({}).logPage;
+  assert.equal(d.host, '127.0.0.1');
+  assert.equal(d.token, undefined);
+  assert.throws(
+    () => loadConfig({ LOG_PAGE_HOST: '0.0.0.0' }),
+    (err: unknown) =>
+      err instanceof ConfigError && /LOG_PAGE_TOKEN: required when LOG_PAGE_HOST/.test(err.message),
+  );
+  const open = loadConfig({ LOG_PAGE_HOST: '0.0.0.0', LOG_PAGE_TOKEN: 'a-long-enough-token' }).logPage;
+  assert.equal(open.token?.reveal(), 'a-long-enough-token');
+  assert.equal(JSON.stringify(open), '{"host":"0.0.0.0","port":8795,"token":"[secret]"}');
+  assert.throws(
+    () => loadConfig({ LOG_PAGE_TOKEN: 'short' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /LOG_PAGE_TOKEN: expected at least 16/.test(err.message) &&
+      !/short/.test(err.message),
+  );
+});
+
+test('alert webhooks: a comma-separated list of http(s) URLs; a bad entry is refused by position, never echoed', () => {
+  assert.deepEqual(loadConfig({}).alerts.webhookUrls, []);
+  const a = loadConfig({ ALERT_WEBHOOK_URLS: 'https://hooks.example/a, http://127.0.0.1:9/b' }).alerts;
+  assert.deepEqual(a.webhookUrls, ['https://hooks.example/a', 'http://127.0.0.1:9/b']);
+  assert.equal(a.checkIntervalMs, 60_000);
+  assert.equal(a.staleMarginMs, 3_600_000);
+  assert.throws(
+    () => loadConfig({ ALERT_WEBHOOK_URLS: 'https://ok.example/x,ftp://secret-host/y' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /ALERT_WEBHOOK_URLS: entry 2/.test(err.message) &&
+      !/secret-host/.test(err.message),
+  );
+  assert.throws(
+    () => loadConfig({ ALERT_STALE_MARGIN: 'soon' }),
+    (err: unknown) =>
+      err instanceof ConfigError && /ALERT_STALE_MARGIN: expected a duration/.test(err.message),
+  );
+});
