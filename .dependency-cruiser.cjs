@@ -2,7 +2,7 @@
 // back up. Type-only imports are free where they carry no code into the importer (workflows may name
 // the activities' types; the engine's ports name the adapters' types).
 const PRODUCT =
-  '^(activities|engine|state|workflows|workers|clients|engage-scim|scim|domain|db|config|observability|engage|temporal)/';
+  '^(activities|engine|state|workflows|workers|clients|engage-scim|scim|domain|db|config|observability|engage|temporal|web|alerts)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

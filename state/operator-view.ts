@@ -3,7 +3,6 @@
 // provisioning-log page, so all three agree.
 import { type Kysely, sql } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
-import { QUARANTINE_AFTER } from '../domain/quarantine';
 
 export interface LastSuccess {
   kind: string;
@@ -93,12 +92,15 @@ export async function awaitingDecisions(db: Kysely<SyncDatabase>): Promise<Await
   ].sort((a, b) => a.since.getTime() - b.since.getTime());
 }
 
-/** Users whose writes failed often enough to be retried with back-off (domain/quarantine.ts). */
+/**
+ * Users waiting out a back-off after repeated failures (domain/quarantine.ts): runs skip them until
+ * next_attempt_at, as `sync status` counts them.
+ */
 export async function quarantinedUsers(db: Kysely<SyncDatabase>, limit = 1000): Promise<QuarantinedUser[]> {
   const rows = await db
     .selectFrom('sync.user_failures')
     .selectAll()
-    .where('failure_count', '>=', QUARANTINE_AFTER)
+    .where('next_attempt_at', '>', sql<Date>`now()`)
     .orderBy('last_failed_at', 'desc')
     .limit(limit)
     .execute();
@@ -118,7 +120,7 @@ export async function quarantinedCount(db: Kysely<SyncDatabase>): Promise<number
   const row = await db
     .selectFrom('sync.user_failures')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('failure_count', '>=', QUARANTINE_AFTER)
+    .where('next_attempt_at', '>', sql<Date>`now()`)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
