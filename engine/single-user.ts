@@ -36,6 +36,7 @@ export async function reconcileSingleUser(
   progress: Progress,
 ): Promise<SingleUserResult> {
   const { store } = engine;
+  const startedAtMs = engine.clock.now();
   const [lookup, states, failures] = await Promise.all([
     engine.engage.userById(engageUserId),
     store.usersByIds([engageUserId]),
@@ -60,6 +61,7 @@ export async function reconcileSingleUser(
       await store.recordFailure(engageUserId, runId, ['invalid_row'], { reason: lookup.invalid.reason });
     await store.log([invalidRowEntry(runId, engageUserId, lookup.invalid.reason, dryRun)]);
     await store.setRunStatus(runId, 'completed', { counts: { failed: 1 }, finished: true });
+    engine.metrics?.runFinished(dryRun ? 'user-dry-run' : 'user', 'completed', engine.clock.now() - startedAtMs);
     return { outcome: 'failed', invitationDueAtMs: null };
   }
   const active = engage?.active && engage.deletedAt === null ? [engageUserId] : [];
@@ -103,6 +105,7 @@ export async function reconcileSingleUser(
     if (!dryRun) engine.metrics?.outcomes({ [outcome]: 1 });
   }
   await store.setRunStatus(runId, 'completed', { counts: { [outcome]: 1 }, finished: true });
+  engine.metrics?.runFinished(dryRun ? 'user-dry-run' : 'user', 'completed', engine.clock.now() - startedAtMs);
   const s = engine.settings.invitations;
   return {
     outcome,

@@ -1,66 +1,5 @@
-// The product's own Prometheus metrics (text exposition format 0.0.4), without a metrics library:
-// a few counters and histograms with labels are all the worker needs.
-type Labels = Record<string, string>;
-
-const key = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map(
-      (k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
-    )
-    .join(',');
-
-class Counter {
-  private readonly values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1) {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}) {
-    return this.values.get(key(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
-    return lines.join('\n');
-  }
-}
-
-class Histogram {
-  private readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly bounds: number[],
-  ) {}
-  observe(labels: Labels, value: number) {
-    const k = key(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      s = { buckets: this.bounds.map(() => 0), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) s.buckets[i]!++;
-    s.sum += value;
-    s.count++;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? `${k},` : '';
-      for (const [i, b] of this.bounds.entries())
-        lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.buckets[i]}`);
-      lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
+// The worker's own Prometheus metrics: Visitor requests, users and runs by outcome, decisions.
+import { Counter, Histogram } from './prometheus';
 
 /** SyncMetrics' recording methods, bound to one tenant. */
 export type TenantMetrics = Pick<SyncMetrics, 'request' | 'retry' | 'outcomes' | 'runFinished' | 'decision'>;
@@ -83,7 +22,10 @@ export class SyncMetrics {
     'evs_users_total',
     'Users processed by outcome (created, updated, unchanged, deleted, failed, …).',
   );
-  readonly runs = new Counter('evs_runs_total', 'Finished runs by kind and status.');
+  readonly runs = new Counter(
+    'evs_runs_total',
+    'Finished runs by kind (initial, daily, user), status and dry_run ("true" for a dry run).',
+  );
   readonly decisions = new Counter(
     'evs_deletion_decisions_total',
     'Deletion decisions by event: opened (deletions held past the budget), approved, rejected, expired.',
@@ -125,10 +67,13 @@ export class SyncMetrics {
     for (const [outcome, n] of Object.entries(counts))
       if (n) this.users.inc({ outcome, ...(tenant ? { tenant } : {}) }, n);
   }
+  /** `kind` as recorded: a dry run's is '<kind>-dry-run', counted under its kind with dry_run="true". */
   runFinished(kind: string, status: string, durationMs: number, tenant?: string) {
     const t: Record<string, string> = tenant ? { tenant } : {};
-    this.runs.inc({ kind, status, ...t });
-    this.runDuration.observe({ kind, ...t }, durationMs / 1000);
+    const dry = kind.endsWith('-dry-run');
+    const base = dry ? kind.slice(0, -'-dry-run'.length) : kind;
+    this.runs.inc({ kind: base, status, dry_run: String(dry), ...t });
+    this.runDuration.observe({ kind: base, dry_run: String(dry), ...t }, durationMs / 1000);
   }
 
   decision(event: 'opened' | 'approved' | 'rejected' | 'expired', tenant?: string) {

@@ -14,6 +14,8 @@ export async function startMetricsServer(opts: {
   host?: string;
   metrics: SyncMetrics;
   sdkMetricsUrl?: string;
+  /** More series read at scrape time (the sync state's gauges); an error omits them, never the rest. */
+  extra?: () => Promise<string>;
 }): Promise<MetricsServer> {
   const server = http.createServer(async (req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
@@ -28,9 +30,17 @@ export async function startMetricsServer(opts: {
         sdk = '# Temporal SDK metrics unavailable\n';
       }
     }
+    let extra = '';
+    if (opts.extra) {
+      try {
+        extra = await opts.extra();
+      } catch (err) {
+        extra = `# state gauges unavailable: ${String((err as Error).message).replace(/\n/g, ' ')}\n`;
+      }
+    }
     res
       .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-      .end(opts.metrics.render() + sdk);
+      .end(opts.metrics.render() + extra + sdk);
   });
   const port = await listen(server, opts.port, opts.host);
   return {

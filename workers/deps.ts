@@ -14,6 +14,7 @@ import { systemClock } from '../engine/defaults';
 import { createEngine, type Engine } from '../engine/engine';
 import { TenantUnavailableError } from '../engine/errors';
 import type { SyncMetrics, TenantMetrics } from '../observability/metrics';
+import type { GaugedCompany } from '../observability/state-gauges';
 import { VisitorScimClient, type VisitorScimClientOptions } from '../scim/client';
 import { SlotPacer } from '../scim/pacer';
 import { PgAttemptFences } from '../state/activity-fences';
@@ -33,6 +34,11 @@ export interface BuiltDeps {
   engine: Engine;
   /** Every company's, by tenant. */
   engines: TenantEngines;
+  /** The sync database (every company's state, a schema per tenant) and the tenant registry. */
+  syncDb: Kysely<SyncDatabase>;
+  registry: TenantRegistry;
+  /** The companies whose state operators watch: the configured one and every active tenant. */
+  companies(): Promise<GaugedCompany[]>;
   close(): Promise<void>;
 }
 
@@ -202,6 +208,15 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
   return {
     engine,
     engines,
+    syncDb,
+    registry,
+    async companies() {
+      const active = await registry.list({ states: ['active'] });
+      return [
+        { scheduleIntervalMs: config.sync.scheduleIntervalMs },
+        ...active.map((t) => ({ tenant: t.id, scheduleIntervalMs: t.schedule.intervalMs })),
+      ];
+    },
     async close() {
       await engines.close();
       singleVisitor.close();

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/service';
 import { SyncMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/server';
+import { StateGauges } from '../observability/state-gauges';
 import { connectionOptions } from '../temporal/connection';
 import { createWorker } from '../temporal/worker';
 import { buildDeps } from './deps';
@@ -27,13 +28,6 @@ Runtime.install({
     : {}),
 });
 const metrics = metricsPort ? new SyncMetrics() : undefined;
-const metricsServer = metricsPort
-  ? await startMetricsServer({
-      port: metricsPort,
-      metrics: metrics!,
-      sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
-    })
-  : undefined;
 
 // Probes first, so liveness answers while the worker connects; readiness waits for it to poll.
 let worker: Awaited<ReturnType<typeof createWorker>> | undefined;
@@ -48,6 +42,15 @@ const connection = await NativeConnection.connect(connectionOptions(config));
 const clientConnection = await Connection.connect(connectionOptions(config));
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const built = buildDeps(config, { temporal, ...(metrics ? { metrics } : {}) });
+const stateGauges = new StateGauges({ db: built.syncDb, companies: () => built.companies() });
+const metricsServer = metricsPort
+  ? await startMetricsServer({
+      port: metricsPort,
+      metrics: metrics!,
+      sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+      extra: () => stateGauges.render(),
+    })
+  : undefined;
 worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,

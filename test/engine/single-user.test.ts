@@ -76,6 +76,11 @@ describe('reconcileSingleUser', () => {
       [[RUN, 10, 'create', 'created']],
     );
     assert.deepEqual(w.metrics.outcomes, [{ created: 1 }]);
+    assert.deepEqual(
+      w.metrics.runs.map(([kind, status]) => [kind, status]),
+      [['user', 'completed']],
+      'a per-user run is counted like a bulk run',
+    );
     assert.equal(w.visitor.invitationsSent.length, 1);
     // The state vouches for the input it was planned from: the next per-user run finds it unchanged.
     const locations = await loadLocationContext(w.engine);

@@ -28,8 +28,10 @@ test('product metrics render as Prometheus text with labels, histograms and esca
   );
   assert.match(text, /^evs_users_total\{outcome="created"\} 3$/m);
   assert.doesNotMatch(text, /outcome="unchanged"/, 'zero counts are not emitted');
-  assert.match(text, /^evs_runs_total\{kind="daily",status="completed"\} 1$/m);
-  assert.match(text, /^evs_run_duration_seconds_sum\{kind="daily"\} 90$/m);
+  assert.match(text, /^evs_runs_total\{dry_run="false",kind="daily",status="completed"\} 1$/m);
+  assert.match(text, /^evs_run_duration_seconds_sum\{dry_run="false",kind="daily"\} 90$/m);
+  m.runFinished('user-dry-run', 'completed', 10);
+  assert.match(m.render(), /^evs_runs_total\{dry_run="true",kind="user",status="completed"\} 1$/m);
 });
 
 test('GET /metrics serves the product metrics followed by the SDK runtime metrics', async () => {
@@ -66,8 +68,8 @@ test("a tenant's runs are labelled with it; the configured company's carry no te
   acme.decision('opened');
   m.runFinished('daily', 'completed', 1000);
   const text = m.render();
-  assert.match(text, /^evs_runs_total\{kind="daily",status="completed",tenant="acme"\} 1$/m);
-  assert.match(text, /^evs_runs_total\{kind="daily",status="completed"\} 1$/m);
+  assert.match(text, /^evs_runs_total\{dry_run="false",kind="daily",status="completed",tenant="acme"\} 1$/m);
+  assert.match(text, /^evs_runs_total\{dry_run="false",kind="daily",status="completed"\} 1$/m);
   assert.match(text, /^evs_users_total\{outcome="created",tenant="acme"\} 3$/m);
   assert.match(
     text,
