@@ -13,6 +13,7 @@ import { authenticate } from './auth/tokens';
 import { errorBody, ScimError } from './errors';
 import { BodyTooLarge, readBody } from './http-body';
 import { assertStorableJson } from './json-guard';
+import { EngageScimMetrics, serveOps } from './ops-endpoints';
 import type { ScimContext } from './request';
 import { dispatch } from './routes';
 import { parseTokenFields, tokenRequest } from './token-endpoint';
@@ -59,6 +60,8 @@ export interface EngageScimServerOptions {
   /** Public base URL (…/scim/api/V1) for meta.location; default the listening address. */
   publicUrl?: string;
   log?: (message: string, err?: unknown) => void;
+  /** Its request metrics, served at /metrics (a new set when not given). */
+  metrics?: EngageScimMetrics;
 }
 
 /** …/scim/api/V1 → …/t/<tenant>/scim/api/V1 (a public URL not ending so gets the tenant appended). */
@@ -94,6 +97,7 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
   const tokenByClient = tokenLimit && new TokenBuckets(tokenLimit);
   const provenCallers = new ProvenCallers();
   const proxies = trustedProxies(opts.trustedProxies ?? []);
+  const metrics = opts.metrics ?? new EngageScimMetrics();
   // Set once listening, before any request can arrive.
   let publicBaseUrl = '';
 
@@ -125,6 +129,7 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     if (!url) return fail(res, new ScimError(400, 'the request target is not a URL', 'invalidSyntax'));
     const method = (req.method ?? 'GET').toUpperCase();
+    if (await serveOps(url.pathname, method, res, { db, metrics })) return;
     // A tenant's requests: its database, its base URL, its clients' buckets.
     const tenantMatch = TENANT_PATH.exec(url.pathname);
     const tenantId = tenantMatch?.[1];
@@ -235,6 +240,17 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
   }
 
   const server = createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/metrics' || path === '/healthz' || path === '/readyz') return;
+      metrics.request({
+        method: (req.method ?? 'GET').toUpperCase(),
+        path,
+        status: res.statusCode,
+        durationMs: performance.now() - started,
+      });
+    });
     handle(req, res).catch((err: unknown) => {
       if (err instanceof ScimError) return fail(res, err);
       log(`${req.method} ${req.url} failed`, err);

@@ -147,7 +147,7 @@ for (const [name, args] of [
       assert.equal(svc.spec.ports[0].targetPort, 'http');
     });
 
-    it("probes: the worker's /healthz (liveness, startup) and /readyz on HEALTH_PORT; TCP for the SCIM API", () => {
+    it("probes: /healthz (liveness, startup) and /readyz, on the worker's HEALTH_PORT and the SCIM API's own port", () => {
       const worker = find(objects, 'Deployment', '-worker').spec.template.spec.containers[0];
       const health = worker.ports.find((p: K8s) => p.name === 'health');
       assert.ok(health, 'the worker exposes no health port');
@@ -159,8 +159,9 @@ for (const [name, args] of [
       const http = scim.ports.find((p: K8s) => p.name === 'http');
       assert.equal(env(scim).get('ENGAGE_SCIM_PORT')?.value, String(http.containerPort));
       assert.equal(env(scim).get('ENGAGE_SCIM_HOST')?.value, '0.0.0.0');
-      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'])
-        assert.deepEqual(scim[probe].tcpSocket, { port: 'http' }, probe);
+      assert.deepEqual(scim.livenessProbe.httpGet, { path: '/healthz', port: 'http' });
+      assert.deepEqual(scim.startupProbe.httpGet, { path: '/healthz', port: 'http' });
+      assert.deepEqual(scim.readinessProbe.httpGet, { path: '/readyz', port: 'http' });
     });
 
     it("SIGTERM: node runs the worker directly, with a grace period beyond the worker's drain", () => {
