@@ -1,11 +1,12 @@
 // `npm start`: one worker for every workflow and activity on the configured task queue.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/service';
 import { SyncMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/server';
 import { StateGauges } from '../observability/state-gauges';
 import { connectionOptions } from '../temporal/connection';
+import { lineLogFunction } from '../temporal/log-lines';
 import { createWorker } from '../temporal/worker';
 import { buildDeps } from './deps';
 import { startHealthServer } from './health';
@@ -21,11 +22,15 @@ const sdkMetricsAddress = metricsPort
 // in-flight activities get shutdownGraceTime (temporal/worker.ts, 10 s) to finish, then the process
 // closes its connections and exits 0. Orchestrators must allow longer than that (the Helm chart's
 // terminationGracePeriodSeconds).
+// One plain line per message; core's messages are forwarded to the same logger (temporal/log-lines.ts).
+const level = config.logLevel.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 Runtime.install({
   shutdownSignals: ['SIGINT', 'SIGTERM'],
-  ...(sdkMetricsAddress
-    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }
-    : {}),
+  logger: new DefaultLogger('DEBUG', lineLogFunction(level)),
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} },
+    ...(sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
+  },
 });
 const metrics = metricsPort ? new SyncMetrics() : undefined;
 

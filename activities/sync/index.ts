@@ -1,6 +1,6 @@
 // The sync's activities: thin adapters from Temporal to the reconcile engine (engine/). Names and
 // payloads are part of recorded workflow histories: keep them as they are.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import {
   applyHeldDeletions,
   beginApplyingDecision,
@@ -27,6 +27,7 @@ import { type BeginRunInput, beginRun, finishRun, partitionUsers } from '../../e
 import { reconcileSingleUser, type SingleUserInput } from '../../engine/single-user';
 import { withUserLease } from '../../engine/user-lease';
 import { activityProgress, runActivity, runFenced, runHeartbeating } from '../attempt';
+import { runFinishedLine, runStartedLine, userRunLine } from '../run-lines';
 import { currentTenant } from '../tenant-scope';
 
 type Arg<F> = F extends (engine: Engine, input: infer I, ...rest: never[]) => unknown ? I : never;
@@ -73,8 +74,25 @@ export function createSyncActivities(engines: Engine | EngineSource) {
       throw err;
     });
   return {
-    beginRun: (input: BeginRunInput) => on((engine) => runActivity(() => beginRun(engine, input))),
-    finishRun: (input: Arg<typeof finishRun>) => on((engine) => runActivity(() => finishRun(engine, input))),
+    beginRun: (input: BeginRunInput) =>
+      on(async (engine) => {
+        const r = await runActivity(() => beginRun(engine, input));
+        log.info(
+          runStartedLine({
+            ...input,
+            full: r.status === 'started' && r.full,
+            tenant: currentTenant(),
+            ...(r.status === 'refused' ? { refusedBy: r.activeRunId } : {}),
+          }),
+        );
+        return r;
+      }),
+    finishRun: (input: Arg<typeof finishRun>) =>
+      on(async (engine) => {
+        const r = await runActivity(() => finishRun(engine, input));
+        log.info(runFinishedLine({ ...input, counts: r.counts, tenant: currentTenant() }));
+        return r;
+      }),
     runCounts: (input: Arg<typeof runCounts>) => on((engine) => runActivity(() => runCounts(engine, input))),
     // Writes locations to Visitor: heartbeating and fenced, so a timed-out attempt never writes
     // beside its retry (needs a heartbeat time-out: LOCATIONS_ACTIVITY).
@@ -124,10 +142,23 @@ export function createSyncActivities(engines: Engine | EngineSource) {
     // In the event lane: one user's change goes ahead of bulk page traffic under the same rate limit.
     syncSingleUser: (input: SingleUserInput) =>
       on((engine) =>
-        runActivity(() => {
+        runActivity(async () => {
+          const started = performance.now();
           const run = () =>
             reconcileSingleUser(engine, input, Context.current().info.attempt, activityProgress());
-          return input.dryRun ? run() : withUserLease(engine, input.engageUserId, `user:${input.runId}`, run);
+          const r = await (input.dryRun
+            ? run()
+            : withUserLease(engine, input.engageUserId, `user:${input.runId}`, run));
+          log.info(
+            userRunLine({
+              ...input,
+              outcome: r.unknownUser ? 'unknown user' : r.outcome,
+              dryRun: input.dryRun ?? false,
+              durationMs: performance.now() - started,
+              tenant: currentTenant(),
+            }),
+          );
+          return r;
         }, 'event'),
       ),
     sendPendingInvitations: (input: Arg<typeof sendPendingInvitations>) =>
