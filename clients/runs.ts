@@ -219,6 +219,7 @@ export async function* planEntries(db: Db, runId: string, pageSize = 1000): Asyn
 export interface LogFilter {
   /** An Engage user id (all digits) or a user name / e-mail (case-insensitive). */
   user?: string;
+  /** A run id, or a workflow id: every run of that workflow (a user's per-user runs). */
   runId?: string;
   outcome?: string;
   limit: number;
@@ -234,7 +235,16 @@ export async function logEntries(db: Db, filter: LogFilter): Promise<LogRow[]> {
       : // Matches the lower(user_name) index.
         q.where(sql`lower(user_name)`, '=', user.toLowerCase());
   }
-  if (filter.runId !== undefined) q = q.where('run_id', '=', filter.runId);
+  if (filter.runId !== undefined) {
+    const id = filter.runId;
+    // A per-user workflow's id (provision-user-<id>) names each of its runs: all of them match.
+    q = q.where((eb) =>
+      eb.or([
+        eb('run_id', '=', id),
+        eb('run_id', 'in', eb.selectFrom('sync.runs').select('id').where('workflow_id', '=', id)),
+      ]),
+    );
+  }
   if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
   return q.orderBy('at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }

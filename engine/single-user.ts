@@ -18,6 +18,8 @@ export interface SingleUserInput {
   dryRun: boolean;
   /** Who started the run (engage-scim, cli:<user>); absent from workflows older than it. */
   startedBy?: string;
+  /** The run's workflow id; absent from workflows older than it (their run id is `<workflowId>@<run>`). */
+  workflowId?: string;
 }
 
 export interface SingleUserResult {
@@ -31,7 +33,7 @@ export interface SingleUserResult {
 
 export async function reconcileSingleUser(
   engine: Engine,
-  { runId, engageUserId, dryRun, startedBy }: SingleUserInput,
+  { runId, engageUserId, dryRun, startedBy, workflowId }: SingleUserInput,
   attempt: number,
   progress: Progress,
 ): Promise<SingleUserResult> {
@@ -52,7 +54,7 @@ export async function reconcileSingleUser(
   await store.openRun({
     id: runId,
     kind: dryRun ? 'user-dry-run' : 'user',
-    workflowId: runId.split('@')[0]!,
+    workflowId: workflowId ?? runId.split('@')[0]!,
     startedBy: startedBy ?? 'provision-user',
     dryRun,
   });
@@ -61,7 +63,11 @@ export async function reconcileSingleUser(
       await store.recordFailure(engageUserId, runId, ['invalid_row'], { reason: lookup.invalid.reason });
     await store.log([invalidRowEntry(runId, engageUserId, lookup.invalid.reason, dryRun)]);
     await store.setRunStatus(runId, 'completed', { counts: { failed: 1 }, finished: true });
-    engine.metrics?.runFinished(dryRun ? 'user-dry-run' : 'user', 'completed', engine.clock.now() - startedAtMs);
+    engine.metrics?.runFinished(
+      dryRun ? 'user-dry-run' : 'user',
+      'completed',
+      engine.clock.now() - startedAtMs,
+    );
     return { outcome: 'failed', invitationDueAtMs: null };
   }
   const active = engage?.active && engage.deletedAt === null ? [engageUserId] : [];
@@ -105,7 +111,11 @@ export async function reconcileSingleUser(
     if (!dryRun) engine.metrics?.outcomes({ [outcome]: 1 });
   }
   await store.setRunStatus(runId, 'completed', { counts: { [outcome]: 1 }, finished: true });
-  engine.metrics?.runFinished(dryRun ? 'user-dry-run' : 'user', 'completed', engine.clock.now() - startedAtMs);
+  engine.metrics?.runFinished(
+    dryRun ? 'user-dry-run' : 'user',
+    'completed',
+    engine.clock.now() - startedAtMs,
+  );
   const s = engine.settings.invitations;
   return {
     outcome,

@@ -46,11 +46,16 @@ const DELETION_GUARD_PATCH = 'per-user-deletion-guard';
  */
 const STATUS_PATCH = 'status-across-continue-as-new';
 
+/** Versioned: a run id joins the workflow id and the Temporal run id with '-' (before it, '@'). */
+const RUN_ID_PATCH = 'user-run-id-format';
+
 const acts = proxyActivities<SyncActivities>(SHORT_ACTIVITY);
 
 export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<ProvisionUserResult> {
-  const runId =
-    workflowInfo().workflowId + (workflowInfo().runId ? `@${workflowInfo().runId.slice(0, 8)}` : '');
+  // A run's id is its workflow id and the first 8 characters of Temporal's run id: one execution of
+  // the user's workflow. Before RUN_ID_PATCH they were joined by '@', which links must escape.
+  const { workflowId, runId: temporalRunId } = workflowInfo();
+  const runId = `${workflowId}${patched(RUN_ID_PATCH) ? '-' : '@'}${temporalRunId.slice(0, 8)}`;
   // A start is a change to provision (signal-with-start, the CLI); so is a continued execution's carried
   // `changePending`, the change that arrived past the previous execution's cap.
   let pendingChange = true;
@@ -91,6 +96,7 @@ export async function provisionUserWorkflow(input: ProvisionUserInput): Promise<
         engageUserId: input.engageUserId,
         dryRun: input.dryRun ?? false,
         startedBy: input.startedBy,
+        workflowId,
       });
       outcome = r.outcome;
       unknownUser = r.unknownUser === true;

@@ -228,6 +228,60 @@ test('logEntries filters by run and outcome', async () => {
   assert.deepEqual(await logEntries(db(), { user: 'bob@example.com', runId: 'initial-1', limit: 10 }), []);
 });
 
+test("logEntries by a per-user workflow's id finds every run of it, not another user's", async () => {
+  await db()
+    .insertInto('sync.runs')
+    .values([
+      {
+        id: 'provision-user-77-aaaa1111',
+        kind: 'user',
+        status: 'completed',
+        workflow_id: 'provision-user-77',
+        counts: '{}',
+      },
+      {
+        id: 'provision-user-77@bbbb2222',
+        kind: 'user',
+        status: 'completed',
+        workflow_id: 'provision-user-77',
+        counts: '{}',
+      },
+      {
+        id: 'provision-user-770-cccc3333',
+        kind: 'user',
+        status: 'completed',
+        workflow_id: 'provision-user-770',
+        counts: '{}',
+      },
+    ])
+    .execute();
+  const row = (run_id: string, engage_id: number) => ({
+    run_id,
+    object_type: 'user' as const,
+    engage_id,
+    action: 'update',
+    outcome: 'updated',
+  });
+  await db()
+    .insertInto('sync.log')
+    .values([
+      row('provision-user-77-aaaa1111', 77),
+      row('provision-user-77@bbbb2222', 77),
+      row('provision-user-770-cccc3333', 770),
+    ])
+    .execute();
+  const all = await logEntries(db(), { runId: 'provision-user-77', limit: 10 });
+  assert.deepEqual(all.map((e) => e.run_id).sort(), [
+    'provision-user-77-aaaa1111',
+    'provision-user-77@bbbb2222',
+  ]);
+  const one = await logEntries(db(), { runId: 'provision-user-77-aaaa1111', limit: 10 });
+  assert.deepEqual(
+    one.map((e) => e.run_id),
+    ['provision-user-77-aaaa1111'],
+  );
+});
+
 test('failingUsers counts users failing and those waiting out their back-off', async () => {
   const now = new Date('2030-01-01T00:00:00Z');
   const db = database.db;

@@ -67,7 +67,8 @@ const changed = (workflowId: string) =>
 /** The result at the end of the chain of executions. */
 const resultOf = (workflowId: string) =>
   suite.env.client.workflow.getHandle(workflowId).result() as Promise<ProvisionUserResult>;
-const runIdOf = (workflowId: string, runId: string) => `${workflowId}@${runId.slice(0, 8)}`;
+// One run of the user's workflow: its workflow id and the first 8 characters of its Temporal run id.
+const runIdOf = (workflowId: string, runId: string) => `${workflowId}-${runId.slice(0, 8)}`;
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
