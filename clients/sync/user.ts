@@ -1,4 +1,4 @@
-// `user <engageId>`: provision one user now and show each step the run logged.
+// `user <engageId|userName|e-mail>`: provision one user now and show each step the run logged.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { tenantFairness } from '../../domain/tenant-fairness';
 import { userChangedSignal } from '../../workflows/messages';
@@ -6,18 +6,21 @@ import type { provisionUserWorkflow } from '../../workflows/provision-user';
 import { runSummary } from '../../workflows/run-details';
 import { ENGAGE_USER_ID, RUN_KIND, STARTED_BY } from '../../workflows/search-attributes';
 import type { ProvisionUserInput } from '../../workflows/types';
-import { boolFlag, positiveInt } from '../args';
+import { boolFlag } from '../args';
 import { type Command, utcStamp } from '../command';
 import { type CliContext, CliError, refuseIfPaused, slowAnswerHint } from '../context';
 import { userWorkflowId } from '../ids';
 import { logTable } from '../log-table';
 import { logEntries } from '../runs';
+import { parseUserArg, resolveUser } from './resolve-user';
 
 export const userCommand: Command = {
   spec: {
     name: 'user',
     summary: 'Provision one Engage user in Visitor now, wait for the result and print every step.',
-    positionals: [{ name: 'engageId', required: true, description: 'the Engage user id (a number)' }],
+    positionals: [
+      { name: 'user', required: true, description: 'the Engage user id, or the user name or e-mail' },
+    ],
     flags: {
       'dry-run': { type: 'boolean', description: 'show what would change without writing to Visitor' },
     },
@@ -26,9 +29,10 @@ export const userCommand: Command = {
       'this request up as one more pass. Exit code 1 when the user failed or is quarantined.',
   },
   async run(p, getCtx) {
-    const engageUserId = positiveInt('<engageId>', p.positionals[0]!, 2_147_483_647);
+    const who = parseUserArg(p.positionals[0]!);
     const dryRun = boolFlag(p, 'dry-run');
     const ctx = getCtx();
+    const engageUserId = await resolveUser(ctx, who);
     const client = await ctx.temporal();
     const handle = await start(ctx, client, { engageUserId, startedBy: ctx.actor, dryRun });
     console.log(

@@ -46,7 +46,7 @@ function cli(
 const spawned: [string, string[], RegExp][] = [
   ['sync-cli.ts', ['initial', '--bogus'], /unknown flag --bogus; known flags: --invitations/],
   ['sync-cli.ts', ['initial', '--invitations', 'later'], /--invitations: invalid invitation policy "later"/],
-  ['sync-cli.ts', ['user', 'alice@example.com'], /<engageId> must be a whole number/],
+  ['sync-cli.ts', ['user', 'alice @example.com'], /<user>: give an Engage id, a user name or an e-mail/],
   [
     'schedule-cli.ts',
     ['create', '--interval', 'daily'],
@@ -94,7 +94,8 @@ const inProcess: [Command[], string[], RegExp][] = [
   [SYNC_COMMANDS, ['initial', '--page-size'], /--page-size needs a value/],
   [SYNC_COMMANDS, ['daily', '--dry-run=yes'], /--dry-run takes no value/],
   [SYNC_COMMANDS, ['daily', '--invitations', 'send'], /unknown flag --invitations/],
-  [SYNC_COMMANDS, ['user', '0'], /<engageId> must be a whole number from 1/],
+  [SYNC_COMMANDS, ['user', '0'], /<user>: 0 is not an Engage user id \(1–2147483647\)/],
+  [SYNC_COMMANDS, ['user', '99999999999'], /<user>: 99999999999 is not an Engage user id/],
   [SYNC_COMMANDS, ['approve', 'r1', 'extra'], /unexpected argument "extra"/],
   [SYNC_COMMANDS, ['approve', 'run 1'], /"run 1" is not a run id/],
   [SYNC_COMMANDS, ['status', 'extra'], /unexpected argument "extra"/],
