@@ -20,9 +20,9 @@ class StaticProvider implements MigrationProvider {
 }
 
 /** The sync migrations of tables the whole deployment shares; a tenant's schema has the others. */
-export const SHARED_SYNC_MIGRATIONS = ['0008_visitor_rate_slots', '0010_tenants'];
+export const SHARED_SYNC_MIGRATIONS = ['0008_visitor_rate_slots', '0010_tenants', '0011_alerts'];
 /** Their tables, which stay in `sync` when a query is moved to a tenant's schema. */
-export const SHARED_SYNC_TABLES = ['visitor_rate_slots', 'tenants'];
+export const SHARED_SYNC_TABLES = ['visitor_rate_slots', 'tenants', 'alerts_sent'];
 
 export async function migrateToLatest(db: Kysely<unknown>, set: MigrationSet): Promise<string[]> {
   return run(

@@ -168,6 +168,7 @@ export interface SyncDatabase {
   'sync.run_pages': RunPagesTable;
   'sync.user_leases': UserLeasesTable;
   'sync.tenants': TenantsTable;
+  'sync.alerts_sent': AlertsSentTable;
 }
 
 /** The shared slot book of one Visitor company (scim/pacer.ts). */
@@ -201,3 +202,15 @@ export interface TenantsTable {
 }
 
 export type TenantStateName = 'onboarding' | 'active' | 'paused' | 'offboarded';
+
+export type AlertSendStatus = 'claimed' | 'sent' | 'failed';
+
+/** An alert claimed or sent by the webhook alerter (0011), shared by every worker; tenant '' = configured. */
+export interface AlertsSentTable {
+  tenant: ColumnType<string, string | undefined, string>;
+  key: string;
+  status: ColumnType<AlertSendStatus, AlertSendStatus | undefined, AlertSendStatus>;
+  claimed_at: ColumnType<Date, Date | undefined, Date>;
+  sent_at: Date | null;
+  attempts: ColumnType<number, number | undefined, number>;
+}

@@ -1,6 +1,7 @@
 // `npm start`: one worker for every workflow and activity on the configured task queue.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { startAlerter } from '../alerts/alerter';
 import { loadConfigOrExit } from '../config/service';
 import { SyncMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/server';
@@ -47,6 +48,13 @@ const connection = await NativeConnection.connect(connectionOptions(config));
 const clientConnection = await Connection.connect(connectionOptions(config));
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const built = buildDeps(config, { temporal, ...(metrics ? { metrics } : {}) });
+// Webhook alerts (alerts/): off unless ALERT_WEBHOOK_URLS is set; one worker sends each alert.
+const alerter = startAlerter({
+  db: built.syncDb,
+  registry: built.registry,
+  config,
+  log: (m) => console.log(m),
+});
 const stateGauges = new StateGauges({ db: built.syncDb, companies: () => built.companies() });
 const metricsServer = metricsPort
   ? await startMetricsServer({
@@ -72,6 +80,7 @@ try {
 } finally {
   await connection.close();
   await clientConnection.close();
+  await alerter.stop();
   await built.close();
   await metricsServer?.close();
   await healthServer?.close();

@@ -59,14 +59,14 @@ describe('tenant state', () => {
     assert.deepEqual(await migrateTenantState(db(), 'acme'), []);
     const own = await shape(db(), 'sync_acme');
     const base = await shape(db(), 'sync');
-    const shared = new Set(['tenants', 'visitor_rate_slots']);
+    const shared = new Set(['tenants', 'visitor_rate_slots', 'alerts_sent']);
     const notShared = <T extends { t: string }>(rows: T[]) => rows.filter((r) => !shared.has(r.t));
     assert.deepEqual(own.columns, notShared(base.columns));
     assert.deepEqual(own.triggers, base.triggers);
     assert.deepEqual(own.constraints, notShared(base.constraints));
     assert.deepEqual(
       own.indexes,
-      base.indexes.filter((i) => !/ON S\.(tenants|visitor_rate_slots) /.test(i.def)),
+      base.indexes.filter((i) => !/ON S\.(tenants|visitor_rate_slots|alerts_sent) /.test(i.def)),
     );
     assert.ok(own.triggers.length > 0 && own.indexes.length > 10);
   });

@@ -9,6 +9,7 @@ import * as m0007 from './0007_decision_workflow_key';
 import * as m0008 from './0008_visitor_rate_slots';
 import * as m0009 from './0009_location_matches';
 import * as m0010 from './0010_tenants';
+import * as m0011 from './0011_alerts';
 
 // Ordered by name; add new migrations here.
 export const syncMigrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const syncMigrations: Record<string, Migration> = {
   '0008_visitor_rate_slots': m0008,
   '0009_location_matches': m0009,
   '0010_tenants': m0010,
+  '0011_alerts': m0011,
 };
