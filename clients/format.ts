@@ -68,27 +68,58 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
+/**
+ * A cell's text as lines of at most `width` characters, broken at spaces (after a comma or dash too)
+ * and, for a word longer than the width (an id, a URL), inside it: nothing is ever cut off.
+ */
+export function wrapText(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ').filter((x) => x !== '')) {
+    let rest = word;
+    if (line && line.length + 1 + rest.length <= w) {
+      line += ` ${rest}`;
+      continue;
+    }
+    if (line) lines.push(line);
+    line = '';
+    while (rest.length > w) {
+      lines.push(rest.slice(0, w));
+      rest = rest.slice(w);
+    }
+    line = rest;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
 export interface Column<Row> {
   header: string;
   value: (row: Row) => string;
-  /** Longer cells are cut with "…". */
+  /** Longer cells wrap onto more lines of this width (never cut). */
   max?: number;
   align?: 'left' | 'right';
 }
 
-/** A plain-text table with a header and a rule; empty input gives just the header. */
+/** A plain-text table with a header and a rule; empty input gives just the header. Long cells wrap. */
 export function table<Row>(rows: Row[], columns: Column<Row>[]): string {
-  const cells = rows.map((r) => columns.map((c) => truncate(c.value(r).replace(/\s+/g, ' '), c.max ?? 200)));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i]!.length)));
+  const cells = rows.map((r) => columns.map((c) => wrapText(c.value(r).replace(/\s+/g, ' '), c.max ?? 200)));
+  const widths = columns.map((c, i) =>
+    Math.max(c.header.length, ...cells.map((row) => Math.max(...row[i]!.map((l) => l.length)))),
+  );
   const line = (values: string[]) =>
     values
       .map((v, i) => (columns[i]!.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
+  // A wrapped row takes as many lines as its tallest cell; the other cells are blank below their first.
+  const rowLines = (row: string[][]) =>
+    Array.from({ length: Math.max(...row.map((c) => c.length)) }, (_, k) => line(row.map((c) => c[k] ?? '')));
   return [
     line(columns.map((c) => c.header)),
     line(widths.map((w) => '-'.repeat(w))),
-    ...cells.map((row) => line(row)),
+    ...cells.flatMap(rowLines),
   ].join('\n');
 }
 

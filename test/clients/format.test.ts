@@ -9,6 +9,7 @@ import {
   renderProgress,
   table,
   workflowUrl,
+  wrapText,
 } from '../../clients/format';
 import { invitationsWorkflowId, userWorkflowId } from '../../clients/ids';
 import { detailText } from '../../clients/log-table';
@@ -98,18 +99,41 @@ test('countsSummary lists non-zero outcomes in reading order', () => {
   assert.equal(countsSummary({ zeta: 1, created: 1 }), 'created 1, zeta 1');
 });
 
-test('table aligns columns, right-aligns numbers and cuts long cells', () => {
+test('table aligns columns, right-aligns numbers and wraps long cells, never cutting them', () => {
   const out = table(
     [
-      { name: 'alice@example.com', n: 5 },
-      { name: 'b', n: 12345 },
+      { name: 'alice@example.com', n: 5, why: 'visitor_conflict: another user holds it' },
+      { name: 'b', n: 12345, why: '' },
     ],
     [
       { header: 'user', value: (r) => r.name, max: 8 },
       { header: 'count', value: (r) => String(r.n), align: 'right' },
+      { header: 'reason', value: (r) => r.why, max: 20 },
     ],
   );
-  assert.equal(out, ['user      count', '--------  -----', 'alice@e…      5', 'b         12345'].join('\n'));
+  assert.equal(
+    out,
+    [
+      'user      count  reason',
+      '--------  -----  ------------------',
+      'alice@ex      5  visitor_conflict:',
+      'ample.co         another user holds',
+      'm                it',
+      'b         12345',
+    ].join('\n'),
+  );
+});
+
+test('wrapText breaks at spaces, splits only words longer than the width, keeps every character', () => {
+  assert.deepEqual(wrapText('created 1,234, updated 56, failed 7', 14), [
+    'created 1,234,',
+    'updated 56,',
+    'failed 7',
+  ]);
+  assert.deepEqual(wrapText('provision-user-3016-ca840f3e', 10), ['provision-', 'user-3016-', 'ca840f3e']);
+  assert.deepEqual(wrapText('', 10), ['']);
+  const text = 'a bb ccc dddd eeeee ffffff';
+  assert.equal(wrapText(text, 4).join(' ').replace(/ /g, ''), text.replace(/ /g, ''));
 });
 
 test('workflowUrl points into the namespace in the Temporal UI', () => {
