@@ -2,16 +2,39 @@
 import { type Column, formatDuration, formatTime, table } from './format';
 import type { LogRow } from './runs';
 
+/** A value as the log shows it: quoted text, "(none)" for no value. */
+const shown = (v: unknown) => (v === null || v === undefined || v === '' ? '(none)' : JSON.stringify(v));
+
 /**
- * The part of `detail` worth a table cell: the reason, or what Visitor's SCIM answer said, then each
- * warning the rules logged for the user (a value shortened, an unknown user type).
+ * The part of `detail` worth a table cell: the failure's code and message, or what Visitor's SCIM answer
+ * said, each changed attribute's old → new value, then each warning the rules logged for the user.
  */
 export function detailText(detail: Record<string, unknown> | null): string {
   if (!detail) return '';
   // `plan` is the digest a reviewed plan is compared on: no reader's business.
-  const { warnings, plan: _plan, invitation, ...rest } = detail;
+  const { warnings, plan: _plan, invitation, changes, access, failures, code, ...rest } = detail;
   const parts: string[] = [];
-  if (typeof rest.reason === 'string') parts.push(rest.reason);
+  if (typeof rest.reason === 'string')
+    parts.push(typeof code === 'string' ? `${code}: ${rest.reason}` : rest.reason);
+  if (Array.isArray(failures))
+    for (const f of failures as { code?: unknown; message?: unknown; attribute?: unknown }[])
+      parts.push(
+        `${String(f?.code ?? 'failed')}: ${String(f?.message ?? '')}${f?.attribute ? ` (${String(f.attribute)})` : ''}`,
+      );
+  if (changes && typeof changes === 'object')
+    for (const [attribute, c] of Object.entries(changes as Record<string, { from?: unknown; to?: unknown }>))
+      parts.push(`${attribute}: ${shown(c?.from)} → ${shown(c?.to)}`);
+  if (access && typeof access === 'object') {
+    const a = access as Record<string, number>;
+    const moves = [
+      ['added', a.added],
+      ['role changed', a.roleChanged],
+      ['removed', a.removed],
+    ]
+      .filter(([, n]) => Number(n) > 0)
+      .map(([k, n]) => `${n} ${k}`);
+    if (moves.length) parts.push(`locations: ${moves.join(', ')}`);
+  }
   if (typeof invitation === 'string')
     parts.push(
       `invitation: ${invitation.replace(/^delayed:(\d+)$/, (_m, ms) => `in ${formatDuration(Number(ms))}`)}`,
@@ -20,7 +43,10 @@ export function detailText(detail: Record<string, unknown> | null): string {
     const scim = [rest.status, rest.scimType].filter((v) => v !== undefined && v !== null).join(' ');
     parts.push(`SCIM ${scim}${typeof rest.detail === 'string' ? `: ${rest.detail}` : ''}`);
   }
-  if (parts.length === 0 && Object.keys(rest).length > 0) parts.push(JSON.stringify(rest));
+  // Anything else, key by key: never a JSON blob cut in the middle.
+  if (parts.length === 0)
+    for (const [k, v] of Object.entries(rest))
+      parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   if (Array.isArray(warnings))
     for (const w of warnings)
       parts.push(`warning: ${(w as { message?: unknown })?.message ?? JSON.stringify(w)}`);

@@ -139,3 +139,20 @@ function diff(want: Values, same: (attribute: VisitorAttribute) => boolean): Att
   }
   return changes;
 }
+
+/** An attribute's value before and after a change, as the provisioning log shows it. */
+export type ValueChange = { from: string | boolean | null; to: string | boolean | null };
+
+/**
+ * Old → new of each change, keyed by attribute: `from` is what the sync last wrote (null when it wrote
+ * nothing yet), `to` what it writes now.
+ */
+export function valueChanges(
+  previous: DesiredVisitorUser | null,
+  changes: readonly AttributeChange[],
+): Record<string, ValueChange> {
+  const before = previous ? valuesOf(previous) : null;
+  return Object.fromEntries(
+    changes.map((c) => [c.attribute, { from: before?.[c.attribute] ?? null, to: c.value }]),
+  );
+}

@@ -1,7 +1,8 @@
 // Carrying out one user's plan in Visitor and the sync state. When Visitor turns out to differ from
 // what was planned against (the user gone, a location removed by hand), re-plans once.
+import { valueChanges } from '../domain/attribute-diff';
 import type { UserPlan } from '../domain/plan-user';
-import type { SyncUserState } from '../domain/types';
+import type { DesiredVisitorUser, SyncUserState } from '../domain/types';
 import { type VisitorScimError, visitorErrorKind } from '../scim/errors';
 import { createUser } from './create-user';
 import { deprovision } from './deprovision';
@@ -86,6 +87,7 @@ export async function applyPlan(
       const log = entry(plan.kind, outcome, {
         visitor_id: plan.visitorUserId,
         attributes: changedNames(plan),
+        detail: changeDetail(input.state?.attributes ?? null, plan),
       });
       await store.saveUser(plan.nextState, ctx.runId, { ...vouched(plan.nextState), log });
       await succeeded();
@@ -94,6 +96,20 @@ export async function applyPlan(
     case 'create':
       return createUser(engine, ctx, input, plan, entry, succeeded);
   }
+}
+
+/** Old → new of the attributes an update changed, and how the user's location access moved. */
+function changeDetail(
+  previous: DesiredVisitorUser | null,
+  plan: Extract<UserPlan, { kind: 'update' | 'reactivate' }>,
+): Record<string, unknown> {
+  const { add, setRole, remove } = plan.access;
+  return {
+    changes: valueChanges(previous, plan.attributes),
+    ...(add.length || setRole.length || remove.length
+      ? { access: { added: add.length, roleChanged: setRole.length, removed: remove.length } }
+      : {}),
+  };
 }
 
 /** The one re-plan after an update Visitor could not apply; undefined when the error is not such a case. */

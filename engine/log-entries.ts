@@ -43,7 +43,7 @@ export const runEntry = (runId: string, action: string, outcome: string, detail:
 /** A malformed Engage row: reported for that user, never blocking the others. */
 export const invalidRowEntry = (runId: string, engageId: number, reason: string, dryRun: boolean) =>
   userEntry(runId, engageId, 'read', dryRun ? 'planned' : 'failed', {
-    detail: { reason: `malformed Engage row: ${reason}` },
+    detail: { code: 'invalid_row', reason: `malformed Engage row: ${reason}` },
   });
 
 /** Builds one user's entries in a run (engine/reconcile-user.ts EntryFn). */

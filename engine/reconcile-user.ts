@@ -101,7 +101,9 @@ export async function reconcileUser(
     if (!ctx.dryRun) await engine.store.recordFailure(id, ctx.runId, [failureCode(kind!)], detail);
     return userResult(
       'failed',
-      entry('write', 'failed', { detail: { reason: failureReason(kind!), ...detail } }),
+      entry('write', 'failed', {
+        detail: { code: failureCode(kind!), reason: failureReason(kind!), ...detail },
+      }),
       {
         writeFailed: true,
       },

@@ -1,5 +1,6 @@
-// The provisioning log (sync.log): every action on every object. No secrets; attribute names, not
-// values. Entries are built by engine/log-entries.ts.
+// The provisioning log (sync.log): every action on every object. No secrets. An update records its
+// attributes' old → new values (detail.changes): the log is the operator's record of what the sync
+// wrote, kept in the sync's own database. Entries are built by engine/log-entries.ts.
 import type { Kysely } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
 import type { LogEntry } from '../engine/ports';

@@ -166,7 +166,7 @@ test('the run summary names what needs attention and the exit code follows the s
     assert.equal(exitCodeOf({ runId: 'r', status, counts: {} }), 1);
 });
 
-test('log detail shows the reason or the SCIM error, else the raw JSON', () => {
+test('log detail shows the reason or the SCIM error, else each other field by name', () => {
   assert.equal(detailText({ reason: 'left Engage' }), 'left Engage');
   assert.equal(
     detailText({
@@ -177,8 +177,40 @@ test('log detail shows the reason or the SCIM error, else the raw JSON', () => {
     }),
     'Visitor rejected the request — SCIM 400 invalidValue: bad phone',
   );
-  assert.equal(detailText({ other: 'x' }), '{"other":"x"}');
+  assert.equal(detailText({ other: 'x', n: { a: 1 } }), 'other: x — n: {"a":1}');
   assert.equal(detailText(null), '');
+});
+
+test('a failure reads as its code and message; an update as old → new values', () => {
+  assert.equal(
+    detailText({
+      code: 'visitor_conflict',
+      reason: 'Visitor reports a conflict',
+      status: 409,
+      scimType: 'uniqueness',
+    }),
+    'visitor_conflict: Visitor reports a conflict — SCIM 409 uniqueness',
+  );
+  assert.equal(
+    detailText({
+      failures: [
+        { code: 'missing_email', message: 'the user has no e-mail address' },
+        { code: 'value_too_long', attribute: 'title', message: 'longer than Visitor accepts' },
+      ],
+    }),
+    'missing_email: the user has no e-mail address — value_too_long: longer than Visitor accepts (title)',
+  );
+  assert.equal(
+    detailText({
+      changes: {
+        'name.familyName': { from: 'Lee', to: 'Lee-Park' },
+        title: { from: null, to: 'Engineer' },
+        sso: { from: false, to: true },
+      },
+      access: { added: 2, roleChanged: 0, removed: 1 },
+    }),
+    'name.familyName: "Lee" → "Lee-Park" — title: (none) → "Engineer" — sso: false → true — locations: 2 added, 1 removed',
+  );
 });
 
 test("a dry run's plan entries show who gets an invitation, and not the digest they are compared on", () => {

@@ -59,7 +59,7 @@ describe('log entries', () => {
     assert.equal(real.engage_id, 5);
     assert.equal(real.action, 'read');
     assert.equal(real.outcome, 'failed');
-    assert.deepEqual(real.detail, { reason: 'malformed Engage row: bad date' });
+    assert.deepEqual(real.detail, { code: 'invalid_row', reason: 'malformed Engage row: bad date' });
     assert.equal(invalidRowEntry('r4', 5, 'bad date', true).outcome, 'planned');
   });
 });

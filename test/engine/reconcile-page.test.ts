@@ -135,8 +135,8 @@ describe('reconcilePage: malformed Engage rows', () => {
     assert.deepEqual(
       read.map((l) => [l.engage_id, l.outcome, l.detail]),
       [
-        [2, 'failed', { reason: 'malformed Engage row: updated_at: not a date' }],
-        [4, 'failed', { reason: 'malformed Engage row: active: not a boolean' }],
+        [2, 'failed', { code: 'invalid_row', reason: 'malformed Engage row: updated_at: not a date' }],
+        [4, 'failed', { code: 'invalid_row', reason: 'malformed Engage row: active: not a boolean' }],
       ],
     );
   });

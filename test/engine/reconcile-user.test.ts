@@ -149,6 +149,11 @@ describe('reconcileUser: updates', () => {
     assert.equal((r.log ?? r.logged)?.outcome, 'updated');
     assert.equal((r.log ?? r.logged)?.visitor_id, vid);
     assert.deepEqual((r.log ?? r.logged)?.attributes, ['name.familyName']);
+    assert.deepEqual(
+      (r.log ?? r.logged)?.detail?.changes,
+      { 'name.familyName': { from: 'Family10', to: 'Newname' } },
+      'the log shows the value replaced and the new one',
+    );
     // The next run finds it unchanged.
     assert.equal(await w.run(10), UNCHANGED);
   });

@@ -187,7 +187,7 @@ describe('reconcileSingleUser', () => {
         outcome: 'failed',
         attributes: null,
         duration_ms: null,
-        detail: { reason: 'malformed Engage row: unknown user type' },
+        detail: { code: 'invalid_row', reason: 'malformed Engage row: unknown user type' },
       },
     ]);
     const run = w.store.runs.get(RUN)!;
