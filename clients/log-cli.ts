@@ -64,6 +64,8 @@ await runMain(async (getCtx) => {
   if (user === undefined && run === undefined)
     throw new UsageError('log: give --user <e-mail|engageId> or --run <runId>');
   if (user === '') throw new UsageError('log: --user must not be empty');
+  if (user !== undefined && /^\d+$/.test(user) && !(Number(user) >= 1 && Number(user) <= 2_147_483_647))
+    throw new UsageError(`--user: an Engage id is from 1 to 2147483647, got "${user}"`);
   const status = stringFlag(p, 'status');
   const filter = {
     ...(user !== undefined ? { user } : {}),

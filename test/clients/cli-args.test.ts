@@ -52,6 +52,11 @@ const spawned: [string, string[], RegExp][] = [
     ['create', '--interval', 'daily'],
     /--interval must be a duration like 30m, 24h or 2d, got "daily"/,
   ],
+  [
+    'log-cli.ts',
+    ['--user', '99999999999'],
+    /--user: an Engage id is from 1 to 2147483647, got "99999999999"/,
+  ],
   ['log-cli.ts', ['--run', 'r1', '--status', 'broken'], /--status must be one of created, .* got "broken"/],
   // The stack and migrate commands too (npm run stack:up -- --bogus, npm run migrate -- --bogus).
   ['../dev/stack/cli.ts', ['up', '--bogus'], /unknown flag --bogus\b.*\n[\s\S]*Usage: /],
