@@ -40,7 +40,7 @@ export async function readSnapshot(
     lastSuccesses(db),
     awaitingDecisions(db),
     quarantinedCount(db),
-    runsFinishedSince(db, lookBackFrom),
+    runsFinishedSince(db, lookBackFrom, { status: 'failed' }),
     firstRunAt(db),
   ]);
   return {

@@ -69,7 +69,7 @@ export function truncate(text: string, max: number): string {
 }
 
 /**
- * A cell's text as lines of at most `width` characters, broken at spaces (after a comma or dash too)
+ * A cell's text as lines of at most `width` characters, broken at spaces
  * and, for a word longer than the width (an id, a URL), inside it: nothing is ever cut off.
  */
 export function wrapText(text: string, width: number): string[] {

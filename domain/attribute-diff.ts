@@ -35,7 +35,8 @@ export const ATTRIBUTE_ORDER: readonly VisitorAttribute[] = [
 
 type Values = { [K in StringAttribute]: string | null } & { sso: boolean };
 
-function valuesOf(u: DesiredVisitorUser): Values {
+/** The attributes the sync writes, by Visitor attribute path. */
+export function valuesOf(u: DesiredVisitorUser): Values {
   return {
     userName: u.userName,
     'name.givenName': u.givenName,
@@ -100,7 +101,8 @@ export function driftedAttributes(
   });
 }
 
-function snapshotValues(actual: VisitorUserSnapshot): { [K in StringAttribute]: string | null } & {
+/** The same attributes as Visitor holds them (a full reconcile's read). */
+export function snapshotValues(actual: VisitorUserSnapshot): { [K in StringAttribute]: string | null } & {
   sso: boolean | null;
 } {
   const emails = actual.emails ?? [];
@@ -143,15 +145,17 @@ function diff(want: Values, same: (attribute: VisitorAttribute) => boolean): Att
 /** An attribute's value before and after a change, as the provisioning log shows it. */
 export type ValueChange = { from: string | boolean | null; to: string | boolean | null };
 
+/** An attribute's values by path, as one side of a comparison held them. */
+export type AttributeValues = { [K in VisitorAttribute]: string | boolean | null };
+
 /**
- * Old → new of each change, keyed by attribute: `from` is what the sync last wrote (null when it wrote
- * nothing yet), `to` what it writes now.
+ * Old → new of each change, keyed by attribute: `from` is what the change was planned against (Visitor's
+ * copy in a full reconcile, else what the sync last wrote; null when nothing), `to` what it writes now.
  */
 export function valueChanges(
-  previous: DesiredVisitorUser | null,
+  before: AttributeValues | null,
   changes: readonly AttributeChange[],
 ): Record<string, ValueChange> {
-  const before = previous ? valuesOf(previous) : null;
   return Object.fromEntries(
     changes.map((c) => [c.attribute, { from: before?.[c.attribute] ?? null, to: c.value }]),
   );

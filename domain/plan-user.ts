@@ -3,9 +3,12 @@ import { desiredAccess, eligibleLocations, userTypeWarning } from './access';
 import { type AccessPlan, planAccessChanges } from './access-diff';
 import {
   type AttributeChange,
+  type AttributeValues,
   changedAttributes,
   driftedAttributes,
+  snapshotValues,
   type VisitorUserSnapshot,
+  valuesOf,
 } from './attribute-diff';
 import { desiredVisitorUser } from './desired-user';
 import { fingerprint, sameData } from './fingerprint';
@@ -63,6 +66,8 @@ export interface ChangePlan {
   engageUserId: number;
   visitorUserId: string;
   attributes: AttributeChange[];
+  /** The values the attributes were compared against (Visitor's copy, or the sync's last write). */
+  before: AttributeValues;
   access: AccessPlan;
   fingerprint: string;
   nextState: SyncUserState;
@@ -239,6 +244,7 @@ function planActive(
     engageUserId: engage.id,
     visitorUserId,
     attributes,
+    before: actual?.user != null ? snapshotValues(actual.user) : valuesOf(state.attributes),
     access,
     fingerprint: print,
     nextState,

@@ -65,7 +65,7 @@ export async function serveOps(
   path: string,
   method: string,
   res: ServerResponse,
-  o: { db: Kysely<EngageDatabase>; metrics: EngageScimMetrics },
+  o: { db: Kysely<EngageDatabase>; metrics: EngageScimMetrics; log?: (message: string) => void },
 ): Promise<boolean> {
   if (!OPS_PATHS.has(path)) return false;
   const text = (status: number, body: string, type = 'text/plain; charset=utf-8') =>
@@ -84,7 +84,9 @@ export async function serveOps(
       await withTimeout(sql`SELECT 1`.execute(o.db), 2000);
       text(200, 'ok engage database answers\n');
     } catch (err) {
-      text(503, `not ready: the Engage database does not answer (${(err as Error).message})\n`);
+      // The port is public: the database's own words (host names, user names) go to the log only.
+      o.log?.(`/readyz: the Engage database does not answer: ${(err as Error).message}`);
+      text(503, 'not ready: the Engage database does not answer\n');
     }
     return true;
   }
@@ -102,7 +104,8 @@ export async function serveOps(
     backlog.set({}, b.count);
     oldest.set({}, b.oldestSeconds);
   } catch (err) {
-    note = `# outbox backlog unavailable: ${String((err as Error).message).replace(/\n/g, ' ')}\n`;
+    o.log?.(`/metrics: the outbox backlog cannot be read: ${(err as Error).message}`);
+    note = '# outbox backlog unavailable (see the server log)\n';
   }
   text(
     200,

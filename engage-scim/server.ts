@@ -129,7 +129,7 @@ export async function startEngageScimServer(opts: EngageScimServerOptions): Prom
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     if (!url) return fail(res, new ScimError(400, 'the request target is not a URL', 'invalidSyntax'));
     const method = (req.method ?? 'GET').toUpperCase();
-    if (await serveOps(url.pathname, method, res, { db, metrics })) return;
+    if (await serveOps(url.pathname, method, res, { db, metrics, log })) return;
     // A tenant's requests: its database, its base URL, its clients' buckets.
     const tenantMatch = TENANT_PATH.exec(url.pathname);
     const tenantId = tenantMatch?.[1];

@@ -2,7 +2,7 @@
 // what was planned against (the user gone, a location removed by hand), re-plans once.
 import { valueChanges } from '../domain/attribute-diff';
 import type { UserPlan } from '../domain/plan-user';
-import type { DesiredVisitorUser, SyncUserState } from '../domain/types';
+import type { SyncUserState } from '../domain/types';
 import { type VisitorScimError, visitorErrorKind } from '../scim/errors';
 import { createUser } from './create-user';
 import { deprovision } from './deprovision';
@@ -87,7 +87,7 @@ export async function applyPlan(
       const log = entry(plan.kind, outcome, {
         visitor_id: plan.visitorUserId,
         attributes: changedNames(plan),
-        detail: changeDetail(input.state?.attributes ?? null, plan),
+        detail: changeDetail(plan),
       });
       await store.saveUser(plan.nextState, ctx.runId, { ...vouched(plan.nextState), log });
       await succeeded();
@@ -99,13 +99,10 @@ export async function applyPlan(
 }
 
 /** Old → new of the attributes an update changed, and how the user's location access moved. */
-function changeDetail(
-  previous: DesiredVisitorUser | null,
-  plan: Extract<UserPlan, { kind: 'update' | 'reactivate' }>,
-): Record<string, unknown> {
+function changeDetail(plan: Extract<UserPlan, { kind: 'update' | 'reactivate' }>): Record<string, unknown> {
   const { add, setRole, remove } = plan.access;
   return {
-    changes: valueChanges(previous, plan.attributes),
+    changes: valueChanges(plan.before, plan.attributes),
     ...(add.length || setRole.length || remove.length
       ? { access: { added: add.length, roleChanged: setRole.length, removed: remove.length } }
       : {}),

@@ -36,8 +36,22 @@ export class SyncMetrics {
     [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600],
   );
 
+  constructor() {
+    this.#zeroFailures({});
+  }
+
+  /**
+   * Every failed-run series exists from the start at 0, so an alert on increase() sees the first
+   * failure too (deploy/prometheus/alerts.yml EvsRunFailed).
+   */
+  #zeroFailures(t: Record<string, string>) {
+    for (const kind of ['initial', 'daily', 'user'])
+      for (const dry_run of ['false', 'true']) this.runs.inc({ kind, status: 'failed', dry_run, ...t }, 0);
+  }
+
   /** The same metrics for one tenant's runs: every series carries `tenant="<id>"`. */
   forTenant(tenant: string): TenantMetrics {
+    this.#zeroFailures({ tenant });
     return {
       request: (e) => this.request(e, tenant),
       retry: (e) => this.retry(e, tenant),

@@ -24,6 +24,8 @@ export interface StateGaugesOptions {
   companies: () => Promise<GaugedCompany[]>;
   /** How long one reading serves scrapes (default 15 s). */
   cacheMs?: number;
+  /** How long a scrape waits for a reading before it is answered with the last good one (default 5 s). */
+  waitMs?: number;
   now?: () => number;
 }
 
@@ -58,23 +60,48 @@ type Gauges = ReturnType<typeof newGauges>;
 export class StateGauges {
   readonly #opts: StateGaugesOptions;
   #cached: { at: number; text: Promise<string> } | undefined;
+  #reading: Promise<string> | undefined;
+  #lastGood: string | undefined;
 
   constructor(opts: StateGaugesOptions) {
     this.#opts = opts;
   }
 
-  /** The gauges as Prometheus text, read afresh when the cached reading is older than cacheMs. */
+  /**
+   * The gauges as Prometheus text, read afresh when the cached reading is older than cacheMs. A reading
+   * still under way is shared whatever its age, and one slower than waitMs answers with the last good
+   * reading (or a comment): a slow database never holds up the rest of /metrics.
+   */
   render(): Promise<string> {
     const now = (this.#opts.now ?? Date.now)();
-    if (!this.#cached || now - this.#cached.at >= (this.#opts.cacheMs ?? 15_000)) {
+    if (!this.#reading && (!this.#cached || now - this.#cached.at >= (this.#opts.cacheMs ?? 15_000))) {
       const text = this.#read();
-      // A failed reading is not cached: the next scrape tries again.
-      text.catch(() => {
-        if (this.#cached?.text === text) this.#cached = undefined;
-      });
+      this.#reading = text;
+      text
+        .then(
+          (t) => {
+            this.#lastGood = t;
+          },
+          // A failed reading is not cached: the next scrape tries again.
+          () => {
+            if (this.#cached?.text === text) this.#cached = undefined;
+          },
+        )
+        .finally(() => {
+          if (this.#reading === text) this.#reading = undefined;
+        });
       this.#cached = { at: now, text };
     }
-    return this.#cached.text;
+    const text = this.#reading ?? this.#cached!.text;
+    const waitMs = this.#opts.waitMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(
+        () => resolve(this.#lastGood ?? '# state gauges: the first reading is still under way\n'),
+        waitMs,
+      );
+    });
+    return Promise.race([text, late]).finally(() => clearTimeout(timer));
   }
 
   async #read(): Promise<string> {

@@ -134,18 +134,23 @@ export async function failingUsersByCode(db: Kysely<SyncDatabase>): Promise<Map<
   return new Map(rows.map((r) => [r.code, Number(r.n)]));
 }
 
-/** Runs that ended after `since` (oldest first), dry runs included. */
+/**
+ * Runs that ended after `since` (oldest first), dry runs included; `status` keeps one status (filtered
+ * in SQL: a busy company's per-user runs must not crowd a failed bulk run out of the limit).
+ */
 export async function runsFinishedSince(
   db: Kysely<SyncDatabase>,
   since: Date,
-  limit = 500,
+  o: { status?: string; limit?: number } = {},
 ): Promise<FinishedRun[]> {
-  const rows = await db
+  let q = db
     .selectFrom('sync.runs')
     .select(['id', 'kind', 'status', 'workflow_id', 'dry_run', 'reason', 'finished_at'])
-    .where('finished_at', '>', since)
+    .where('finished_at', '>', since);
+  if (o.status !== undefined) q = q.where('status', '=', o.status);
+  const rows = await q
     .orderBy('finished_at')
-    .limit(limit)
+    .limit(o.limit ?? 500)
     .execute();
   return rows.map((r) => ({
     id: r.id,

@@ -77,8 +77,14 @@ export async function exportEndpoint(
 /** Writes a chunk, waiting while the client's buffer is full (or until it goes away). */
 function write(res: ServerResponse, chunk: string): Promise<void> {
   if (res.write(chunk)) return Promise.resolve();
+  // Whichever comes first removes the other: a long export must not pile up listeners.
   return new Promise((resolve) => {
-    res.once('drain', resolve);
-    res.once('close', resolve);
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
   });
 }

@@ -76,7 +76,14 @@ describe('planContextDigest', () => {
 // per version.
 describe('RULES_VERSION', () => {
   it('is bumped whenever the rules plan the corpus differently', () => {
-    const plans = sha256Hex(canonicalJson(plainData(corpusInputs().map((input) => planUser(input)))));
+    // `before` (the values an update was compared against) is for the log: it changes no plan.
+    const planned = corpusInputs().map((input) => {
+      const { before: _before, ...plan } = planUser(input) as ReturnType<typeof planUser> & {
+        before?: unknown;
+      };
+      return plan;
+    });
+    const plans = sha256Hex(canonicalJson(plainData(planned)));
     assert.deepEqual(
       { rulesVersion: RULES_VERSION, plans },
       { rulesVersion: 2, plans: '092cf655443e5bfdb840e891c39c70e6c167eae6b3b7639dc75cd5300063ed56' },

@@ -1,8 +1,12 @@
 // The Engage SCIM API's probes and metrics, on its own port, against the real PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { localPostgresUrl } from '../../config/service';
+import { createDb } from '../../db/connect';
+import type { EngageDatabase } from '../../db/engage-schema';
 import { routeTemplate } from '../../engage-scim/ops-endpoints';
 import { recordChanges } from '../../engage-scim/outbox';
+import { startEngageScimServer } from '../../engage-scim/server';
 import { type ScimHarness, scimHarness, USER } from './support';
 
 let h: ScimHarness;
@@ -60,5 +64,28 @@ describe('Engage SCIM API: probes and metrics', () => {
     const backlog = Number(/^evs_engage_scim_outbox_backlog (\d+)$/m.exec(text)?.[1]);
     assert.ok(backlog >= 2, `backlog ${backlog}`);
     assert.match(text, /^evs_engage_scim_outbox_oldest_seconds \d+(\.\d+)?(e[-+]?\d+)?$/m);
+  });
+
+  it("/readyz answers 503 when the database does not answer, without the database's own words", async () => {
+    const logged: string[] = [];
+    const missing = createDb<EngageDatabase>({ url: localPostgresUrl('no_such_engage_db_x1') });
+    const server = await startEngageScimServer({ db: missing, log: (m) => logged.push(m) });
+    try {
+      const base = server.baseUrl.replace(/\/scim\/api\/V1$/, '');
+      const ready = await fetch(`${base}/readyz`);
+      assert.equal(ready.status, 503);
+      const body = await ready.text();
+      assert.doesNotMatch(body, /no_such_engage_db_x1|evs/, body);
+      assert.ok(
+        logged.some((l) => /no_such_engage_db_x1/.test(l)),
+        'the detail goes to the log',
+      );
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /# outbox backlog unavailable/);
+      assert.doesNotMatch(metrics, /no_such_engage_db_x1/);
+    } finally {
+      await server.close();
+      await missing.destroy();
+    }
   });
 });

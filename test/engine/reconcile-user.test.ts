@@ -228,6 +228,11 @@ describe('reconcileUser: updates', () => {
     assert.deepEqual((r.log ?? r.logged)?.attributes, ['title']);
     assert.deepEqual(patchesOf(w)[0]![0], { op: 'remove', path: 'title' });
     assert.equal(w.store.users.get(10)!.planInput, null);
+    assert.deepEqual(
+      (r.log ?? r.logged)?.detail?.changes,
+      { title: { from: 'Set by hand', to: null } },
+      "the log shows the value Visitor held (the hand edit) as the old one, not the sync's last write",
+    );
   });
 });
 

@@ -30,6 +30,9 @@ test('product metrics render as Prometheus text with labels, histograms and esca
   assert.doesNotMatch(text, /outcome="unchanged"/, 'zero counts are not emitted');
   assert.match(text, /^evs_runs_total\{dry_run="false",kind="daily",status="completed"\} 1$/m);
   assert.match(text, /^evs_run_duration_seconds_sum\{dry_run="false",kind="daily"\} 90$/m);
+  // Failed-run series exist at 0 before any failure: an alert on increase() sees the first one.
+  assert.match(text, /^evs_runs_total\{dry_run="false",kind="daily",status="failed"\} 0$/m);
+  assert.match(text, /^evs_runs_total\{dry_run="true",kind="user",status="failed"\} 0$/m);
   m.runFinished('user-dry-run', 'completed', 10);
   assert.match(m.render(), /^evs_runs_total\{dry_run="true",kind="user",status="completed"\} 1$/m);
 });
@@ -76,4 +79,5 @@ test("a tenant's runs are labelled with it; the configured company's carry no te
     /^evs_visitor_scim_requests_total\{method="POST",route="\/Users",status="201",tenant="acme"\} 1$/m,
   );
   assert.match(text, /^evs_deletion_decisions_total\{event="opened",tenant="acme"\} 1$/m);
+  assert.match(text, /^evs_runs_total\{dry_run="false",kind="initial",status="failed",tenant="acme"\} 0$/m);
 });

@@ -132,4 +132,37 @@ describe('state gauges', () => {
       await server.close();
     }
   });
+
+  it('a slow reading never holds a scrape: it answers with the last good reading, and is shared, not repeated', async () => {
+    let reads = 0;
+    let delayMs = 300;
+    let now = 0;
+    const gauges = new StateGauges({
+      db: db(),
+      companies: async () => {
+        reads++;
+        await new Promise((r) => setTimeout(r, delayMs));
+        return [{ scheduleIntervalMs: 60_000 * reads }];
+      },
+      cacheMs: 1000,
+      waitMs: 50,
+      now: () => now,
+    });
+    assert.match(await gauges.render(), /first reading is still under way/);
+    now = 5000; // past the cache time, but the first reading is still under way: shared
+    assert.match(await gauges.render(), /first reading is still under way/);
+    assert.equal(reads, 1);
+    await new Promise((r) => setTimeout(r, 400));
+    // The first reading ended (stale by now): a fast new one answers within the wait.
+    delayMs = 10;
+    assert.match(await gauges.render(), /^evs_schedule_interval_seconds 120$/m);
+    now = 20_000;
+    delayMs = 300;
+    assert.match(
+      await gauges.render(),
+      /^evs_schedule_interval_seconds 120$/m,
+      'while a slow one runs, the last good one',
+    );
+    assert.equal(reads, 3);
+  });
 });

@@ -95,4 +95,37 @@ describe('operator view', () => {
     );
     assert.equal(ended[0]!.reason, 'Visitor refused the token');
   });
+
+  it('finds a failed run among many per-user runs: the status is filtered before the limit', async () => {
+    const since = new Date('2026-11-20T00:00:00Z');
+    await db()
+      .insertInto('sync.runs')
+      .values([
+        {
+          id: 'late-failure',
+          kind: 'daily',
+          status: 'failed',
+          workflow_id: 'x',
+          counts: '{}',
+          finished_at: new Date('2026-11-21T12:00:00Z'),
+        },
+        ...Array.from({ length: 30 }, (_, i) => ({
+          id: `u${i}`,
+          kind: 'user',
+          status: 'completed',
+          workflow_id: `provision-user-${i}`,
+          counts: '{}',
+          finished_at: new Date(Date.UTC(2026, 10, 21, 0, i)),
+        })),
+      ])
+      .execute();
+    assert.deepEqual(
+      (await runsFinishedSince(db(), since, { limit: 10 })).map((r) => r.id).includes('late-failure'),
+      false,
+    );
+    assert.deepEqual(
+      (await runsFinishedSince(db(), since, { status: 'failed', limit: 10 })).map((r) => r.id),
+      ['late-failure'],
+    );
+  });
 });
