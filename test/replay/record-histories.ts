@@ -16,6 +16,7 @@ import { TEST_NAMESPACE, workerConnection } from '../support/temporal';
 import { recordContinueAsNew } from './record-continue-as-new';
 import { recordDeletionGuard } from './record-deletion-guard';
 import { recordPlanningFailure } from './record-planning-failure';
+import { recordProvisionUser } from './record-provision-user';
 import { recordProvisionUserContinuesAsNew } from './record-provision-user-continues-as-new';
 import { recordReviewedPlan } from './record-reviewed-plan';
 import { recordScaleOut } from './record-scale-out';
@@ -68,16 +69,6 @@ try {
     await start(`replay-dry-${suffix}`, [{ kind: 'daily', startedBy: 'recorder', dryRun: true, full: true }]),
   );
 
-  // Per-user provisioning with a coalesced change signal.
-  const user = await h.client.workflow.signalWithStart('provisionUserWorkflow', {
-    taskQueue: h.taskQueue,
-    workflowId: `replay-provision-user-${suffix}`,
-    args: [{ engageUserId: ids[5]!, startedBy: 'recorder' }],
-    signal: 'userChanged',
-    signalArgs: [{ source: 'recorder' }],
-  });
-  await save('provision-user', user);
-
   // Cancelled invitations.
   await addUsers(h.engage.db, [{}]);
   const withInvites = await start(`replay-daily-invites-${suffix}`, [
@@ -124,6 +115,7 @@ try {
   await h.close();
 }
 await recordContinueAsNew();
+await recordProvisionUser();
 await recordProvisionUserContinuesAsNew();
 await recordPlanningFailure();
 await recordDeletionGuard();

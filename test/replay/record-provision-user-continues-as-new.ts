@@ -55,7 +55,7 @@ export async function recordProvisionUserContinuesAsNew(): Promise<void> {
       await env.client.workflow.getHandle(workflowId).result();
       // The child (started by the drain, before continuing as new) sends at once: let it finish.
       await env.client.workflow
-        .getHandle(`invitations-${workflowId}@${handle.signaledRunId.slice(0, 8)}`)
+        .getHandle(`invitations-${workflowId}-${handle.signaledRunId.slice(0, 8)}`)
         .result();
       chain = executionChain(workflowId, handle.signaledRunId);
     });
