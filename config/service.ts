@@ -100,6 +100,13 @@ const schema = z.object({
   ALERT_WEBHOOK_URLS: z.string().optional(),
   ALERT_CHECK_INTERVAL: durationMs.default(60_000),
   ALERT_STALE_MARGIN: durationMs.default(3_600_000),
+  // The Engage change feed (workers/change-feeds.ts): changes made in Engage's database by anything but
+  // the Engage SCIM API reach Visitor within seconds. Overlap: how far back each poll reads again, for
+  // transactions that commit late; more changed users than the threshold in one poll: one bulk run.
+  CHANGE_FEED: bool.default(true),
+  CHANGE_FEED_INTERVAL: durationMs.default(2000),
+  CHANGE_FEED_OVERLAP: durationMs.default(60_000),
+  CHANGE_FEED_BULK_THRESHOLD: positiveInt.max(1_000_000).default(500),
   // Tenant registry: keys that encrypt tenants' secrets at rest (parsed by parseSecretKeys).
   TENANT_SECRETS_KEYS: z.string().optional(),
   // Tenants with an Engage database of their own: connections per database, pools open at once per
@@ -144,6 +151,7 @@ export interface ServiceConfig {
   /** The provisioning-log page; a token is required unless it listens on loopback only. */
   logPage: { host: string; port: number; token?: Secret<string> };
   alerts: { webhookUrls: string[]; checkIntervalMs: number; staleMarginMs: number };
+  changeFeed: { enabled: boolean; intervalMs: number; overlapMs: number; bulkThreshold: number };
 }
 
 export type InvitationPolicySetting =
@@ -331,6 +339,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webhookUrls,
       checkIntervalMs: e.ALERT_CHECK_INTERVAL,
       staleMarginMs: e.ALERT_STALE_MARGIN,
+    },
+    changeFeed: {
+      enabled: e.CHANGE_FEED,
+      intervalMs: e.CHANGE_FEED_INTERVAL,
+      overlapMs: e.CHANGE_FEED_OVERLAP,
+      bulkThreshold: e.CHANGE_FEED_BULK_THRESHOLD,
     },
   };
 }

@@ -169,6 +169,7 @@ export interface SyncDatabase {
   'sync.user_leases': UserLeasesTable;
   'sync.tenants': TenantsTable;
   'sync.alerts_sent': AlertsSentTable;
+  'sync.change_feed': ChangeFeedTable;
 }
 
 /** The shared slot book of one Visitor company (scim/pacer.ts). */
@@ -213,4 +214,17 @@ export interface AlertsSentTable {
   claimed_at: ColumnType<Date, Date | undefined, Date>;
   sent_at: Date | null;
   attempts: ColumnType<number, number | undefined, number>;
+}
+
+/** The Engage change feed's state (0012), one row per company. */
+export interface ChangeFeedTable {
+  id: ColumnType<number, number | undefined, never>;
+  users_watermark: Date | null;
+  locations_watermark: Date | null;
+  bulk_requested_at: Date | null;
+  floor: Date | null;
+  caught_up_to: Date | null;
+  holder: string | null;
+  lease_until: Date | null;
+  polled_at: Date | null;
 }

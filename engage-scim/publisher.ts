@@ -2,14 +2,9 @@
 // user in a batch, however many rows that user has (the workflow coalesces further bursts itself).
 // Rows stay pending until delivered; when Temporal is unreachable they are retried with back-off.
 import type { Client } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import { type Kysely, sql } from 'kysely';
 import type { EngageDatabase } from '../db/engage-schema';
-import { tenantFairness } from '../domain/tenant-fairness';
-import { provisionUserWorkflowId } from '../workflows/ids';
-import { userChangedSignal } from '../workflows/messages';
-import { runSummary } from '../workflows/run-details';
-import { TENANT } from '../workflows/search-attributes';
+import { provisionUserNow } from '../temporal/start-runs';
 
 export const SOURCE = 'engage-scim';
 
@@ -47,10 +42,6 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const intervalMs = opts.intervalMs ?? 1000;
   const batchSize = opts.batchSize ?? 100;
   const deliveryConcurrency = Math.max(1, opts.deliveryConcurrency ?? 16);
-  const prefix = opts.tenantId ? `${opts.tenantId}.` : '';
-  const tenantAttributes: SearchAttributePair[] = opts.tenantId
-    ? [{ key: TENANT, value: opts.tenantId }]
-    : [];
   const base = opts.baseBackoffMs ?? 1000;
   const cap = opts.maxBackoffMs ?? 60_000;
   const log = opts.log ?? ((m: string) => console.error(`[engage-scim publisher] ${m}`));
@@ -98,22 +89,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
           return;
         }
         try {
-          await c.workflow.signalWithStart('provisionUserWorkflow', {
-            workflowId: `${prefix}${provisionUserWorkflowId(userId)}`,
-            taskQueue,
-            ...(opts.tenantId
-              ? { typedSearchAttributes: tenantAttributes, priority: tenantFairness(opts.tenantId) }
-              : {}),
-            args: [{ engageUserId: userId, startedBy: SOURCE }],
-            staticSummary: runSummary({
-              kind: 'user',
-              engageUserId: userId,
-              tenant: opts.tenantId,
-              startedBy: SOURCE,
-            }),
-            signal: userChangedSignal,
-            signalArgs: [{ source: SOURCE }],
-          });
+          await provisionUserNow({ client: c, taskQueue, tenantId: opts.tenantId, source: SOURCE }, userId);
           delivered.push(...userRows.map((r) => r.id));
         } catch (err) {
           failed.push({ rows: userRows, error: (err as Error).message });

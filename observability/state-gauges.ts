@@ -4,6 +4,7 @@
 // scrapers cost one read.
 import type { Kysely } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
+import { changeFeedStatus } from '../state/change-feed-store';
 import {
   awaitingDecisions,
   failingUsersByCode,
@@ -50,6 +51,10 @@ const newGauges = () => ({
     'Users waiting out a back-off after repeated failures (skipped by runs until then).',
   ),
   failing: new Gauge('evs_failing_users', 'Users whose last attempt failed, by failure code.'),
+  feedLag: new Gauge(
+    'evs_change_feed_lag_seconds',
+    "How far behind Engage the company's change feed has read (seconds since its last complete poll).",
+  ),
   scrapeErrors: new Gauge(
     'evs_state_read_errors',
     'Companies whose state could not be read at the last reading (their gauges are missing).',
@@ -132,11 +137,12 @@ export class StateGauges {
 async function readCompany(base: Kysely<SyncDatabase>, c: GaugedCompany, g: Gauges): Promise<void> {
   const db = tenantSyncDb(base, c.tenant);
   const t: Labels = c.tenant ? { tenant: c.tenant } : {};
-  const [last, waiting, quarantined, failing] = await Promise.all([
+  const [last, waiting, quarantined, failing, feed] = await Promise.all([
     lastSuccesses(db),
     awaitingDecisions(db),
     quarantinedCount(db),
     failingUsersByCode(db),
+    changeFeedStatus(db),
   ]);
   for (const l of last) {
     const kind = l.kind.endsWith('-dry-run') ? undefined : l.kind;
@@ -147,4 +153,5 @@ async function readCompany(base: Kysely<SyncDatabase>, c: GaugedCompany, g: Gaug
     g.awaiting.set({ type, ...t }, waiting.filter((w) => w.type === type).length);
   g.quarantined.set(t, quarantined);
   for (const [code, n] of failing) g.failing.set({ code, ...t }, n);
+  if (feed?.lagSeconds != null) g.feedLag.set(t, feed.lagSeconds);
 }

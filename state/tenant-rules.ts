@@ -191,6 +191,8 @@ export const tenantOptionsSchema = z
     deleteWindowMs: z.number().int().positive(),
     /** Visitor's rate limit for this company (VISITOR_SCIM_MAX_RPS for the single tenant). */
     maxRequestsPerSecond: z.number().positive(),
+    /** Whether the Engage change feed runs for this company (CHANGE_FEED for the deployment). */
+    changeFeed: z.boolean(),
   })
   .partial()
   .strict();

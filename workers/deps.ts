@@ -38,7 +38,9 @@ export interface BuiltDeps {
   syncDb: Kysely<SyncDatabase>;
   registry: TenantRegistry;
   /** The companies whose state operators watch: the configured one and every active tenant. */
-  companies(): Promise<GaugedCompany[]>;
+  companies(): Promise<(GaugedCompany & { changeFeed: boolean })[]>;
+  /** A company's Engage database (a tenant's through its pool; release nothing, the pools do). */
+  engageFor(tenantId: string | undefined): Promise<Kysely<EngageDatabase>>;
   close(): Promise<void>;
 }
 
@@ -213,9 +215,19 @@ export function buildDeps(config: ServiceConfig, extra: Extra = {}): BuiltDeps {
     async companies() {
       const active = await registry.list({ states: ['active'] });
       return [
-        { scheduleIntervalMs: config.sync.scheduleIntervalMs },
-        ...active.map((t) => ({ tenant: t.id, scheduleIntervalMs: t.schedule.intervalMs })),
+        { scheduleIntervalMs: config.sync.scheduleIntervalMs, changeFeed: config.changeFeed.enabled },
+        ...active.map((t) => ({
+          tenant: t.id,
+          scheduleIntervalMs: t.schedule.intervalMs,
+          changeFeed: t.options.changeFeed ?? config.changeFeed.enabled,
+        })),
       ];
+    },
+    async engageFor(tenantId) {
+      if (tenantId === undefined) return engageDb;
+      await migrateOnce(tenantId);
+      const conn = await registry.connection(tenantId);
+      return openTenantEngage(conn.engage, { shared: engageDb, pools });
     },
     async close() {
       await engines.close();

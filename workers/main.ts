@@ -1,4 +1,6 @@
 // `npm start`: one worker for every workflow and activity on the configured task queue.
+
+import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { startAlerter } from '../alerts/alerter';
@@ -9,6 +11,7 @@ import { StateGauges } from '../observability/state-gauges';
 import { connectionOptions } from '../temporal/connection';
 import { lineLogFunction } from '../temporal/log-lines';
 import { createWorker } from '../temporal/worker';
+import { startChangeFeeds } from './change-feeds';
 import { buildDeps } from './deps';
 import { startHealthServer } from './health';
 
@@ -55,6 +58,16 @@ const alerter = startAlerter({
   config,
   log: (m) => console.log(m),
 });
+// The Engage change feed (workers/change-feeds.ts): one worker polls each company; off with CHANGE_FEED=false.
+const feeds = startChangeFeeds({
+  syncDb: built.syncDb,
+  companies: () => built.companies(),
+  engageFor: (tenantId) => built.engageFor(tenantId),
+  client: temporal,
+  config,
+  holder: `${os.hostname()}:${process.pid}`,
+  log: (m) => console.log(m),
+});
 const stateGauges = new StateGauges({ db: built.syncDb, companies: () => built.companies() });
 const metricsServer = metricsPort
   ? await startMetricsServer({
@@ -80,6 +93,7 @@ try {
 } finally {
   await connection.close();
   await clientConnection.close();
+  await feeds.stop();
   await alerter.stop();
   await built.close();
   await metricsServer?.close();

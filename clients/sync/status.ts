@@ -1,5 +1,6 @@
 // `status`: recent runs from the runs table and when the schedule runs next.
 
+import { changeFeedStatus } from '../../state/change-feed-store';
 import { describeSchedule, scheduleId, tenantScheduleOpts } from '../../temporal/schedule';
 import { boolFlag, intFlag, oneOf, stringFlag } from '../args';
 
@@ -33,14 +34,21 @@ export const statusCommand: Command = {
     const kind = kindFlag === undefined ? undefined : oneOf('--kind', kindFlag, RUN_KINDS);
     const json = boolFlag(p, 'json');
     const ctx = getCtx();
-    const [runs, schedule, failing, decision] = await Promise.all([
+    const [runs, schedule, failing, decision, feed] = await Promise.all([
       recentRuns(ctx.db(), limit, kind).then((rows) => confirmActive(ctx, rows)),
       scheduleState(ctx),
       failingUsers(ctx.db()),
       deletionDecision(ctx.db()),
+      changeFeedStatus(ctx.db()),
     ]);
     if (json) {
-      console.log(JSON.stringify({ runs, schedule, failing, deletionDecision: decision }, null, 2));
+      console.log(
+        JSON.stringify(
+          { runs, schedule, failing, deletionDecision: decision, changeFeed: feed ?? null },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     if (runs.length === 0) console.log('No runs yet. Start one: npm run sync -- initial --dry-run');
@@ -49,9 +57,19 @@ export const statusCommand: Command = {
     console.log(scheduleLine(schedule, ctx.tenant ? ` --tenant ${ctx.tenant.id}` : ''));
     console.log(failingLine(failing));
     console.log(decisionLine(decision));
+    console.log(feedLine(feed));
     return 0;
   },
 };
+
+/** The Engage change feed: how far behind it is, and who polls it. */
+export function feedLine(feed: Awaited<ReturnType<typeof changeFeedStatus>>): string {
+  if (!feed?.polledAt || feed.lagSeconds === null)
+    return 'Change feed: not polled yet (a worker polls it every CHANGE_FEED_INTERVAL; CHANGE_FEED=false turns it off)';
+  const lag =
+    feed.lagSeconds < 60 ? `${feed.lagSeconds.toFixed(1)} s` : formatDuration(feed.lagSeconds * 1000);
+  return `Change feed: caught up ${lag} ago (Engage up to ${feed.caughtUpTo ? formatTime(feed.caughtUpTo) : '-'})${feed.holder ? `, polled by ${feed.holder}` : ''}`;
+}
 
 /**
  * A run's row says 'running' until its workflow records the end; a workflow terminated from the UI

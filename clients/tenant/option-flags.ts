@@ -93,6 +93,12 @@ const OPTION_FLAGS: Record<string, OptionFlag> = {
     value: 'req/s',
     parse: (l, v) => number(l, v, 0.01, 10_000, false),
   },
+  'change-feed': {
+    option: 'changeFeed',
+    setting: 'CHANGE_FEED',
+    value: 'true|false',
+    parse: bool,
+  },
 };
 
 export function optionFlagSpecs(update: boolean): Record<string, FlagSpec> {

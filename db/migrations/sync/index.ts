@@ -10,6 +10,7 @@ import * as m0008 from './0008_visitor_rate_slots';
 import * as m0009 from './0009_location_matches';
 import * as m0010 from './0010_tenants';
 import * as m0011 from './0011_alerts';
+import * as m0012 from './0012_change_feed';
 
 // Ordered by name; add new migrations here.
 export const syncMigrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const syncMigrations: Record<string, Migration> = {
   '0009_location_matches': m0009,
   '0010_tenants': m0010,
   '0011_alerts': m0011,
+  '0012_change_feed': m0012,
 };
