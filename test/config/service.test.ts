@@ -128,3 +128,20 @@ test('alert webhooks: a comma-separated list of http(s) URLs; a bad entry is ref
       err instanceof ConfigError && /ALERT_STALE_MARGIN: expected a duration/.test(err.message),
   );
 });
+
+test('the change feed: on by default every 2 s with a 60 s overlap; bad values are refused by name', () => {
+  assert.deepEqual(loadConfig({}).changeFeed, {
+    enabled: true,
+    intervalMs: 2000,
+    overlapMs: 60_000,
+    bulkThreshold: 500,
+  });
+  assert.equal(loadConfig({ CHANGE_FEED: 'false' }).changeFeed.enabled, false);
+  assert.throws(
+    () => loadConfig({ CHANGE_FEED_INTERVAL: 'often', CHANGE_FEED_BULK_THRESHOLD: '0' }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /CHANGE_FEED_INTERVAL: expected a duration/.test(err.message) &&
+      /CHANGE_FEED_BULK_THRESHOLD/.test(err.message),
+  );
+});
