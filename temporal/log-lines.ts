@@ -21,7 +21,9 @@ const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 export function formatLogLine(entry: LogEntry): string {
   const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
   const message = entry.message.replace(ANSI, '').replace(/\r?\n/g, '\\n');
-  const fields = entry.meta && Object.keys(entry.meta).length ? ` ${safeJson(entry.meta)}` : '';
+  // An activity's task token completes it for whoever holds it: never in a log.
+  const { taskToken: _token, ...meta } = entry.meta ?? {};
+  const fields = Object.keys(meta).length ? ` ${safeJson(meta)}` : '';
   return `${at} ${effectiveLevel(entry)} ${message}${fields}`;
 }
 

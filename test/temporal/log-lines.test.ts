@@ -16,7 +16,13 @@ test('a message and its fields make one line, without colour codes or raw newlin
   const line = formatLogLine(
     entry({
       message: '\u001b[31mActivity failed\u001b[0m\nsecond line',
-      meta: { workflowId: 'daily-sync-x', attempt: 2, error: new Error('boom'), n: 5n },
+      meta: {
+        workflowId: 'daily-sync-x',
+        attempt: 2,
+        error: new Error('boom'),
+        n: 5n,
+        taskToken: 'CiQwMWEy',
+      },
     }),
   );
   assert.equal(
