@@ -8,7 +8,7 @@
 // bench-results.json and docs/benchmarks.md.
 //   tsx dev/bench/run.ts [--small 10000] [--large 100000] [--locations 500] [--rate 200] [--rate-users 4000]
 //                    [--concurrency 16] [--page-size 500] [--cpu-prof] [--no-write]
-//                    [--only loopback|realistic|tenants] [--realistic-full] [--realistic-push-users 10000]
+//                    [--only loopback|realistic|tenants|feed] [--realistic-full] [--realistic-push-users 10000]
 //                    [--realistic-scale 0.1] [--realistic-items rate,full5,measured,latency,push]
 // --only runs one part; the other part's figures stay in docs/benchmarks.md (and bench-results.json).
 import fs from 'node:fs';
@@ -44,6 +44,7 @@ import {
 import { applyChurn, USER_CHURN_KINDS } from '../engage-generator/churn';
 import { seedCompany } from '../engage-generator/seed';
 import { startPostgres } from '../stack/postgres';
+import { FEED_BEGIN, FEED_END, renderFeed, runChangeFeedBench } from './change-feed';
 import { currentSection, writeSection } from './doc-sections';
 import {
   REALISTIC_BEGIN,
@@ -89,8 +90,8 @@ const { values } = parseArgs({
     'realistic-items': { type: 'string' },
   },
 });
-if (values.only !== undefined && !['loopback', 'realistic', 'tenants'].includes(values.only)) {
-  console.error(`bench: --only ${values.only}: want loopback, realistic or tenants`);
+if (values.only !== undefined && !['loopback', 'realistic', 'tenants', 'feed'].includes(values.only)) {
+  console.error(`bench: --only ${values.only}: want loopback, realistic, tenants or feed`);
   process.exit(2);
 }
 const PUSH_USERS =
@@ -171,6 +172,23 @@ if (values.only === 'tenants') {
   if (!values['no-write']) {
     writeSection(TENANTS, renderTenants(tenants, TENANTS_COMMAND));
     console.log('wrote the tenants section of docs/benchmarks.md');
+  }
+  process.exit(0);
+}
+
+const FEED_COMMAND = 'npm run bench -- --only feed';
+
+if (values.only === 'feed') {
+  await startPostgres(log);
+  const feed = await runChangeFeedBench({ log });
+  const file = path.join(ROOT, 'bench-results.json');
+  const saved = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  saved.changeFeed = feed;
+  fs.writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
+  console.log(JSON.stringify(feed, null, 2));
+  if (!values['no-write']) {
+    writeSection({ begin: FEED_BEGIN, end: FEED_END }, renderFeed(feed, FEED_COMMAND));
+    console.log('wrote the change feed section of docs/benchmarks.md');
   }
   process.exit(0);
 }
