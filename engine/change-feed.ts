@@ -169,17 +169,14 @@ async function readFresh(
   s: FeedSettings,
   enough: number,
 ): Promise<{ fresh: ChangedRow[]; memory: FeedMemory }> {
-  let cursor: Cursor = { atMs: readFromMs(memory, s.overlapMs), id: 0 };
+  // Rows at or before the floor are covered elsewhere: no need to read them at all.
+  let cursor: Cursor = { atMs: Math.max(readFromMs(memory, s.overlapMs), floorMs), id: 0 };
   let m = memory;
   const fresh: ChangedRow[] = [];
   const ids = new Set<number>();
   for (;;) {
     const page = await read(cursor, s.pageSize);
-    const taken = takeNew(
-      m,
-      page.filter((r) => r.updatedAtMs > floorMs),
-      s.overlapMs,
-    );
+    const taken = takeNew(m, page, s.overlapMs);
     m = taken.memory;
     for (const r of taken.fresh) {
       fresh.push(r);

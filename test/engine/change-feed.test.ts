@@ -101,11 +101,12 @@ function world(bulkThreshold = 100) {
 }
 
 describe('change feed poll', () => {
-  it('starts at Engage’s now: what changed before is left to the initial and daily runs', async () => {
+  it('starts at Engage’s now: what changed before is left to the initial and daily runs, and not even read', async () => {
     const w = world();
-    w.engage.touchUser(1, 9_000);
+    for (let id = 1; id <= 100; id++) w.engage.touchUser(id, 9_000 + id);
     await w.poll();
     assert.deepEqual(w.handed, []);
+    assert.equal(w.engage.reads, 2, 'one query per table: the rows before the start are not paged through');
     assert.equal(w.store.state.usersWatermarkMs, 10_000);
   });
 
