@@ -91,10 +91,11 @@ console.log(
 try {
   await worker.run();
 } finally {
-  await connection.close();
-  await clientConnection.close();
+  // The feed's last poll still starts runs through the client: stop it before the connections close.
   await feeds.stop();
   await alerter.stop();
+  await connection.close();
+  await clientConnection.close();
   await built.close();
   await metricsServer?.close();
   await healthServer?.close();
