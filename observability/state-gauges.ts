@@ -4,6 +4,7 @@
 // scrapers cost one read.
 import type { Kysely } from 'kysely';
 import type { SyncDatabase } from '../db/sync-schema';
+import { pool } from '../engine/pool';
 import { changeFeedStatus } from '../state/change-feed-store';
 import {
   awaitingDecisions,
@@ -114,19 +115,13 @@ export class StateGauges {
     const companies = await this.#opts.companies();
     let errors = 0;
     // A few at a time: one company's slow schema must not hold the scrape, nor may a thousand run at once.
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(4, companies.length) }, async () => {
-        while (next < companies.length) {
-          const c = companies[next++]!;
-          try {
-            await readCompany(this.#opts.db, c, g);
-          } catch {
-            errors++;
-          }
-        }
-      }),
-    );
+    await pool(companies, 4, async (c) => {
+      try {
+        await readCompany(this.#opts.db, c, g);
+      } catch {
+        errors++;
+      }
+    });
     g.scrapeErrors.set({}, errors);
     return `${Object.values(g)
       .map((x) => x.render())

@@ -9,6 +9,7 @@ import type { SyncDatabase } from '../db/sync-schema';
 import { bulkRunBase } from '../domain/change-window';
 import { EngageChangeReader } from '../engage/change-reader';
 import { type FeedMemories, pollChangeFeed } from '../engine/change-feed';
+import { pool } from '../engine/pool';
 import { PgChangeFeedStore } from '../state/change-feed-store';
 import { tenantSyncDb } from '../state/tenant-state';
 import { provisionUserNow, startDailyRun } from '../temporal/start-runs';
@@ -62,14 +63,7 @@ export function startChangeFeeds(d: ChangeFeedsDeps, o: { loop: boolean } = { lo
         source,
         store,
         dispatch: {
-          async users(ids) {
-            let next = 0;
-            await Promise.all(
-              Array.from({ length: Math.min(START_CONCURRENCY, ids.length) }, async () => {
-                while (next < ids.length) await provisionUserNow(starter, ids[next++]!);
-              }),
-            );
-          },
+          users: (ids) => pool(ids, START_CONCURRENCY, (id) => provisionUserNow(starter, id)),
           bulk: (requestedAtMs, attempt, reason) =>
             startDailyRun(starter, bulkRunBase(requestedAtMs, attempt), reason),
         },
@@ -90,24 +84,18 @@ export function startChangeFeeds(d: ChangeFeedsDeps, o: { loop: boolean } = { lo
   };
   const pollAll = async () => {
     const companies = (await d.companies()).filter((c) => c.changeFeed);
-    let next = 0;
     // A few companies at a time: one slow Engage database must not hold up the others' feeds.
-    await Promise.all(
-      Array.from({ length: Math.min(4, companies.length) }, async () => {
-        while (next < companies.length) {
-          const c = companies[next++]!;
-          try {
-            await pollCompany(c.tenant);
-          } catch (err) {
-            // Its memory may be ahead of what was saved: start again from the saved watermark.
-            memories.delete(c.tenant ?? '');
-            d.log(
-              `change feed${c.tenant ? ` [tenant ${c.tenant}]` : ''}: poll failed: ${(err as Error).message}`,
-            );
-          }
-        }
-      }),
-    );
+    await pool(companies, 4, async (c) => {
+      try {
+        await pollCompany(c.tenant);
+      } catch (err) {
+        // Its memory may be ahead of what was saved: start again from the saved watermark.
+        memories.delete(c.tenant ?? '');
+        d.log(
+          `change feed${c.tenant ? ` [tenant ${c.tenant}]` : ''}: poll failed: ${(err as Error).message}`,
+        );
+      }
+    });
   };
 
   let stopped = false;

@@ -20,7 +20,8 @@ const LDFLAGS = [
   ]),
 ].join(' ');
 
-function goBinary(): string | undefined {
+/** The Go toolchain (on PATH, or the official install's place); undefined when none. */
+export function goBinary(): string | undefined {
   const res = spawnSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' });
   if (res.status === 0 && res.stdout.trim()) return res.stdout.trim();
   return fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { goBinary } from './helm';
 import { TOOLS_BIN } from './paths';
 import { StackError } from './processes';
 
@@ -11,12 +12,6 @@ import { StackError } from './processes';
 export const PROMTOOL_VERSION = '0.316.0';
 /** `go install` stamps no version; Prometheus' Makefile sets it like this, so --version can be checked. */
 const LDFLAGS = `-X github.com/prometheus/common/version.Version=${PROMTOOL_VERSION}`;
-
-function goBinary(): string | undefined {
-  const res = spawnSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' });
-  if (res.status === 0 && res.stdout.trim()) return res.stdout.trim();
-  return fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;
-}
 
 /** Version of a promtool binary ("0.316.0"), or undefined when it does not run. */
 function versionOf(bin: string): string | undefined {
